@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { createServices } from '../app';
+import { DEV_ADMIN_PASSWORD, loadConfig } from '../core/config';
+import { closeInfra, createInfra } from '../core/infra';
+import { ProductEntity } from '../modules/catalog/catalog.entity';
+import { AdminUserEntity } from '../modules/admin/admin.entity';
+import { seedProducts } from './seed.data';
+
+/**
+ * `node dist/cli/seed.js` — idempotent: the first admin and every seed product are created only
+ * when missing (products are keyed by their merchant code), so running it twice changes nothing.
+ */
+async function main() {
+  const config = loadConfig();
+  const infra = await createInfra(config);
+  try {
+    const services = createServices(infra);
+    const username = process.env.ADMIN_INITIAL_USERNAME ?? 'admin';
+    const password = process.env.ADMIN_INITIAL_PASSWORD ?? (config.NODE_ENV === 'production' ? '' : DEV_ADMIN_PASSWORD);
+    if (!password) throw new Error('ADMIN_INITIAL_PASSWORD is required to seed a production database');
+    const created = await services.admin.ensureBootstrapAdmin(username, password);
+    const admin = await infra.dataSource.manager.findOneByOrFail(AdminUserEntity, { username });
+    const ctx = {
+      actor: { kind: 'admin' as const, adminId: Number(admin.id), role: admin.role, username: admin.username },
+      requestId: `seed-${Date.now()}`,
+      log: infra.log,
+      manager: infra.dataSource.manager,
+    };
+    let added = 0;
+    for (const p of seedProducts) {
+      if (await infra.dataSource.manager.existsBy(ProductEntity, { code: p.code })) continue;
+      await services.catalog.create(ctx, p);
+      added++;
+    }
+    const lines = [`seed: ${added} product(s) added, ${seedProducts.length - added} already present`];
+    if (created || config.NODE_ENV !== 'production') {
+      lines.push(`seed: operator login → username "${username}"${config.NODE_ENV !== 'production' && !process.env.ADMIN_INITIAL_PASSWORD ? `, password "${password}" (development only)` : ''}`);
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    await closeInfra(infra);
+  }
+}
+main().catch((err) => {
+  process.stderr.write(`seed failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});

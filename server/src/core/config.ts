@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Configuration comes from the environment only, validated once at start-up so a missing or
+ * malformed variable stops the process with a message that names it (never a late crash).
+ */
+const Bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+const DEV_PHONE_KEY = '0000000000000000000000000000000000000000000000000000000000000000';
+export const DEV_ADMIN_PASSWORD = 'tuan-admin-dev';
+
+const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: z.string().regex(/^mysql:\/\//, 'DATABASE_URL must look like mysql://user:pass@host:port/db'),
+    DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must look like redis://host:port/db'),
+    /** Prefix of every Redis key, so several environments can share one Redis. */
+    REDIS_PREFIX: z.string().default('tuan:'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
+    JWT_ISSUER: z.string().default('tuan'),
+    ACCESS_TOKEN_TTL_SEC: z.coerce.number().int().min(60).max(7200).default(7200),
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+    /** 32-byte key (64 hex chars) for AES-256-GCM encryption of phone numbers and session keys. */
+    DATA_KEY_HEX: z.string().regex(/^[0-9a-f]{64}$/i, 'DATA_KEY_HEX must be 64 hex characters').default(DEV_PHONE_KEY),
+    LOGIN_PROVIDER: z.enum(['wechat', 'dev']).default('dev'),
+    WECHAT_APP_ID: z.string().default(''),
+    WECHAT_APP_SECRET: z.string().default(''),
+    WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
+    WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    LOGIN_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(30),
+    TRUST_PROXY: Bool.default(false),
+    /** Browser origins allowed to call the API (comma separated); the h5 server proxies same-origin. */
+    CORS_ORIGINS: z.string().default(''),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    const fail = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (c.JWT_SECRET === DEV_JWT_SECRET) fail('JWT_SECRET', 'production needs its own JWT_SECRET');
+    if (c.DATA_KEY_HEX === DEV_PHONE_KEY) fail('DATA_KEY_HEX', 'production needs its own DATA_KEY_HEX');
+    if (c.LOGIN_PROVIDER === 'dev') fail('LOGIN_PROVIDER', 'the dev login provider is refused in production');
+    if (c.LOGIN_PROVIDER === 'wechat' && (!c.WECHAT_APP_ID || !c.WECHAT_APP_SECRET))
+      fail('WECHAT_APP_ID', 'WECHAT_APP_ID and WECHAT_APP_SECRET are required for the wechat login provider');
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,26 @@
+import type { EntityManager } from 'typeorm';
+import type { AdminRole } from '@tuan/shared';
+import type { Logger } from './logger';
+
+/** Who is acting. Services authorize against this, never against ids taken from the request body. */
+export type Actor =
+  | { kind: 'user'; userId: number }
+  | { kind: 'admin'; adminId: number; role: AdminRole; username: string }
+  | { kind: 'system'; name: string };
+
+/**
+ * Passed first to every service method. `manager` is set inside `withTransaction`, so one
+ * transaction spans the whole use case; outside a transaction services use the root manager.
+ */
+export interface ServiceContext {
+  actor: Actor;
+  requestId: string;
+  log: Logger;
+  manager: EntityManager;
+  ip?: string;
+}
+
+export function userIdOf(ctx: ServiceContext): number {
+  if (ctx.actor.kind !== 'user') throw new Error('user actor required');
+  return ctx.actor.userId;
+}

@@ -1,0 +1,51 @@
+import { DataSource } from 'typeorm';
+import { AdminUserEntity, AuditLogEntity } from '../modules/admin/admin.entity';
+import { RefreshTokenEntity, UserEntity } from '../modules/auth/auth.entity';
+import { ProductEntity, SkuEntity, StockMovementEntity } from '../modules/catalog/catalog.entity';
+import { migrations } from '../migrations';
+
+export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity];
+
+/**
+ * TypeORM on mysql2. Dates are UTC on the wire (`timezone: 'Z'`); SQL that needs "now" uses
+ * UTC_TIMESTAMP(3) so the server's time zone setting cannot shift a deadline.
+ */
+export function createDataSource(url: string, poolSize = 20): DataSource {
+  return new DataSource({
+    type: 'mysql',
+    url,
+    entities,
+    migrations,
+    synchronize: false,
+    migrationsRun: false,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    connectTimeout: 3000,
+    logging: false,
+    poolSize,
+    extra: { connectionLimit: poolSize, waitForConnections: true, queueLimit: 0, enableKeepAlive: true },
+  });
+}
+
+/**
+ * Runs pending migrations under a MySQL named lock, so several processes starting at once do not
+ * race each other through the same DDL.
+ */
+export async function runMigrations(ds: DataSource): Promise<string[]> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    const [row] = await runner.query(`SELECT GET_LOCK('tuan_migrations', 60) AS ok`);
+    if (Number(row.ok) !== 1) throw new Error('could not take the migration lock within 60 s');
+    try {
+      const done = await ds.runMigrations({ transaction: 'none' });
+      return done.map((m) => m.name);
+    } finally {
+      await runner.query(`SELECT RELEASE_LOCK('tuan_migrations')`);
+    }
+  } finally {
+    await runner.release();
+  }
+}

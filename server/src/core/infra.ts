@@ -1,0 +1,49 @@
+import type Redis from 'ioredis';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config';
+import { FieldCipher } from './crypto';
+import { createDataSource } from './data-source';
+import { createLogger, type Logger } from './logger';
+import { RateLimiter } from './rate-limit';
+import { createRedis } from './redis';
+
+/** The process-wide connections every module is built from. */
+export interface Infra {
+  config: Config;
+  log: Logger;
+  dataSource: DataSource;
+  redis: Redis;
+  cipher: FieldCipher;
+  limiter: RateLimiter;
+}
+
+export async function createInfra(config: Config, log: Logger = createLogger(config)): Promise<Infra> {
+  const dataSource = createDataSource(config.DATABASE_URL, config.DB_POOL_SIZE);
+  await dataSource.initialize();
+  const redis = createRedis(config.REDIS_URL);
+  // Redis errors are reported through /readyz and 503s; without a listener ioredis would print them raw.
+  redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
+  return { config, log, dataSource, redis, cipher: new FieldCipher(config.DATA_KEY_HEX), limiter: new RateLimiter(redis, config.REDIS_PREFIX) };
+}
+
+export async function closeInfra(infra: Infra): Promise<void> {
+  infra.redis.disconnect();
+  if (infra.dataSource.isInitialized) await infra.dataSource.destroy();
+}
+
+/** Resolves with the value or rejects after `ms`, so a hung dependency cannot hang a probe. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

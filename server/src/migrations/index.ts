@@ -1,0 +1,4 @@
+import { Foundation1763800000000 } from './1763800000000-foundation';
+
+/** Every migration, in order. The schema only ever changes through these (never `synchronize`). */
+export const migrations = [Foundation1763800000000];

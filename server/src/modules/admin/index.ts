@@ -1,0 +1,2 @@
+export { AdminService, recordAudit, type AuditEntry } from './admin.service';
+export { registerAdminRoutes } from './admin.routes';

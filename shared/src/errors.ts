@@ -1,0 +1,76 @@
+/**
+ * Stable error codes of the Tuan API. The server maps each code to an HTTP status in one place
+ * (server/src/http/error-status.ts); clients switch on `code`, never on the message.
+ * Adding a code is fine; renaming or removing one breaks deployed mini-programs.
+ */
+export const ErrorCode = {
+  // generic input / protocol
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  MALFORMED_JSON: 'MALFORMED_JSON',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  NOT_FOUND: 'NOT_FOUND',
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  CONFLICT: 'CONFLICT',
+  IDEMPOTENCY_IN_PROGRESS: 'IDEMPOTENCY_IN_PROGRESS',
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+  // auth
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
+  FORBIDDEN: 'FORBIDDEN',
+  LOGIN_CODE_INVALID: 'LOGIN_CODE_INVALID',
+  LOGIN_PROVIDER_UNAVAILABLE: 'LOGIN_PROVIDER_UNAVAILABLE',
+  LOGIN_PROVIDER_RATE_LIMITED: 'LOGIN_PROVIDER_RATE_LIMITED',
+  ADMIN_CREDENTIALS_INVALID: 'ADMIN_CREDENTIALS_INVALID',
+  ADMIN_DISABLED: 'ADMIN_DISABLED',
+  // catalog
+  PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
+  SKU_NOT_FOUND: 'SKU_NOT_FOUND',
+  INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
+  PRODUCT_ARCHIVED: 'PRODUCT_ARCHIVED',
+  ILLEGAL_TRANSITION: 'ILLEGAL_TRANSITION',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The one error envelope every non-2xx response carries. */
+export interface ErrorEnvelope {
+  error: { code: ErrorCode | string; message: string; details?: unknown; requestId?: string };
+}
+
+/** Chinese text the mini-program shows for a code when it has nothing more specific. */
+export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: '输入有误，请检查后重试',
+  MALFORMED_JSON: '请求格式错误',
+  PAYLOAD_TOO_LARGE: '请求内容过大',
+  NOT_FOUND: '内容不存在',
+  RATE_LIMITED: '操作太频繁，请稍后再试',
+  SERVICE_UNAVAILABLE: '服务繁忙，请稍后再试',
+  INTERNAL: '系统开小差了，请稍后再试',
+  UNAUTHENTICATED: '请先登录',
+  TOKEN_EXPIRED: '登录已过期，请重新登录',
+  TOKEN_INVALID: '登录状态无效，请重新登录',
+  REFRESH_TOKEN_INVALID: '登录已失效，请重新登录',
+  FORBIDDEN: '没有权限',
+  LOGIN_CODE_INVALID: '登录失败，请重试',
+  LOGIN_PROVIDER_UNAVAILABLE: '微信登录暂不可用，请稍后再试',
+  LOGIN_PROVIDER_RATE_LIMITED: '登录太频繁，请稍后再试',
+  PRODUCT_NOT_FOUND: '商品不存在或已下架',
+  SKU_NOT_FOUND: '规格不存在',
+  INSUFFICIENT_STOCK: '库存不足',
+  PRODUCT_ARCHIVED: '商品已下架',
+};
+
+export function isErrorEnvelope(body: unknown): body is ErrorEnvelope {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    'error' in body &&
+    typeof (body as ErrorEnvelope).error?.code === 'string'
+  );
+}

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './money';
+export * from './time';
+export * from './enums';
+export * from './schemas';

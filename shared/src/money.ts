@@ -1,0 +1,45 @@
+/**
+ * Money is an integer number of fen (分) everywhere: columns, API and computations.
+ * The brand stops a yuan float from being passed where fen are expected.
+ */
+export type Fen = number & { readonly __brand?: 'fen' };
+
+export function isFen(value: unknown): value is Fen {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/** ¥12.34 — always two decimals, a minus sign before the currency sign for negatives. */
+export function formatFen(fen: number): string {
+  if (!Number.isSafeInteger(fen)) throw new RangeError(`not an integer amount of fen: ${fen}`);
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  const yuan = Math.floor(abs / 100);
+  const cents = abs % 100;
+  return `${sign}¥${yuan}.${cents.toString().padStart(2, '0')}`;
+}
+
+/**
+ * Split `total` fen across parts proportionally to `weights` by the largest-remainder method,
+ * so the parts always add up to the whole (no fen created or lost by rounding).
+ * Ties in remainder go to the earlier part, which keeps results deterministic.
+ */
+export function splitByWeights(total: number, weights: readonly number[]): number[] {
+  if (!Number.isSafeInteger(total)) throw new RangeError('total must be an integer number of fen');
+  if (weights.length === 0) return [];
+  if (weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new RangeError('weights must be finite and >= 0');
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0) {
+    // Nothing to weigh by: spread evenly.
+    return splitByWeights(total, weights.map(() => 1));
+  }
+  const sign = total < 0 ? -1 : 1;
+  const abs = Math.abs(total);
+  const exact = weights.map((w) => (abs * w) / sum);
+  const parts = exact.map((x) => Math.floor(x));
+  let left = abs - parts.reduce((a, b) => a + b, 0);
+  const order = exact
+    .map((x, i) => ({ i, r: x - Math.floor(x) }))
+    .sort((a, b) => b.r - a.r || a.i - b.i);
+  for (let k = 0; left > 0; k = (k + 1) % order.length, left--) parts[order[k]!.i]! += 1;
+  return parts.map((p) => p * sign);
+}

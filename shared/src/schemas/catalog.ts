@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { ProductStatus } from '../enums';
+import { FenSchema, IsoTime, PageQuery, PositiveFen, pageOf } from './common';
+
+export const SkuView = z.object({
+  id: z.number().int(),
+  specLabel: z.string(),
+  listPrice: FenSchema,
+  stock: z.number().int(),
+});
+export type SkuView = z.infer<typeof SkuView>;
+
+export const ProductSummary = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  category: z.string(),
+  coverImage: z.string().nullable(),
+  minPrice: FenSchema,
+  maxPrice: FenSchema,
+  /** Sum of SKU stock; 0 means sold out. */
+  stock: z.number().int(),
+});
+export type ProductSummary = z.infer<typeof ProductSummary>;
+
+export const ProductDetail = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  description: z.string(),
+  category: z.string(),
+  images: z.array(z.string()),
+  status: z.enum(ProductStatus),
+  skus: z.array(SkuView),
+  serverTime: IsoTime,
+});
+export type ProductDetail = z.infer<typeof ProductDetail>;
+
+export const ProductListQuery = PageQuery.extend({
+  category: z.string().trim().min(1).max(32).optional(),
+});
+export type ProductListQuery = z.infer<typeof ProductListQuery>;
+export const ProductPage = pageOf(ProductSummary);
+export type ProductPage = z.infer<typeof ProductPage>;
+
+// ---- admin ----
+/** Image: an absolute https URL or a path served by this server (/static/...). */
+export const ImageRef = z
+  .string()
+  .trim()
+  .max(512)
+  .regex(/^(https:\/\/|\/static\/)[^\s]+$/, 'image must be an https URL or a /static/ path');
+
+export const SkuInput = z.object({
+  specLabel: z.string().trim().min(1).max(64),
+  listPrice: PositiveFen.max(100_000_000),
+  stock: z.number().int().min(0).max(10_000_000),
+});
+export type SkuInput = z.infer<typeof SkuInput>;
+
+export const CreateProductRequest = z.object({
+  title: z.string().trim().min(1).max(60),
+  description: z.string().max(5000).default(''),
+  category: z.string().trim().min(1).max(32),
+  images: z.array(ImageRef).min(1).max(9),
+  status: z.enum(['draft', 'on_sale']).default('draft'),
+  skus: z.array(SkuInput).min(1).max(20),
+});
+export type CreateProductRequest = z.infer<typeof CreateProductRequest>;
+
+/** Status moves through its own routes (publish/unpublish/archive), never through a PATCH. */
+export const UpdateProductRequest = z
+  .object({
+    title: z.string().trim().min(1).max(60),
+    description: z.string().max(5000),
+    category: z.string().trim().min(1).max(32),
+    images: z.array(ImageRef).min(1).max(9),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
+export type UpdateProductRequest = z.infer<typeof UpdateProductRequest>;
+
+export const AddSkuRequest = SkuInput;
+export const UpdateSkuRequest = z
+  .object({
+    specLabel: z.string().trim().min(1).max(64),
+    listPrice: PositiveFen.max(100_000_000),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
+export type UpdateSkuRequest = z.infer<typeof UpdateSkuRequest>;
+
+/** Stock moves by a signed delta with a guarded update; it never drops below zero. */
+export const StockAdjustmentRequest = z.object({
+  delta: z.number().int().min(-10_000_000).max(10_000_000).refine((d) => d !== 0, 'delta must not be 0'),
+  reason: z.string().trim().min(1).max(200),
+});
+export type StockAdjustmentRequest = z.infer<typeof StockAdjustmentRequest>;
+
+export const AdminProductView = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  description: z.string(),
+  category: z.string(),
+  images: z.array(z.string()),
+  status: z.enum(ProductStatus),
+  skus: z.array(SkuView),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+export type AdminProductView = z.infer<typeof AdminProductView>;
+
+export const AdminProductListQuery = PageQuery.extend({
+  status: z.enum(ProductStatus).optional(),
+  q: z.string().trim().min(1).max(60).optional(),
+});
+export type AdminProductListQuery = z.infer<typeof AdminProductListQuery>;
+export const AdminProductPage = pageOf(AdminProductView);

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** Positive integer id in a path or query string ("12" → 12). */
+export const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const IdParams = z.object({ id: IdParam });
+
+/** Integer fen; never a float, never a string. */
+export const FenSchema = z.number().int().safe();
+export const PositiveFen = FenSchema.min(1);
+
+/** ISO-8601 UTC timestamp as the API emits it. */
+export const IsoTime = z.string().datetime({ offset: true });
+
+export const PageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(50).default(20),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+    serverTime: IsoTime,
+  });
+}
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+  serverTime: string;
+}
+
+export const ErrorEnvelopeSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    requestId: z.string().optional(),
+  }),
+});
+
+export const OkResponse = z.object({ ok: z.literal(true) });
