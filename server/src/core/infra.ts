@@ -5,7 +5,7 @@ import { FieldCipher } from './crypto';
 import { createDataSource } from './data-source';
 import { createLogger, type Logger } from './logger';
 import { RateLimiter } from './rate-limit';
-import { createRedis } from './redis';
+import { createRedis, waitForRedis } from './redis';
 
 /** The process-wide connections every module is built from. */
 export interface Infra {
@@ -23,6 +23,9 @@ export async function createInfra(config: Config, log: Logger = createLogger(con
   const redis = createRedis(config.REDIS_URL);
   // Redis errors are reported through /readyz and 503s; without a listener ioredis would print them raw.
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
+  // Start even when Redis is down (readiness reports it); but normally wait for the first connect
+  // so the first requests do not fail on a connection still being opened.
+  await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable at start-up'));
   return { config, log, dataSource, redis, cipher: new FieldCipher(config.DATA_KEY_HEX), limiter: new RateLimiter(redis, config.REDIS_PREFIX) };
 }
 

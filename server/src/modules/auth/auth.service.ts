@@ -23,25 +23,29 @@ export class AuthService {
   constructor(private readonly d: AuthServiceDeps) {}
 
   /**
-   * Exchanges a mini-program login code for tokens. The user row is upserted by openid in one
-   * statement, so concurrent first logins of one person create exactly one user; `isNewUser` is
-   * true for exactly one of them (the one whose INSERT inserted).
+   * Exchanges a mini-program login code for tokens. Concurrent first logins of one person create
+   * exactly one user, and `isNewUser` is true for exactly one of them (the one whose INSERT inserted).
    */
   async login(ctx: ServiceContext, code: string): Promise<LoginResponse> {
     const identity = await this.d.provider.exchange(code);
     const now = new Date();
     const sessionKeyEnc = identity.sessionKey ? this.d.cipher.encrypt(identity.sessionKey) : null;
     return withTransaction(this.d.dataSource, ctx, async (tx) => {
-      const result = await tx.manager.query(
-        `INSERT INTO users (openid, unionid, session_key_enc, nickname, login_provider, last_login_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE
-           session_key_enc = COALESCE(VALUES(session_key_enc), session_key_enc),
-           unionid = COALESCE(VALUES(unionid), unionid),
-           last_login_at = VALUES(last_login_at)`,
+      // INSERT IGNORE reports 1 only for the statement that really inserted (the unique openid
+      // makes concurrent first logins collapse into one row); ODKU's affected-row count would not,
+      // because mysql2 connects with FOUND_ROWS.
+      const inserted = await tx.manager.query(
+        `INSERT IGNORE INTO users (openid, unionid, session_key_enc, nickname, login_provider, last_login_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         [identity.openid, identity.unionid, sessionKeyEnc, identity.nickname, this.d.provider.name, now, now, now],
       );
-      const isNewUser = affectedRows(result) === 1;
+      const isNewUser = affectedRows(inserted) === 1;
+      if (!isNewUser) {
+        await tx.manager.query(
+          `UPDATE users SET session_key_enc = COALESCE(?, session_key_enc), unionid = COALESCE(?, unionid), last_login_at = ? WHERE openid = ?`,
+          [sessionKeyEnc, identity.unionid, now, identity.openid],
+        );
+      }
       const user = await tx.manager.findOneByOrFail(UserEntity, { openid: identity.openid });
       const pair = await this.issuePair(tx, user.id, randomUUID());
       tx.log.info({ userId: user.id, isNewUser, provider: this.d.provider.name }, 'user logged in');

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createApp, type Services } from '../../src/app';
+import { loadConfig } from '../../src/core/config';
+import { hashPassword } from '../../src/core/crypto';
+import { closeInfra, createInfra, type Infra } from '../../src/core/infra';
+import type { AdminRole, LoginResponse } from '@tuan/shared';
+
+export interface TestApp {
+  http: ReturnType<typeof request>;
+  url: string;
+  infra: Infra;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/**
+ * A real app on the real test database and Redis, listening on an ephemeral port. Each app gets its
+ * own Redis key prefix so rate-limit windows of one test file never leak into another.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOGIN_PROVIDER: 'dev',
+    LOGIN_RATE_LIMIT_PER_MIN: '100000',
+    REDIS_PREFIX: `test:${randomBytes(4).toString('hex')}:`,
+    ...env,
+  });
+  const infra = await createInfra(config);
+  const { app, services } = createApp(infra);
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    http: request(url),
+    url,
+    infra,
+    services,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await closeInfra(infra);
+    },
+  };
+}
+
+export function uniq(prefix = 'u'): string {
+  return `${prefix}${randomBytes(5).toString('hex')}`;
+}
+
+export interface TestUser {
+  id: number;
+  token: string;
+  refreshToken: string;
+  login: LoginResponse;
+  auth: { Authorization: string };
+}
+
+/** Logs a brand-new dev user in over HTTP. */
+export async function loginUser(t: TestApp, name = uniq('user')): Promise<TestUser> {
+  const res = await t.http.post('/api/auth/login').send({ code: `dev:${name}` });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const login = res.body as LoginResponse;
+  return { id: login.user.id, token: login.accessToken, refreshToken: login.refreshToken, login, auth: { Authorization: `Bearer ${login.accessToken}` } };
+}
+
+/** Creates an operator with `role` directly in the database, then logs in over HTTP. */
+export async function loginAdmin(t: TestApp, role: AdminRole): Promise<{ id: number; username: string; auth: { Authorization: string } }> {
+  const username = uniq(`${role}_`);
+  const password = 'correct-horse-battery';
+  const now = new Date();
+  await t.infra.dataSource.query(
+    `INSERT INTO admin_users (username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?)`,
+    [username, await hashPassword(password), role, now, now],
+  );
+  const res = await t.http.post('/admin/auth/login').send({ username, password });
+  if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.admin.id, username, auth: { Authorization: `Bearer ${res.body.accessToken}` } };
+}
+
+/** A valid product body with a unique title. */
+export function productBody(overrides: Record<string, unknown> = {}) {
+  return {
+    title: `测试商品 ${uniq('')}`,
+    description: '测试用',
+    category: '水果',
+    images: ['/static/products/orange.svg'],
+    status: 'on_sale',
+    skus: [{ specLabel: '5斤装', listPrice: 2990, stock: 10 }],
+    ...overrides,
+  };
+}

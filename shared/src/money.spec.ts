@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { formatFen, splitByWeights } from './money';
+
+describe('formatFen', () => {
+  it('when given fen, then shows yuan with two decimals', () => {
+    expect(formatFen(1234)).toBe('¥12.34');
+    expect(formatFen(5)).toBe('¥0.05');
+    expect(formatFen(100)).toBe('¥1.00');
+    expect(formatFen(0)).toBe('¥0.00');
+    expect(formatFen(-250)).toBe('-¥2.50');
+  });
+  it('when given a float, then it refuses', () => {
+    expect(() => formatFen(12.5)).toThrow(RangeError);
+  });
+  it('round-trips: the digits always parse back to the same fen', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e12, max: 1e12 }), (fen) => {
+        const s = formatFen(fen);
+        const back = Math.round(Number(s.replace('¥', '')) * 100);
+        expect(back).toBe(fen);
+      }),
+    );
+  });
+});
+
+describe('splitByWeights (largest remainder)', () => {
+  it('when splitting 100 fen three ways, then parts add up to the whole', () => {
+    expect(splitByWeights(100, [1, 1, 1])).toEqual([34, 33, 33]);
+    expect(splitByWeights(1, [1, 1])).toEqual([1, 0]);
+    expect(splitByWeights(0, [3, 1])).toEqual([0, 0]);
+  });
+  it('property: parts are integers, add up to the total and stay within 1 fen of the exact share', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1e9, max: 1e9 }),
+        fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 1, maxLength: 20 }),
+        (total, weights) => {
+          const parts = splitByWeights(total, weights);
+          expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
+          const sum = weights.reduce((a, b) => a + b, 0);
+          parts.forEach((p, i) => {
+            expect(Number.isInteger(p)).toBe(true);
+            const exact = sum === 0 ? total / weights.length : (total * weights[i]!) / sum;
+            expect(Math.abs(p - exact)).toBeLessThan(1 + 1e-6);
+          });
+        },
+      ),
+    );
+  });
+});
