@@ -14,26 +14,70 @@ import type { AppContext, AppState } from './http/types';
 import { AdminService, registerAdminRoutes } from './modules/admin';
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
+import { GroupbuyService, SeatGate, registerGroupbuyAdminRoutes, registerGroupbuyRoutes, type DeadlineScheduler } from './modules/groupbuy';
+import { OrderService, RefundService, registerOrderRoutes } from './modules/order';
+import { createPaymentProvider, type PaymentProvider } from './modules/payment/payment.provider';
+import { paymentNotifyRouter } from './modules/payment/payment.routes';
+import { PaymentService } from './modules/payment/payment.service';
+import { createDeadlineScheduler } from './jobs/deadline.worker';
+import { resolve } from 'node:path';
 
 export interface Services {
   tokens: TokenService;
   auth: AuthService;
   admin: AdminService;
   catalog: CatalogService;
+  orders: OrderService;
+  refunds: RefundService;
+  groupbuy: GroupbuyService;
+  payments: PaymentService;
+  provider: PaymentProvider;
+  scheduler: DeadlineScheduler & { close(): Promise<void> };
+  close(): Promise<void>;
 }
 
-export function createServices(infra: Infra): Services {
+export async function createServices(infra: Infra): Promise<Services> {
   const { config, dataSource, cipher } = infra;
   const tokens = new TokenService(config.JWT_SECRET, config.JWT_ISSUER, config.ACCESS_TOKEN_TTL_SEC);
   const provider: LoginProvider =
     config.LOGIN_PROVIDER === 'wechat'
       ? new WechatLoginProvider({ appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS })
       : new DevLoginProvider(config.NODE_ENV);
+  const notifyBase = () => infra.selfUrl;
+  const payment = await createPaymentProvider(
+    {
+      provider: config.PAYMENT_PROVIDER,
+      appId: config.WECHAT_APP_ID || 'wxsandbox0000000',
+      mchId: config.WECHATPAY_MCH_ID,
+      merchantSerialNo: config.WECHATPAY_SERIAL_NO,
+      merchantPrivateKeyPem: config.WECHATPAY_PRIVATE_KEY_PEM,
+      platformCerts: JSON.parse(config.WECHATPAY_PLATFORM_CERTS) as Array<{ serial: string; publicKeyPem: string }>,
+      apiV3Key: config.WECHATPAY_API_V3_KEY,
+      baseUrl: config.WECHATPAY_BASE_URL,
+      notifyUrl: `${notifyBase()}/api/payments/wechatpay/notify`,
+      refundNotifyUrl: `${notifyBase()}/api/payments/wechatpay/refund-notify`,
+      sandboxKeyDir: resolve(config.SANDBOX_PAY_KEY_DIR),
+      timeoutMs: config.PAYMENT_TIMEOUT_MS,
+    },
+    { redis: infra.redis, redisPrefix: config.REDIS_PREFIX },
+  );
+  const catalog = new CatalogService(dataSource);
+  const orders = new OrderService(dataSource);
+  const refunds = new RefundService(dataSource, payment, orders);
+  const scheduler = createDeadlineScheduler(infra);
+  const groupbuy = new GroupbuyService(dataSource, catalog, orders, refunds, new SeatGate(infra.redis, config.REDIS_PREFIX), scheduler);
   return {
     tokens,
     auth: new AuthService({ dataSource, tokens, provider, cipher, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS }),
     admin: new AdminService(dataSource, tokens),
-    catalog: new CatalogService(dataSource),
+    catalog,
+    orders,
+    refunds,
+    groupbuy,
+    payments: new PaymentService(payment, orders, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, config.WECHAT_APP_ID || 'wxsandbox0000000'),
+    provider: payment,
+    scheduler,
+    close: () => scheduler.close(),
   };
 }
 
@@ -44,7 +88,7 @@ const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
  * The Koa app. Middleware order: request id → errors → CORS → body → routes (each route adds its
  * own auth and validation).
  */
-export function createApp(infra: Infra, services: Services = createServices(infra)) {
+export function createApp(infra: Infra, services: Services) {
   const { config } = infra;
   const app = new Koa<AppState, AppContext>({ proxy: config.TRUST_PROXY });
   const api = new ApiRouter(createAuthenticators(services.tokens, services.admin), infra.dataSource);
@@ -52,6 +96,10 @@ export function createApp(infra: Infra, services: Services = createServices(infr
   registerAdminRoutes(api, services.admin, infra.limiter, config.LOGIN_RATE_LIMIT_PER_MIN);
   registerCatalogRoutes(api, services.catalog);
   registerCatalogAdminRoutes(api, services.catalog);
+  registerGroupbuyRoutes(api, services.groupbuy, infra.redis, config.REDIS_PREFIX);
+  registerGroupbuyAdminRoutes(api, services.groupbuy);
+  registerOrderRoutes(api, services.orders, services.groupbuy, services.payments, infra.redis, config.REDIS_PREFIX);
+  const notify = paymentNotifyRouter(services.provider, services.groupbuy, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });
   const corsOrigins = new Set(config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean));
@@ -103,6 +151,7 @@ export function createApp(infra: Infra, services: Services = createServices(infr
   app.use(serveStatic('/static', STATIC_DIR, 86400));
   app.use(serveStatic('/docs/assets', SWAGGER_DIR, 86400));
   app.use(bodyMiddleware({ limitBytes: config.BODY_LIMIT_BYTES }));
+  app.use(notify.routes());
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
   return { app, services, openapi, system: () => createSystemContext(infra) };

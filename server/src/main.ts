@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './core/config';
 import { closeInfra, createInfra } from './core/infra';
 import { createLogger } from './core/logger';
 import { startMaintenanceWorker } from './jobs/maintenance.worker';
+import { startDeadlineWorker } from './jobs/deadline.worker';
 
 /**
  * One binary, three roles: `api` serves HTTP, `worker` runs timers and jobs, `all` does both.
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config, { role: config.ROLE });
   const infra = await createInfra(config, log);
-  const services = createServices(infra);
+  const services = await createServices(infra);
   if (config.NODE_ENV === 'production') {
     const weak = await services.admin.findAdminsWithDefaultPassword();
     if (weak.length) {
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     });
     await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
     const { port } = server.address() as AddressInfo;
+    if (!config.PUBLIC_URL) infra.selfUrl = `http://${config.HOST}:${port}`;
     log.info({ url: `http://${config.HOST}:${port}` }, 'api listening');
     stops.push(
       () =>
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
   if (config.ROLE !== 'api') {
     const maintenance = await startMaintenanceWorker(infra, services);
     stops.push(() => maintenance.close());
+    const deadlines = await startDeadlineWorker(infra, services.groupbuy, services.refunds);
+    stops.push(() => deadlines.close());
     log.info('workers started');
   }
 
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
     }, config.SHUTDOWN_TIMEOUT_MS + 2000);
     timer.unref();
     await Promise.allSettled(stops.map((s) => s()));
+    await services.close();
     await closeInfra(infra);
     log.info('stopped');
     process.exit(0);

@@ -7,3 +7,53 @@ export type AdminRole = (typeof AdminRole)[number];
 
 export const LoginProvider = ['wechat', 'dev'] as const;
 export type LoginProvider = (typeof LoginProvider)[number];
+
+export const CampaignStatus = ['draft', 'active', 'ended'] as const;
+export type CampaignStatus = (typeof CampaignStatus)[number];
+
+/** How the opener (团长) pays: the group price, a special opener price, or free (refunded on success). */
+export const OpenerMode = ['group_price', 'opener_price', 'free'] as const;
+export type OpenerMode = (typeof OpenerMode)[number];
+
+/** `pending`: opener has not paid yet; `cancelled`: opener never paid. */
+export const GroupStatus = ['pending', 'open', 'succeeded', 'failed', 'cancelled'] as const;
+export type GroupStatus = (typeof GroupStatus)[number];
+
+export const OrderKind = ['group_open', 'group_join', 'solo'] as const;
+export type OrderKind = (typeof OrderKind)[number];
+
+export const OrderStatus = [
+  'pending_payment',
+  'paid',
+  'to_fulfil',
+  'shipped',
+  'ready_for_pickup',
+  'completed',
+  'cancelled',
+  'refunding',
+  'refunded',
+] as const;
+export type OrderStatus = (typeof OrderStatus)[number];
+
+export const RefundStatus = ['pending', 'succeeded', 'failed'] as const;
+export type RefundStatus = (typeof RefundStatus)[number];
+
+/** Chinese labels the mini-program shows for statuses. */
+export const orderStatusZh: Record<OrderStatus, string> = {
+  pending_payment: '待支付',
+  paid: '已支付，待成团',
+  to_fulfil: '待发货',
+  shipped: '已发货',
+  ready_for_pickup: '待自提',
+  completed: '已完成',
+  cancelled: '已取消',
+  refunding: '退款中',
+  refunded: '已退款',
+};
+export const groupStatusZh: Record<GroupStatus, string> = {
+  pending: '待团长支付',
+  open: '拼团中',
+  succeeded: '已成团',
+  failed: '拼团失败，已退款',
+  cancelled: '已取消',
+};

@@ -35,6 +35,23 @@ export const ErrorCode = {
   INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
   PRODUCT_ARCHIVED: 'PRODUCT_ARCHIVED',
   ILLEGAL_TRANSITION: 'ILLEGAL_TRANSITION',
+  // group-buy
+  CAMPAIGN_NOT_FOUND: 'CAMPAIGN_NOT_FOUND',
+  CAMPAIGN_NOT_ACTIVE: 'CAMPAIGN_NOT_ACTIVE',
+  CAMPAIGN_SOLD_OUT: 'CAMPAIGN_SOLD_OUT',
+  GROUP_NOT_FOUND: 'GROUP_NOT_FOUND',
+  GROUP_NOT_JOINABLE: 'GROUP_NOT_JOINABLE',
+  GROUP_FULL: 'GROUP_FULL',
+  ALREADY_IN_GROUP: 'ALREADY_IN_GROUP',
+  CANNOT_JOIN_OWN_GROUP: 'CANNOT_JOIN_OWN_GROUP',
+  NEW_USERS_ONLY: 'NEW_USERS_ONLY',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  SOLO_NOT_ALLOWED: 'SOLO_NOT_ALLOWED',
+  // orders and payment
+  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
+  ORDER_NOT_PAYABLE: 'ORDER_NOT_PAYABLE',
+  PAYMENT_PROVIDER_ERROR: 'PAYMENT_PROVIDER_ERROR',
+  SANDBOX_ONLY: 'SANDBOX_ONLY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -64,6 +81,22 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   SKU_NOT_FOUND: '规格不存在',
   INSUFFICIENT_STOCK: '库存不足',
   PRODUCT_ARCHIVED: '商品已下架',
+  CAMPAIGN_NOT_FOUND: '活动不存在',
+  CAMPAIGN_NOT_ACTIVE: '活动未开始或已结束',
+  CAMPAIGN_SOLD_OUT: '活动商品已抢光',
+  GROUP_NOT_FOUND: '拼团不存在',
+  GROUP_NOT_JOINABLE: '该团已结束，去看看其他团吧',
+  GROUP_FULL: '该团已满员，去看看其他团吧',
+  ALREADY_IN_GROUP: '你已经在这个团里了',
+  CANNOT_JOIN_OWN_GROUP: '不能参加自己开的团，快去分享给好友吧',
+  NEW_USERS_ONLY: '该团仅限新用户参加',
+  LIMIT_EXCEEDED: '已超过购买限制',
+  SOLO_NOT_ALLOWED: '该活动不支持单独购买',
+  ORDER_NOT_FOUND: '订单不存在',
+  ORDER_NOT_PAYABLE: '订单当前不能支付',
+  PAYMENT_PROVIDER_ERROR: '支付服务繁忙，请稍后再试',
+  IDEMPOTENCY_IN_PROGRESS: '请求处理中，请稍候',
+  ILLEGAL_TRANSITION: '当前状态不能进行该操作',
 };
 
 export function isErrorEnvelope(body: unknown): body is ErrorEnvelope {

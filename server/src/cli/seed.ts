@@ -14,7 +14,7 @@ async function main() {
   const config = loadConfig();
   const infra = await createInfra(config);
   try {
-    const services = createServices(infra);
+    const services = await createServices(infra);
     const username = process.env.ADMIN_INITIAL_USERNAME ?? 'admin';
     const password = process.env.ADMIN_INITIAL_PASSWORD ?? (config.NODE_ENV === 'production' ? '' : DEV_ADMIN_PASSWORD);
     if (!password) throw new Error('ADMIN_INITIAL_PASSWORD is required to seed a production database');
@@ -37,6 +37,7 @@ async function main() {
       lines.push(`seed: operator login → username "${username}"${config.NODE_ENV !== 'production' && !process.env.ADMIN_INITIAL_PASSWORD ? `, password "${password}" (development only)` : ''}`);
     }
     process.stdout.write(lines.join('\n') + '\n');
+    await services.close();
   } finally {
     await closeInfra(infra);
   }

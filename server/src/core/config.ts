@@ -41,6 +41,20 @@ const ConfigSchema = z
     /** Browser origins allowed to call the API (comma separated); the h5 server proxies same-origin. */
     CORS_ORIGINS: z.string().default(''),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** Base URL WeChat Pay (or the sandbox) posts notifications to; defaults to this process. */
+    PUBLIC_URL: z.string().url().optional(),
+    PAYMENT_PROVIDER: z.enum(['sandbox', 'wechatpay']).default('sandbox'),
+    SANDBOX_PAY_KEY_DIR: z.string().default('.data/sandbox-pay'),
+    WECHATPAY_MCH_ID: z.string().default(''),
+    WECHATPAY_SERIAL_NO: z.string().default(''),
+    WECHATPAY_PRIVATE_KEY_PEM: z.string().default(''),
+    /** JSON array of {serial, publicKeyPem} WeChat signs with. */
+    WECHATPAY_PLATFORM_CERTS: z.string().default('[]'),
+    WECHATPAY_API_V3_KEY: z.string().default(''),
+    WECHATPAY_BASE_URL: z.string().url().default('https://api.mch.weixin.qq.com'),
+    PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
+    /** Sweeper period for missed deadlines and due refunds. */
+    SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
@@ -48,6 +62,9 @@ const ConfigSchema = z
     if (c.JWT_SECRET === DEV_JWT_SECRET) fail('JWT_SECRET', 'production needs its own JWT_SECRET');
     if (c.DATA_KEY_HEX === DEV_PHONE_KEY) fail('DATA_KEY_HEX', 'production needs its own DATA_KEY_HEX');
     if (c.LOGIN_PROVIDER === 'dev') fail('LOGIN_PROVIDER', 'the dev login provider is refused in production');
+    if (c.PAYMENT_PROVIDER === 'sandbox') fail('PAYMENT_PROVIDER', 'the sandbox payment provider is refused in production');
+    if (c.PAYMENT_PROVIDER === 'wechatpay' && (!c.WECHATPAY_MCH_ID || !c.WECHATPAY_API_V3_KEY || !c.WECHATPAY_PRIVATE_KEY_PEM))
+      fail('WECHATPAY_MCH_ID', 'WECHATPAY_MCH_ID, WECHATPAY_PRIVATE_KEY_PEM and WECHATPAY_API_V3_KEY are required for wechatpay');
     if (c.LOGIN_PROVIDER === 'wechat' && (!c.WECHAT_APP_ID || !c.WECHAT_APP_SECRET))
       fail('WECHAT_APP_ID', 'WECHAT_APP_ID and WECHAT_APP_SECRET are required for the wechat login provider');
   });

@@ -15,6 +15,8 @@ export interface Infra {
   redis: Redis;
   cipher: FieldCipher;
   limiter: RateLimiter;
+  /** Where this process can be reached (payment notifications from the sandbox); set once listening. */
+  selfUrl: string;
 }
 
 export async function createInfra(config: Config, log: Logger = createLogger(config)): Promise<Infra> {
@@ -26,7 +28,8 @@ export async function createInfra(config: Config, log: Logger = createLogger(con
   // Start even when Redis is down (readiness reports it); but normally wait for the first connect
   // so the first requests do not fail on a connection still being opened.
   await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable at start-up'));
-  return { config, log, dataSource, redis, cipher: new FieldCipher(config.DATA_KEY_HEX), limiter: new RateLimiter(redis, config.REDIS_PREFIX) };
+  const selfUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+  return { config, log, dataSource, redis, cipher: new FieldCipher(config.DATA_KEY_HEX), limiter: new RateLimiter(redis, config.REDIS_PREFIX), selfUrl };
 }
 
 export async function closeInfra(infra: Infra): Promise<void> {

@@ -18,6 +18,7 @@ export function createAuthenticators(tokens: TokenService, admins: AdminLookup):
     ctx.state.user = { id: sub };
     return next();
   };
+  const optionalUser: Middleware<AppState> = async (ctx, next) => (ctx.get('authorization') ? user(ctx, next) : next());
   const admin =
     (roles: readonly AdminRole[]): Middleware<AppState> =>
     async (ctx, next) => {
@@ -34,5 +35,5 @@ export function createAuthenticators(tokens: TokenService, admins: AdminLookup):
       ctx.state.admin = { id: found.id, role: found.role, username: found.username };
       return next();
     };
-  return { user, admin };
+  return { user, optionalUser, admin };
 }

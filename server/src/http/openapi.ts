@@ -25,7 +25,7 @@ export function buildOpenApi(docs: RouteDoc[], info: { title: string; version: s
       }
     }
     const security =
-      d.auth === 'public' ? [] : d.auth === 'user' ? [{ userBearer: [] }] : [{ adminBearer: [] }];
+      d.auth === 'public' ? [] : d.auth === 'optional' ? [{}, { userBearer: [] }] : d.auth === 'user' ? [{ userBearer: [] }] : [{ adminBearer: [] }];
     const op: Record<string, unknown> = {
       summary: d.summary,
       tags: d.tags,
@@ -36,7 +36,7 @@ export function buildOpenApi(docs: RouteDoc[], info: { title: string; version: s
         default: { description: 'Error envelope', content: { 'application/json': { schema: schemaOf(ErrorEnvelopeSchema, 'output') } } },
       },
     };
-    if (d.auth !== 'public' && d.auth !== 'user') op.description = `Roles: ${['admin', ...d.auth.roles].join(', ')}`;
+    if (typeof d.auth === 'object') op.description = `Roles: ${['admin', ...d.auth.roles].join(', ')}`;
     if (d.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(d.body, 'input') } } };
     (paths[path] ??= {})[d.method] = op;
   }

@@ -7,7 +7,8 @@ import type { DataSource } from 'typeorm';
 import { ValidationError } from './errors';
 import type { AppContext, AppState } from './types';
 
-export type RouteAuth = 'public' | 'user' | { roles: readonly AdminRole[] };
+/** `optional`: public, but a valid shopper token (if sent) identifies the viewer. */
+export type RouteAuth = 'public' | 'optional' | 'user' | { roles: readonly AdminRole[] };
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface RouteDef<P extends ZodType, Q extends ZodType, B extends ZodType, R extends ZodType> {
@@ -47,6 +48,7 @@ export interface RouteDoc {
 
 export interface Authenticators {
   user: Middleware<AppState>;
+  optionalUser: Middleware<AppState>;
   admin: (roles: readonly AdminRole[]) => Middleware<AppState>;
 }
 
@@ -75,6 +77,7 @@ export class ApiRouter {
     this.docs.push({ ...def, status });
     const chain: Middleware<AppState>[] = [];
     if (def.auth === 'user') chain.push(this.auth.user);
+    else if (def.auth === 'optional') chain.push(this.auth.optionalUser);
     else if (def.auth !== 'public') chain.push(this.auth.admin(def.auth.roles));
     chain.push(...(def.before ?? []));
     const dataSource = this.dataSource;

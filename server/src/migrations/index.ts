@@ -1,4 +1,5 @@
 import { Foundation1763800000000 } from './1763800000000-foundation';
+import { Groupbuy1763900000000 } from './1763900000000-groupbuy';
 
 /** Every migration, in order. The schema only ever changes through these (never `synchronize`). */
-export const migrations = [Foundation1763800000000];
+export const migrations = [Foundation1763800000000, Groupbuy1763900000000];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createApp, type Services } from '../../src/app';
+import { createApp, createServices, type Services } from '../../src/app';
 import { loadConfig } from '../../src/core/config';
 import { hashPassword } from '../../src/core/crypto';
 import { closeInfra, createInfra, type Infra } from '../../src/core/infra';
@@ -27,13 +27,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOGIN_PROVIDER: 'dev',
     LOGIN_RATE_LIMIT_PER_MIN: '100000',
     REDIS_PREFIX: `test:${randomBytes(4).toString('hex')}:`,
+    SANDBOX_PAY_KEY_DIR: `${__dirname}/../../../.data/sandbox-pay-test`,
     ...env,
   });
   const infra = await createInfra(config);
-  const { app, services } = createApp(infra);
+  const services = await createServices(infra);
+  const { app } = createApp(infra, services);
   const server: Server = createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  infra.selfUrl = url;
   return {
     http: request(url),
     url,
@@ -42,6 +45,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await services.close();
       await closeInfra(infra);
     },
   };

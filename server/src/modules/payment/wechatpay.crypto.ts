@@ -6,6 +6,7 @@ import {
   createSign,
   createVerify,
   randomBytes,
+  randomUUID,
   type KeyObject,
 } from 'node:crypto';
 
@@ -182,12 +183,12 @@ export function buildResponseSignMessage(timestamp: string, nonce: string, body:
 }
 
 /** The four `Wechatpay-*` headers WeChat puts on every response and notification. */
-export interface WechatpaySignatureHeaders {
+export type WechatpaySignatureHeaders = {
   'Wechatpay-Timestamp': string;
   'Wechatpay-Nonce': string;
   'Wechatpay-Signature': string;
   'Wechatpay-Serial': string;
-}
+};
 
 /** Signs like WeChat does; used by the sandbox provider (and by tests) with a local platform key. */
 export function buildWechatpaySignatureHeaders(input: {
@@ -378,3 +379,50 @@ export function formatRfc3339(date: Date, offsetMinutes = 480): string {
   const off = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
   return `${shifted.toISOString().slice(0, 19)}${off}`;
 }
+
+/** A notification as WeChat would POST it: JSON body plus the signature headers. */
+export interface SealedNotification {
+  id: string;
+  body: string;
+  headers: WechatpaySignatureHeaders & { 'Content-Type': 'application/json' };
+}
+
+/**
+ * Builds a notification exactly like WeChat Pay v3 does — envelope, AES-256-GCM-sealed resource,
+ * platform signature — so the sandbox exercises the same verification path as production.
+ */
+export function sealNotification(input: {
+  eventType: string;
+  summary: string;
+  /** 'transaction' or 'refund'; also used as associated data, as WeChat does. */
+  originalType: string;
+  plaintext: unknown;
+  apiV3Key: Buffer;
+  platformSerial: string;
+  platformPrivateKey: KeyObject;
+  id?: string;
+  nowMs?: number;
+}): SealedNotification {
+  const nowMs = input.nowMs ?? Date.now();
+  const id = input.id ?? randomUUID();
+  const resource = encryptResource(JSON.stringify(input.plaintext), input.apiV3Key, {
+    associatedData: input.originalType,
+    originalType: input.originalType,
+  });
+  const body = JSON.stringify({
+    id,
+    create_time: formatRfc3339(new Date(nowMs)),
+    resource_type: 'encrypt-resource',
+    event_type: input.eventType,
+    summary: input.summary,
+    resource,
+  });
+  const headers = buildWechatpaySignatureHeaders({
+    serial: input.platformSerial,
+    privateKey: input.platformPrivateKey,
+    body,
+    timestamp: unixSeconds(nowMs),
+  });
+  return { id, body, headers: { ...headers, 'Content-Type': 'application/json' } };
+}
+

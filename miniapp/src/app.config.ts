@@ -1,0 +1,25 @@
+export default defineAppConfig({
+  pages: ['pages/index/index', 'pages/orders/index', 'pages/me/index'],
+  subPackages: [
+    { root: 'packages/catalog', pages: ['pages/product/index'] },
+    { root: 'packages/auth', pages: ['pages/dev-login/index'] },
+  ],
+  window: {
+    backgroundTextStyle: 'dark',
+    backgroundColor: '#f5f5f5',
+    navigationBarBackgroundColor: '#ff5a1f',
+    navigationBarTitleText: '团',
+    navigationBarTextStyle: 'white',
+  },
+  tabBar: {
+    color: '#8a8a8a',
+    selectedColor: '#ff5a1f',
+    backgroundColor: '#ffffff',
+    borderStyle: 'white',
+    list: [
+      { pagePath: 'pages/index/index', text: '首页', iconPath: 'assets/tabbar/home.png', selectedIconPath: 'assets/tabbar/home-active.png' },
+      { pagePath: 'pages/orders/index', text: '订单', iconPath: 'assets/tabbar/orders.png', selectedIconPath: 'assets/tabbar/orders-active.png' },
+      { pagePath: 'pages/me/index', text: '我的', iconPath: 'assets/tabbar/me.png', selectedIconPath: 'assets/tabbar/me-active.png' },
+    ],
+  },
+})

@@ -1,0 +1,80 @@
+import Taro from '@tarojs/taro'
+import { useEffect, useState } from 'react'
+import type { UserProfile } from '@tuan/shared/schemas'
+import * as authApi from '../api/auth'
+import { ROUTES } from '../utils/routes'
+import { clearSession, getSession, setSession, subscribeSession, updateUser, type Session } from './session'
+
+export * from './session'
+
+/** Preset users of the development login provider (the server maps each to this nickname). */
+export const DEV_USERS: ReadonlyArray<{ name: string; nickname: string }> = [
+  { name: 'alice', nickname: '小明' },
+  { name: 'bob', nickname: '小红' },
+  { name: 'carol', nickname: '小刚' },
+  { name: 'dave', nickname: '小美' },
+]
+
+export const DEV_NAME_RE = /^[a-zA-Z0-9_-]{1,32}$/
+
+export const DEV_LOGIN_PAGE = ROUTES.devLogin
+
+/** Exchanges a login code (WeChat's or `dev:<name>`) for a session. */
+export async function loginWithCode(code: string): Promise<UserProfile> {
+  const res = await authApi.login({ code })
+  setSession(res, res.user)
+  return res.user
+}
+
+/** WeChat: wx.login gives a one-time code the server exchanges with WeChat. */
+export async function loginWithWeChat(): Promise<UserProfile> {
+  const { code } = await Taro.login()
+  return loginWithCode(code)
+}
+
+export function devLogin(name: string): Promise<UserProfile> {
+  return loginWithCode(`dev:${name}`)
+}
+
+/**
+ * Starts the login appropriate for the platform: WeChat login on weapp, the dev-user picker on h5.
+ * Resolves true when the user is signed in right away (weapp).
+ */
+export async function startLogin(): Promise<boolean> {
+  if (process.env.TARO_ENV === 'h5') {
+    await Taro.navigateTo({ url: DEV_LOGIN_PAGE })
+    return false
+  }
+  await loginWithWeChat()
+  return true
+}
+
+/** Revokes the refresh token on the server (best effort) and forgets the session locally. */
+export async function logoutUser(): Promise<void> {
+  const s = getSession()
+  clearSession()
+  if (s) {
+    try {
+      await authApi.logout(s.refreshToken)
+    } catch {
+      // Already signed out locally; a failed revoke only leaves a token that expires on its own.
+    }
+  }
+}
+
+/** Reloads the profile from the server and caches it in the session. */
+export async function refreshProfile(): Promise<UserProfile> {
+  const user = await authApi.getMe()
+  updateUser(user)
+  return user
+}
+
+/** The current session, re-rendering when it changes (login, refresh, logout). */
+export function useSession(): Session | null {
+  const [session, setState] = useState<Session | null>(() => getSession())
+  useEffect(() => {
+    setState(getSession())
+    return subscribeSession(setState)
+  }, [])
+  return session
+}

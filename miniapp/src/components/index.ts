@@ -1,0 +1,2 @@
+export { Loading, Empty, ErrorState } from './StateViews'
+export { Price, priceRange } from './Price'

@@ -1,0 +1,91 @@
+import { useState } from 'react'
+import Taro, { useDidShow } from '@tarojs/taro'
+import { Button, Image, Text, View } from '@tarojs/components'
+import { logoutUser, refreshProfile, startLogin, useSession } from '../../auth'
+import { resolveAssetUrl } from '../../api/config'
+import { showErrorToast } from '../../api/request'
+import { ROUTES } from '../../utils/routes'
+import './index.css'
+
+const IS_H5 = process.env.TARO_ENV === 'h5'
+
+export default function Me() {
+  const session = useSession()
+  const user = session?.user ?? null
+  const [busy, setBusy] = useState(false)
+
+  useDidShow(() => {
+    // Keep the cached profile fresh; a failed refresh clears the session inside the request layer.
+    if (session) refreshProfile().catch(() => undefined)
+  })
+
+  const login = async () => {
+    if (busy) return
+    setBusy(true)
+    try {
+      const done = await startLogin()
+      if (done) void Taro.showToast({ title: '登录成功', icon: 'success' })
+    } catch (e) {
+      showErrorToast(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const switchUser = () => {
+    void Taro.navigateTo({ url: ROUTES.devLogin })
+  }
+
+  const logout = async () => {
+    const { confirm } = await Taro.showModal({ title: '退出登录', content: '确定要退出当前账号吗？', confirmText: '退出', cancelText: '取消' })
+    if (!confirm) return
+    await logoutUser()
+    void Taro.showToast({ title: '已退出登录', icon: 'none' })
+  }
+
+  return (
+    <View className='me'>
+      <View className='me-header'>
+        {user?.avatarUrl ? (
+          <Image className='me-avatar' src={resolveAssetUrl(user.avatarUrl)} mode='aspectFill' />
+        ) : (
+          <View className='me-avatar me-avatar-placeholder'>
+            <Text>{user ? user.nickname.slice(-1) : '团'}</Text>
+          </View>
+        )}
+        <View className='me-header-info'>
+          {session ? (
+            <>
+              <Text className='me-nickname' id='me-nickname'>{user?.nickname ?? '已登录'}</Text>
+              <Text className='me-phone'>{user?.phoneMasked ? `手机号 ${user.phoneMasked}` : '未绑定手机号'}</Text>
+            </>
+          ) : (
+            <>
+              <Text className='me-nickname me-logged-out'>未登录</Text>
+              <Text className='me-phone'>登录后可参与拼团、查看订单</Text>
+            </>
+          )}
+        </View>
+      </View>
+
+      <View className='me-actions'>
+        {session ? (
+          <>
+            {IS_H5 ? (
+              <Button className='btn btn-ghost btn-block me-switch' onClick={switchUser}>
+                切换用户
+              </Button>
+            ) : null}
+            <Button className='btn btn-ghost btn-block me-logout' onClick={() => void logout()}>
+              退出登录
+            </Button>
+          </>
+        ) : (
+          <Button className='btn btn-block me-login' id='me-login' loading={busy} onClick={() => void login()}>
+            {IS_H5 ? '登录（选择开发用户）' : '微信一键登录'}
+          </Button>
+        )}
+      </View>
+    </View>
+  )
+}

@@ -1,0 +1,81 @@
+/**
+ * Shared browser plumbing for the end-to-end tests: one headless Chromium per test file, one
+ * browser context per simulated user (contexts do not share storage, so each is its own login).
+ */
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A phone-sized viewport (iPhone X class), the size the h5 build is designed for. */
+export const MOBILE_VIEWPORT = { width: 375, height: 812 };
+
+/** The h5 server under test (its /api is proxied to a running, seeded API). */
+export function baseUrl(): string {
+  const url = process.env.E2E_BASE_URL;
+  if (!url) throw new Error('E2E_BASE_URL is not set: start the API and scripts/serve-h5.mjs first');
+  return url.replace(/\/+$/, '');
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** A fresh, isolated user: own cookies and storage, mobile viewport, Chinese locale. */
+export async function newUserContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: MOBILE_VIEWPORT,
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
+  context.setDefaultTimeout(15_000);
+  return context;
+}
+
+/** Page URL for a Taro route under the h5 build's hash router, e.g. appUrl('/pages/me/index'). */
+export function appUrl(route = '/pages/index/index'): string {
+  return `${baseUrl()}/#${route.startsWith('/') ? route : '/' + route}`;
+}
+
+/** Collects uncaught page errors so a test can assert the app did not crash. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+/**
+ * Signs a page's context in as a dev user through the picker on 我的, as a person would.
+ * Resolves when 我的 shows the user's nickname.
+ */
+export async function devLoginViaPicker(page: Page, name: string, nickname: string): Promise<void> {
+  await page.goto(appUrl('/pages/me/index'));
+  await page.locator('.me-login').click();
+  await page.locator(`.dev-user-${name}`).click();
+  await page.locator('.me-nickname', { hasText: nickname }).first().waitFor({ state: 'visible' });
+}
+
+/** Waits until the locator's trimmed text equals `want` (or matches it); fails with the last text seen. */
+export async function expectText(locator: Locator, want: string | RegExp, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    last = ((await locator.textContent({ timeout: timeoutMs })) ?? '').trim();
+    if (typeof want === 'string' ? last === want : want.test(last)) return;
+    if (Date.now() > deadline) throw new Error(`expected text ${String(want)}, last saw "${last}"`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

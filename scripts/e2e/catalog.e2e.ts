@@ -1,0 +1,78 @@
+/**
+ * Catalog end to end: the h5 build in headless Chromium against a running, seeded API.
+ * E2E_BASE_URL points at scripts/serve-h5.mjs, which serves the build and proxies /api.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { appUrl, baseUrl, collectPageErrors, devLoginViaPicker, expectText, launchBrowser, newUserContext } from './browser';
+
+interface ProductSummaryLike {
+  id: number;
+  title: string;
+  minPrice: number;
+}
+
+async function fetchSeededProducts(): Promise<ProductSummaryLike[]> {
+  const res = await fetch(`${baseUrl()}/api/products?page=1&pageSize=10`);
+  if (!res.ok) throw new Error(`GET /api/products → ${res.status}`);
+  const body = (await res.json()) as { items: ProductSummaryLike[] };
+  return body.items;
+}
+
+describe('catalog in the h5 build', () => {
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+  let products: ProductSummaryLike[];
+
+  beforeAll(async () => {
+    products = await fetchSeededProducts();
+    if (products.length < 3) throw new Error(`need at least 3 seeded products, API has ${products.length}`);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  beforeEach(async () => {
+    context = await newUserContext(browser);
+    page = await context.newPage();
+    errors = collectPageErrors(page);
+  });
+
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  it('when the home page opens, then the seeded products are listed with their Chinese titles', async () => {
+    await page.goto(appUrl('/pages/index/index'));
+    await page.locator('.product-card').first().waitFor({ state: 'visible' });
+    for (const p of products.slice(0, 3)) {
+      await page.locator('.product-title', { hasText: p.title }).first().waitFor({ state: 'visible' });
+    }
+    await expectText(page.locator('.product-card .price').first(), /^¥\d+\.\d{2}$/);
+    expect(errors).toEqual([]);
+  });
+
+  it('when a product is tapped, then its page shows the title and a ¥ price', async () => {
+    const target = products[1]!;
+    await page.goto(appUrl('/pages/index/index'));
+    await page.locator(`.product-card-${target.id}`).click();
+    await page.waitForURL(/packages\/catalog\/pages\/product\/index\?id=\d+/);
+    expect(page.url()).toContain(`id=${target.id}`);
+    const title = page.locator('.product-name', { hasText: target.title });
+    await title.waitFor({ state: 'visible' });
+    const price = (await page.locator('.product-price').first().textContent()) ?? '';
+    expect(price).toMatch(/^¥\d+\.\d{2}( - ¥\d+\.\d{2})?$/);
+    await expectText(page.locator('.sku-stock').first(), /库存 \d+|已售罄/);
+    expect(errors).toEqual([]);
+  });
+
+  it('when alice logs in through the dev picker, then 我的 shows her nickname 小明', async () => {
+    await devLoginViaPicker(page, 'alice', '小明');
+    await expectText(page.locator('.me-nickname').first(), '小明');
+    await page.locator('.me-logout').first().waitFor({ state: 'visible' });
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+import { Queue, Worker } from 'bullmq';
+import type { Infra } from '../core/infra';
+import { createBullConnection } from '../core/redis';
+import { createSystemContext } from '../core/system';
+import type { DeadlineScheduler, GroupbuyService } from '../modules/groupbuy';
+import type { RefundService } from '../modules/order';
+import { bullPrefix } from './maintenance.worker';
+
+const QUEUE = 'deadlines';
+
+/**
+ * Producer side, used by every API process: each deadline becomes a BullMQ delayed job with an
+ * idempotent job id (`order-<id>`, `group-<id>`), so scheduling twice schedules once. Scheduling runs
+ * after the transaction committed; if Redis is unavailable the sweeper still finds the deadline in
+ * MySQL, so a failure here is logged, never surfaced.
+ */
+export function createDeadlineScheduler(infra: Infra): DeadlineScheduler & { close(): Promise<void> } {
+  const connection = createBullConnection(infra.config.REDIS_URL);
+  connection.on('error', () => undefined);
+  const queue = new Queue(QUEUE, { connection, prefix: bullPrefix(infra.config.REDIS_PREFIX) });
+  queue.on('error', () => undefined);
+  const add = async (name: string, jobId: string, at: Date, data: Record<string, number>) => {
+    try {
+      await queue.add(name, data, { jobId, delay: Math.max(0, at.getTime() - Date.now()), removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
+    } catch (err) {
+      infra.log.warn({ jobId, err: (err as Error).message }, 'could not schedule deadline; the sweeper will catch it');
+    }
+  };
+  return {
+    orderDeadline: (orderId, at) => add('order-deadline', `order-${orderId}`, at, { orderId }),
+    groupDeadline: (groupId, at) => add('group-deadline', `group-${groupId}`, at, { groupId }),
+    refundDue: (refundId) => add('refund', `refund-${refundId}-${Date.now()}`, new Date(), { refundId }),
+    async close() {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/**
+ * Consumer side (worker role): runs deadlines and refunds, plus a sweeper on a BullMQ job scheduler
+ * (one run per period however many workers) that catches anything whose job was lost. Handlers are
+ * guarded transitions, so a deadline that fires twice, or in two workers, acts once; a worker killed
+ * mid-job leaves the job to be retried by another (BullMQ stalled-job recovery) or the sweeper.
+ */
+export async function startDeadlineWorker(infra: Infra, groupbuy: GroupbuyService, refunds: RefundService): Promise<{ close(): Promise<void> }> {
+  const prefix = bullPrefix(infra.config.REDIS_PREFIX);
+  const schedulerConn = createBullConnection(infra.config.REDIS_URL);
+  const queue = new Queue(QUEUE, { connection: schedulerConn, prefix });
+  await queue.upsertJobScheduler('sweep', { every: infra.config.SWEEP_INTERVAL_MS }, { name: 'sweep', data: {} });
+  const worker = new Worker(
+    QUEUE,
+    async (job) => {
+      const ctx = createSystemContext(infra, `job-${job.name}`);
+      switch (job.name) {
+        case 'order-deadline':
+          return { cancelled: await groupbuy.expireOrder(ctx, job.data.orderId) };
+        case 'group-deadline':
+          return { result: await groupbuy.expireGroup(ctx, job.data.groupId) };
+        case 'refund':
+          return { result: await refunds.process(ctx, job.data.refundId) };
+        case 'sweep':
+          return groupbuy.sweep(ctx);
+        default:
+          return null;
+      }
+    },
+    { connection: createBullConnection(infra.config.REDIS_URL), prefix, concurrency: 8, stalledInterval: 5000, lockDuration: 15000 },
+  );
+  worker.on('failed', (job, err) => infra.log.error({ job: job?.name, jobId: job?.id, err: err.message }, 'deadline job failed'));
+  worker.on('error', (err) => infra.log.warn({ err: err.message }, 'deadline worker error'));
+  return {
+    async close() {
+      await worker.close();
+      await queue.close();
+      schedulerConn.disconnect();
+    },
+  };
+}
