@@ -158,6 +158,8 @@ export class GroupbuyService {
     if (!g0) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
     if (Number(g0.opener_user_id) === userId) throw new DomainError(ErrorCode.CANNOT_JOIN_OWN_GROUP, 'You cannot join the group you opened');
     if (g0.status !== 'open' || !g0.deadline_at || g0.deadline_at.getTime() <= Date.now()) throw new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
+    const [already] = await ctx.manager.query(`SELECT id FROM group_members WHERE group_id = ? AND active_user_id = ?`, [groupId, userId]);
+    if (already) throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
     const passed = await this.gate.take(groupId, async () => {
       const g = await this.group(ctx, groupId);
       return { seatsLeft: g ? g.size - g.seats_taken : 0, ttlSec: g?.deadline_at ? Math.ceil((g.deadline_at.getTime() - Date.now()) / 1000) + 600 : 60 };
