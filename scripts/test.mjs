@@ -56,7 +56,7 @@ async function main() {
     if (built && h5Built) {
       // A seeded API (worker role too) and the h5 build behind the same proxy the browser uses.
       const apiPort = await freePort();
-      const apiEnv = { ...env, PORT: String(apiPort), LOGIN_RATE_LIMIT_PER_MIN: '100000', LOG_LEVEL: 'warn' };
+      const apiEnv = { ...env, PORT: String(apiPort), LOGIN_RATE_LIMIT_PER_MIN: '100000', LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '1000' };
       await run('node', ['server/dist/cli/migrate.js'], { env: apiEnv, quiet: true });
       await run('node', ['server/dist/cli/seed.js'], { env: apiEnv, quiet: true });
       const out = openSync(join(TMP, 'e2e-api.log'), 'w');

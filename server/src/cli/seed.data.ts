@@ -39,3 +39,10 @@ export const seedProducts: Array<CreateProductRequest & { code: string }> = [
     description: '东海舟山带鱼，船冻锁鲜，切段处理，解冻即烹。',
     skus: [{ specLabel: '1kg', listPrice: 5990, stock: 90 }] },
 ];
+
+/** [product code, group price (fen), group size] of the demo campaigns. */
+export const seedCampaigns: Array<[string, number, number]> = [
+  ['SEED-ORANGE', 1990, 2],
+  ['SEED-GRAPE', 3990, 3],
+  ['SEED-EGG', 2590, 5],
+];

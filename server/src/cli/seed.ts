@@ -4,7 +4,7 @@ import { DEV_ADMIN_PASSWORD, loadConfig } from '../core/config';
 import { closeInfra, createInfra } from '../core/infra';
 import { ProductEntity } from '../modules/catalog/catalog.entity';
 import { AdminUserEntity } from '../modules/admin/admin.entity';
-import { seedProducts } from './seed.data';
+import { seedCampaigns, seedProducts } from './seed.data';
 
 /**
  * `node dist/cli/seed.js` — idempotent: the first admin and every seed product are created only
@@ -32,7 +32,21 @@ async function main() {
       await services.catalog.create(ctx, p);
       added++;
     }
-    const lines = [`seed: ${added} product(s) added, ${seedProducts.length - added} already present`];
+    // Demo group-buy campaigns on three seed products, created once (keyed by their SKU).
+    let campaigns = 0;
+    for (const [code, groupPrice, groupSize] of seedCampaigns) {
+      const [sku] = await infra.dataSource.query(`SELECT s.id FROM skus s JOIN products p ON p.id = s.product_id WHERE p.code = ? ORDER BY s.id LIMIT 1`, [code]);
+      const [exists] = await infra.dataSource.query(`SELECT id FROM campaigns WHERE sku_id = ? LIMIT 1`, [sku.id]);
+      if (exists) continue;
+      await services.groupbuy.createCampaign(ctx, {
+        skuId: Number(sku.id), groupPrice, groupSize, groupDurationSec: 24 * 3600, paymentTimeoutSec: 900,
+        startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 30 * 86400_000).toISOString(), stock: 60,
+        limits: { perOrder: 2, openGroupsPerUser: 2, unitsPerUser: 6 }, openerMode: 'group_price', newUsersOnly: false,
+        virtualCompletion: { enabled: false, minRealMembers: 1 }, allowSolo: true, status: 'active',
+      });
+      campaigns++;
+    }
+    const lines = [`seed: ${added} product(s) and ${campaigns} campaign(s) added`];
     if (created || config.NODE_ENV !== 'production') {
       lines.push(`seed: operator login → username "${username}"${config.NODE_ENV !== 'production' && !process.env.ADMIN_INITIAL_PASSWORD ? `, password "${password}" (development only)` : ''}`);
     }
