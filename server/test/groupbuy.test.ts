@@ -143,9 +143,6 @@ describe('expiry', () => {
     expect(fast.res.status).toBe(201);
     await pay(t, fast.user, fast.res.body.id);
     expect((await t.http.get(`/api/groups/${groupId}`)).body.status).toBe('succeeded');
-    // The slow payer paying now gets refunded, never charged for nothing.
-    const late = await t.services.provider.parseTransactionNotification; // provider exists
-    expect(late).toBeDefined();
   });
 
   it('when a payment lands for an order that was already cancelled, then it is refunded automatically', async () => {

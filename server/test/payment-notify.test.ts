@@ -1,7 +1,7 @@
 import { ErrorCode } from '@tuan/shared';
 import { SandboxPaymentProvider } from '../src/modules/payment/payment.provider';
 import { loginUser, startTestApp, type TestApp } from './support/harness';
-import { createCampaign, joinGroup, launchAndPay, pay } from './support/groupbuy.factory';
+import { createCampaign, joinGroup, launchAndPay, pay, sysCtx } from './support/groupbuy.factory';
 
 let t: TestApp;
 let sandbox: SandboxPaymentProvider;
@@ -66,9 +66,7 @@ describe('payment notifications', () => {
     // Force the race: the group fills (another payment) while A's reservation is still unpaid.
     await q(`UPDATE group_buys SET paid_count = size WHERE id = ?`, [groupId]);
     await pay(t, a.user, a.res.body.id);
-    for (const id of await t.services.refunds.due({ actor: { kind: 'system', name: 't' }, requestId: 't', log: t.infra.log, manager: t.infra.dataSource.manager })) {
-      await t.services.refunds.process({ actor: { kind: 'system', name: 't' }, requestId: 't', log: t.infra.log, manager: t.infra.dataSource.manager }, id);
-    }
+    for (const id of await t.services.refunds.due(sysCtx(t))) await t.services.refunds.process(sysCtx(t), id);
     const view = await t.http.get(`/api/orders/${a.res.body.id}`).set(a.user.auth);
     expect(view.body.status).toBe('refunded');
     expect(view.body.refunds[0]).toMatchObject({ reason: 'late_payment', status: 'succeeded' });

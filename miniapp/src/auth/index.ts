@@ -49,6 +49,22 @@ export async function startLogin(): Promise<boolean> {
   return true
 }
 
+/**
+ * For actions that need a signed-in user (开团, 参团, 支付). Resolves true when there is a session
+ * (after a WeChat login on weapp); on h5 it opens the dev-user picker, which comes back to the
+ * calling page after login, and resolves false so the caller stops and the user taps again.
+ */
+export async function requireLogin(): Promise<boolean> {
+  if (getSession()) return true
+  if (process.env.TARO_ENV === 'h5') {
+    void Taro.showToast({ title: '请先登录', icon: 'none' })
+    await Taro.navigateTo({ url: `${DEV_LOGIN_PAGE}?back=1` })
+    return false
+  }
+  await loginWithWeChat()
+  return true
+}
+
 /** Revokes the refresh token on the server (best effort) and forgets the session locally. */
 export async function logoutUser(): Promise<void> {
   const s = getSession()

@@ -5,4 +5,14 @@ export const ROUTES = {
   me: '/pages/me/index',
   devLogin: '/packages/auth/pages/dev-login/index',
   product: (id: number) => `/packages/catalog/pages/product/index?id=${id}`,
+  campaign: (id: number) => `/packages/groupbuy/pages/campaign/index?id=${id}`,
+  group: (id: number) => `/packages/groupbuy/pages/group/index?id=${id}`,
+  pay: (orderId: number) => `/packages/order/pages/pay/index?id=${orderId}`,
+  orderDetail: (orderId: number) => `/packages/order/pages/detail/index?id=${orderId}`,
 } as const
+
+/** A positive integer id from a route param, or null. */
+export function parseId(raw: string | undefined): number | null {
+  const n = Number(raw)
+  return Number.isSafeInteger(n) && n > 0 ? n : null
+}

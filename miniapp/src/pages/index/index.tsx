@@ -7,6 +7,7 @@ import { resolveAssetUrl } from '../../api/config'
 import { errorText, showErrorToast } from '../../api/request'
 import { Empty, ErrorState, Loading, Price } from '../../components'
 import { ROUTES } from '../../utils/routes'
+import { CampaignSection } from './CampaignSection'
 import './index.css'
 
 const PAGE_SIZE = 10
@@ -48,6 +49,7 @@ export default function Index() {
   const [loadingMore, setLoadingMore] = useState(false)
   const [error, setError] = useState<unknown>(undefined)
   const busy = useRef(false)
+  const [refreshSignal, setRefreshSignal] = useState(0)
 
   const loadFirst = useCallback(async () => {
     busy.current = true
@@ -70,6 +72,7 @@ export default function Index() {
   }, [loadFirst])
 
   usePullDownRefresh(() => {
+    setRefreshSignal((n) => n + 1)
     void loadFirst().finally(() => Taro.stopPullDownRefresh())
   })
 
@@ -126,6 +129,10 @@ export default function Index() {
       <View className='home-banner'>
         <Text className='home-banner-title'>邻里拼团 · 产地直供</Text>
         <Text className='home-banner-sub'>今日下单，明日到团长处自提</Text>
+      </View>
+      <CampaignSection refreshSignal={refreshSignal} />
+      <View className='home-products-head'>
+        <Text className='home-products-title'>全部商品</Text>
       </View>
       {body}
     </View>

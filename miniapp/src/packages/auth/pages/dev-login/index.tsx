@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import Taro from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Button, Input, Text, View } from '@tarojs/components'
 import { DEV_NAME_RE, DEV_USERS, devLogin, useSession } from '../../../../auth'
 import { showErrorToast } from '../../../../api/request'
@@ -12,6 +12,8 @@ import './index.css'
  */
 export default function DevLogin() {
   const session = useSession()
+  // `?back=1`: opened by an action that needs login; return to that page afterwards.
+  const goBack = useRouter().params.back === '1'
   const [name, setName] = useState('')
   const [pending, setPending] = useState<string | null>(null)
 
@@ -25,7 +27,8 @@ export default function DevLogin() {
     try {
       const user = await devLogin(devName)
       void Taro.showToast({ title: `已登录：${user.nickname}`, icon: 'none' })
-      await Taro.switchTab({ url: ROUTES.me })
+      if (goBack && Taro.getCurrentPages().length > 1) await Taro.navigateBack()
+      else await Taro.switchTab({ url: ROUTES.me })
     } catch (e) {
       showErrorToast(e)
     } finally {
