@@ -20,6 +20,8 @@ import { createPaymentProvider, type PaymentProvider } from './modules/payment/p
 import { paymentNotifyRouter } from './modules/payment/payment.routes';
 import { PaymentService } from './modules/payment/payment.service';
 import { createDeadlineScheduler } from './jobs/deadline.worker';
+import { CounterGate } from './core/counter-gate';
+import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
 
 export interface Services {
@@ -31,6 +33,7 @@ export interface Services {
   refunds: RefundService;
   groupbuy: GroupbuyService;
   payments: PaymentService;
+  coupons: CouponService;
   provider: PaymentProvider;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   close(): Promise<void>;
@@ -65,10 +68,15 @@ export async function createServices(infra: Infra): Promise<Services> {
   const orders = new OrderService(dataSource);
   const refunds = new RefundService(dataSource, payment, orders);
   const scheduler = createDeadlineScheduler(infra);
-  const groupbuy = new GroupbuyService(dataSource, catalog, orders, refunds, new SeatGate(infra.redis, config.REDIS_PREFIX), scheduler);
+  const coupons = new CouponService(dataSource, new CounterGate(infra.redis), { returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX });
+  const groupbuy = new GroupbuyService(dataSource, catalog, orders, refunds, new SeatGate(infra.redis, config.REDIS_PREFIX), scheduler, coupons);
   return {
     tokens,
-    auth: new AuthService({ dataSource, tokens, provider, cipher, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS }),
+    auth: new AuthService({
+      dataSource, tokens, provider, cipher, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+      onNewUser: async (tx, userId) => void (await coupons.grantRegistrationGifts(tx, userId)),
+    }),
+    coupons,
     admin: new AdminService(dataSource, tokens),
     catalog,
     orders,
@@ -99,6 +107,8 @@ export function createApp(infra: Infra, services: Services) {
   registerGroupbuyRoutes(api, services.groupbuy, infra.redis, config.REDIS_PREFIX);
   registerGroupbuyAdminRoutes(api, services.groupbuy);
   registerOrderRoutes(api, services.orders, services.groupbuy, services.payments, infra.redis, config.REDIS_PREFIX);
+  registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
+  registerCouponAdminRoutes(api, services.coupons);
   const notify = paymentNotifyRouter(services.provider, services.groupbuy, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   if (config.ROLE !== 'api') {
     const maintenance = await startMaintenanceWorker(infra, services);
     stops.push(() => maintenance.close());
-    const deadlines = await startDeadlineWorker(infra, services.groupbuy, services.refunds);
+    const deadlines = await startDeadlineWorker(infra, services.groupbuy, services.refunds, services.coupons);
     stops.push(() => deadlines.close());
     log.info('workers started');
   }

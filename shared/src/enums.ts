@@ -57,3 +57,16 @@ export const groupStatusZh: Record<GroupStatus, string> = {
   failed: '拼团失败，已退款',
   cancelled: '已取消',
 };
+
+export const CouponKind = ['amount_off', 'percent_off', 'no_threshold'] as const;
+export type CouponKind = (typeof CouponKind)[number];
+export const CouponScope = ['all', 'products', 'campaigns'] as const;
+export type CouponScope = (typeof CouponScope)[number];
+export const CouponAudience = ['everyone', 'new_users'] as const;
+export type CouponAudience = (typeof CouponAudience)[number];
+export const CouponChannel = ['center', 'operator_grant', 'registration_gift'] as const;
+export type CouponChannel = (typeof CouponChannel)[number];
+export const CouponTemplateStatus = ['draft', 'active', 'paused', 'ended'] as const;
+export type CouponTemplateStatus = (typeof CouponTemplateStatus)[number];
+export const UserCouponStatus = ['available', 'locked', 'used', 'expired'] as const;
+export type UserCouponStatus = (typeof UserCouponStatus)[number];

@@ -52,6 +52,16 @@ export const ErrorCode = {
   ORDER_NOT_PAYABLE: 'ORDER_NOT_PAYABLE',
   PAYMENT_PROVIDER_ERROR: 'PAYMENT_PROVIDER_ERROR',
   SANDBOX_ONLY: 'SANDBOX_ONLY',
+  // coupons
+  COUPON_TEMPLATE_NOT_FOUND: 'COUPON_TEMPLATE_NOT_FOUND',
+  COUPON_NOT_CLAIMABLE: 'COUPON_NOT_CLAIMABLE',
+  COUPON_SOLD_OUT: 'COUPON_SOLD_OUT',
+  COUPON_LIMIT_REACHED: 'COUPON_LIMIT_REACHED',
+  COUPON_NOT_FOUND: 'COUPON_NOT_FOUND',
+  COUPON_NOT_AVAILABLE: 'COUPON_NOT_AVAILABLE',
+  COUPON_EXPIRED: 'COUPON_EXPIRED',
+  COUPON_NOT_APPLICABLE: 'COUPON_NOT_APPLICABLE',
+  COUPON_STOCK_BELOW_ISSUED: 'COUPON_STOCK_BELOW_ISSUED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -97,6 +107,14 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   PAYMENT_PROVIDER_ERROR: '支付服务繁忙，请稍后再试',
   IDEMPOTENCY_IN_PROGRESS: '请求处理中，请稍候',
   ILLEGAL_TRANSITION: '当前状态不能进行该操作',
+  COUPON_TEMPLATE_NOT_FOUND: '优惠券不存在',
+  COUPON_NOT_CLAIMABLE: '该券当前不可领取',
+  COUPON_SOLD_OUT: '已领完',
+  COUPON_LIMIT_REACHED: '已达领取上限',
+  COUPON_NOT_FOUND: '优惠券不存在',
+  COUPON_NOT_AVAILABLE: '优惠券不可用（已使用或被其他订单占用）',
+  COUPON_EXPIRED: '优惠券已过期',
+  COUPON_NOT_APPLICABLE: '该券不适用于此订单',
 };
 
 export function isErrorEnvelope(body: unknown): body is ErrorEnvelope {

@@ -3,3 +3,4 @@ export * from './money';
 export * from './time';
 export * from './enums';
 export * from './schemas';
+export * from './coupon';

@@ -54,6 +54,8 @@ const ConfigSchema = z
     WECHATPAY_BASE_URL: z.string().url().default('https://api.mch.weixin.qq.com'),
     PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
     /** Sweeper period for missed deadlines and due refunds. */
+    COUPON_RETURN_ON_REFUND: Bool.default(true),
+    COUPON_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(60),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
   })
   .superRefine((c, ctx) => {

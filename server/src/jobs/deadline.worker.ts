@@ -4,6 +4,7 @@ import { createBullConnection } from '../core/redis';
 import { createSystemContext } from '../core/system';
 import type { DeadlineScheduler, GroupbuyService } from '../modules/groupbuy';
 import type { RefundService } from '../modules/order';
+import type { CouponService } from '../modules/coupon';
 import { bullPrefix } from './maintenance.worker';
 
 const QUEUE = 'deadlines';
@@ -43,7 +44,7 @@ export function createDeadlineScheduler(infra: Infra): DeadlineScheduler & { clo
  * guarded transitions, so a deadline that fires twice, or in two workers, acts once; a worker killed
  * mid-job leaves the job to be retried by another (BullMQ stalled-job recovery) or the sweeper.
  */
-export async function startDeadlineWorker(infra: Infra, groupbuy: GroupbuyService, refunds: RefundService): Promise<{ close(): Promise<void> }> {
+export async function startDeadlineWorker(infra: Infra, groupbuy: GroupbuyService, refunds: RefundService, coupons: CouponService): Promise<{ close(): Promise<void> }> {
   const prefix = bullPrefix(infra.config.REDIS_PREFIX);
   const schedulerConn = createBullConnection(infra.config.REDIS_URL);
   const queue = new Queue(QUEUE, { connection: schedulerConn, prefix });
@@ -60,7 +61,7 @@ export async function startDeadlineWorker(infra: Infra, groupbuy: GroupbuyServic
         case 'refund':
           return { result: await refunds.process(ctx, job.data.refundId) };
         case 'sweep':
-          return groupbuy.sweep(ctx);
+          return { ...(await groupbuy.sweep(ctx)), coupons: await coupons.sweep(ctx) };
         default:
           return null;
       }

@@ -108,7 +108,8 @@ export type GroupSummary = z.infer<typeof GroupSummary>;
 export const GroupSummaryList = z.object({ items: z.array(GroupSummary), serverTime: IsoTime });
 
 // ---------- orders ----------
-export const QuantityBody = z.object({ quantity: z.number().int().min(1).max(99).default(1) });
+/** `couponId`: one of my available coupons to apply (at most one per order). */
+export const QuantityBody = z.object({ quantity: z.number().int().min(1).max(99).default(1), couponId: z.number().int().positive().optional() });
 export const LaunchRequest = QuantityBody.extend({ campaignId: z.number().int().positive() });
 export type LaunchRequest = z.infer<typeof LaunchRequest>;
 export const JoinRequest = QuantityBody;

@@ -3,3 +3,4 @@ export * from './auth';
 export * from './catalog';
 export * from './admin';
 export * from './groupbuy';
+export * from './coupon';

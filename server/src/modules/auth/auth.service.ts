@@ -16,6 +16,8 @@ export interface AuthServiceDeps {
   provider: LoginProvider;
   cipher: FieldCipher;
   refreshTtlDays: number;
+  /** Runs inside the login transaction that created the user (registration gifts). */
+  onNewUser?: (tx: ServiceContext, userId: number) => Promise<void>;
 }
 
 /** Shopper login, token rotation and profile. */
@@ -47,6 +49,7 @@ export class AuthService {
         );
       }
       const user = await tx.manager.findOneByOrFail(UserEntity, { openid: identity.openid });
+      if (isNewUser && this.d.onNewUser) await this.d.onNewUser(tx, Number(user.id));
       const pair = await this.issuePair(tx, user.id, randomUUID());
       tx.log.info({ userId: user.id, isNewUser, provider: this.d.provider.name }, 'user logged in');
       return { ...pair, user: this.profileOf(user, true), isNewUser, serverTime: new Date().toISOString() };

@@ -1,5 +1,7 @@
 import {
   CampaignPage,
+  CheckoutPreviewRequest,
+  CheckoutPreviewResponse,
   CampaignView,
   CreateCampaignRequest,
   GroupSummaryList,
@@ -32,19 +34,23 @@ export function registerGroupbuyRoutes(r: ApiRouter, gb: GroupbuyService, redis:
   );
   r.add(
     { method: 'post', path: '/api/groups', summary: 'Launch a group (开团): creates the opener order awaiting payment', tags, auth: 'user', body: LaunchRequest, response: OrderView, before: [idempotency(redis, prefix, 'launch')] },
-    ({ body }, sctx) => gb.launch(sctx, body.campaignId, body.quantity),
+    ({ body }, sctx) => gb.launch(sctx, body.campaignId, body.quantity, body.couponId),
   );
   r.add(
     { method: 'post', path: '/api/groups/:id/join', summary: 'Join a group (参团): reserves a seat and creates an order awaiting payment', tags, auth: 'user', params: IdParams, body: JoinRequest, response: OrderView, before: [idempotency(redis, prefix, 'join')] },
-    ({ params, body }, sctx) => gb.join(sctx, params.id, body.quantity),
+    ({ params, body }, sctx) => gb.join(sctx, params.id, body.quantity, body.couponId),
   );
   r.add(
     { method: 'post', path: '/api/orders/solo', summary: 'Buy alone at list price', tags, auth: 'user', body: SoloRequest, response: OrderView, before: [idempotency(redis, prefix, 'solo')] },
-    ({ body }, sctx) => gb.buySolo(sctx, body.campaignId, body.quantity),
+    ({ body }, sctx) => gb.buySolo(sctx, body.campaignId, body.quantity, body.couponId),
   );
   r.add(
     { method: 'get', path: '/api/groups/:id', summary: 'Group page: members, seats left, deadline, my role', tags, auth: 'optional', params: IdParams, response: GroupView },
     ({ params }, sctx) => gb.groupView(sctx, params.id, sctx.actor.kind === 'user' ? sctx.actor.userId : null),
+  );
+  r.add(
+    { method: 'post', path: '/api/checkout/preview', summary: 'Price of an order to be (launch, join, solo) with my coupons and the best one', tags, auth: 'user', body: CheckoutPreviewRequest, response: CheckoutPreviewResponse, status: 200 },
+    ({ body }, sctx) => gb.checkoutPreview(sctx, body),
   );
   r.add(
     { method: 'get', path: '/api/my/groups', summary: 'Groups I opened or joined', tags, auth: 'user', response: GroupSummaryList },

@@ -22,6 +22,8 @@ import type { OrderRow, OrderService } from '../order/order.service';
 import type { RefundService } from '../order/refund.service';
 import type { TransactionNotice } from '../payment/payment.provider';
 import type { SeatGate } from './groupbuy.gate';
+import type { CouponService } from '../coupon';
+import type { CheckoutPreviewRequest, CheckoutPreviewResponse } from '@tuan/shared';
 import { groupTransitions } from './groupbuy.state';
 
 /** Where deadlines go once a transaction committed (BullMQ delayed jobs in the worker role). */
@@ -63,6 +65,7 @@ export class GroupbuyService {
     private readonly refunds: RefundService,
     private readonly gate: SeatGate,
     private readonly scheduler: DeadlineScheduler,
+    private readonly coupons: CouponService,
   ) {}
 
   // ---------------- campaigns ----------------
@@ -126,7 +129,7 @@ export class GroupbuyService {
   // ---------------- launch / join / solo ----------------
 
   /** 开团: reserve stock and the opener's seat; the group opens when the opener pays. */
-  async launch(ctx: ServiceContext, campaignId: number, quantity: number): Promise<OrderView> {
+  async launch(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const order = await withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.activeCampaign(tx, campaignId);
@@ -140,9 +143,9 @@ export class GroupbuyService {
       );
       const groupId = insertId(g);
       const deadline = new Date(Math.min(now.getTime() + c.payment_timeout_sec * 1000, c.ends_at.getTime()));
-      const o = await this.orders.insert(tx, {
+      const o = await this.insertOrder(tx, c, couponId, {
         userId, kind: 'group_open', campaignId: c.id, groupId, productId: c.product_id, skuId: c.sku_id, title: c.title,
-        specLabel: c.spec_label, image: c.image, unitPrice: c.opener_price, quantity, discountAmount: 0, payDeadlineAt: deadline,
+        specLabel: c.spec_label, image: c.image, unitPrice: c.opener_price, quantity, payDeadlineAt: deadline,
       });
       await this.insertMember(tx, groupId, userId, o.id, 'opener');
       return o;
@@ -152,7 +155,7 @@ export class GroupbuyService {
   }
 
   /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */
-  async join(ctx: ServiceContext, groupId: number, quantity: number): Promise<OrderView> {
+  async join(ctx: ServiceContext, groupId: number, quantity: number, couponId?: number): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const g0 = await this.group(ctx, groupId);
     if (!g0) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
@@ -189,9 +192,9 @@ export class GroupbuyService {
         await this.takeCampaignStock(tx, c, quantity);
         const now = Date.now();
         const deadline = new Date(Math.min(now + c.payment_timeout_sec * 1000, g0.deadline_at!.getTime()));
-        const o = await this.orders.insert(tx, {
+        const o = await this.insertOrder(tx, c, couponId, {
           userId, kind: 'group_join', campaignId: c.id, groupId, productId: c.product_id, skuId: c.sku_id, title: c.title,
-          specLabel: c.spec_label, image: c.image, unitPrice: c.group_price, quantity, discountAmount: 0, payDeadlineAt: deadline,
+          specLabel: c.spec_label, image: c.image, unitPrice: c.group_price, quantity, payDeadlineAt: deadline,
         });
         try {
           await this.insertMember(tx, groupId, userId, o.id, 'member');
@@ -212,7 +215,7 @@ export class GroupbuyService {
   }
 
   /** Buy alone at list price, when the campaign allows it. */
-  async buySolo(ctx: ServiceContext, campaignId: number, quantity: number): Promise<OrderView> {
+  async buySolo(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const order = await withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.activeCampaign(tx, campaignId);
@@ -220,9 +223,9 @@ export class GroupbuyService {
       this.checkPerOrder(c, quantity);
       await this.takeUsage(tx, c, userId, quantity, 0);
       await this.takeCampaignStock(tx, c, quantity);
-      return this.orders.insert(tx, {
+      return this.insertOrder(tx, c, couponId, {
         userId, kind: 'solo', campaignId: c.id, groupId: null, productId: c.product_id, skuId: c.sku_id, title: c.title,
-        specLabel: c.spec_label, image: c.image, unitPrice: c.list_price, quantity, discountAmount: 0,
+        specLabel: c.spec_label, image: c.image, unitPrice: c.list_price, quantity,
         payDeadlineAt: new Date(Math.min(Date.now() + c.payment_timeout_sec * 1000, c.ends_at.getTime())),
       });
     });
@@ -237,6 +240,41 @@ export class GroupbuyService {
     if (row.status !== 'pending_payment') throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, 'Only unpaid orders can be cancelled', { status: row.status });
     await this.cancelUnpaid(ctx, orderId, 'user_cancel', false);
     return this.orders.view(ctx, orderId);
+  }
+
+  /**
+   * The price an order would have, and my coupons against it (best one suggested). Nothing is
+   * reserved: the same checks run again when the order is created.
+   */
+  async checkoutPreview(ctx: ServiceContext, req: CheckoutPreviewRequest): Promise<CheckoutPreviewResponse> {
+    const userId = userIdOf(ctx);
+    let c: CampaignRow | null;
+    let unitPrice: number;
+    if (req.kind === 'join') {
+      const g = await this.group(ctx, req.groupId!);
+      if (!g) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
+      c = await this.campaign(ctx, g.campaign_id);
+      unitPrice = c!.group_price;
+    } else {
+      c = await this.campaign(ctx, req.campaignId!);
+      if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+      unitPrice = req.kind === 'launch' ? c.opener_price : c.list_price;
+    }
+    const goodsAmount = unitPrice * req.quantity;
+    const { coupons, best } = await this.coupons.evaluate(ctx, userId, { goodsAmount, productId: c!.product_id, campaignId: c!.id });
+    return {
+      unitPrice, quantity: req.quantity, goodsAmount, coupons,
+      bestCouponId: best?.coupon.id ?? null, bestDiscount: best?.discount ?? 0,
+      payableWithBest: Math.max(1, goodsAmount - (best?.discount ?? 0)), serverTime: new Date().toISOString(),
+    };
+  }
+
+  /** Inserts the order with my coupon's discount (if any) and locks the coupon to it, in `tx`. */
+  private async insertOrder(tx: ServiceContext, c: CampaignRow, couponId: number | undefined, o: Omit<Parameters<OrderService['insert']>[1], 'discountAmount' | 'couponId'>): Promise<OrderRow> {
+    const discount = couponId ? await this.coupons.discountFor(tx, o.userId, couponId, { goodsAmount: o.unitPrice * o.quantity, productId: c.product_id, campaignId: c.id }) : 0;
+    const order = await this.orders.insert(tx, { ...o, discountAmount: discount, couponId: couponId ?? null });
+    if (couponId) await this.coupons.lock(tx, couponId, order.id);
+    return order;
   }
 
   // ---------------- group views ----------------
@@ -314,6 +352,7 @@ export class GroupbuyService {
       const moved = await this.orders.transition(tx, o.id, 'pending_payment', 'paid', '支付成功', { paid_at: paidAt, paid_amount: n.amountTotal, transaction_id: n.transactionId });
       if (!moved) return 'duplicate' as const;
       await log('paid');
+      await this.coupons.markUsed(tx, o.id);
       if (o.kind === 'solo') {
         await this.orders.transition(tx, o.id, 'paid', 'to_fulfil', '单独购买，待发货');
         return 'paid' as const;
@@ -434,6 +473,7 @@ export class GroupbuyService {
     const note = { user_cancel: '用户取消', payment_timeout: '超时未支付，已自动取消', group_ended: '拼团已结束，未支付订单已取消' }[reason] ?? reason;
     if (!(await this.orders.transition(tx, orderId, 'pending_payment', 'cancelled', note, { cancel_reason: reason }))) return { cancelled: false, groupSeatReleased: null };
     let seat: number | null = null;
+    await this.coupons.release(tx, orderId);
     if (o.campaign_id) {
       await tx.manager.query(`UPDATE campaigns SET stock_left = stock_left + ? WHERE id = ?`, [o.quantity, o.campaign_id]);
       await tx.manager.query(
@@ -457,6 +497,7 @@ export class GroupbuyService {
   private async refundPaid(tx: ServiceContext, o: OrderRow, reason: 'group_failed' | 'late_payment', refundIds: number[], note = '支付未能成团，自动退款'): Promise<void> {
     if (!(await this.orders.transition(tx, o.id, 'paid', 'refunding', note))) return;
     refundIds.push(await this.refunds.create(tx, o.id, o.paid_amount ?? o.payable_amount, reason));
+    await this.coupons.returnOnRefund(tx, o.id);
     if (o.campaign_id) {
       await tx.manager.query(`UPDATE campaigns SET stock_left = stock_left + ? WHERE id = ?`, [o.quantity, o.campaign_id]);
       await tx.manager.query(`UPDATE campaign_user_usage SET units = GREATEST(units - ?, 0), open_groups = GREATEST(open_groups - ?, 0) WHERE campaign_id = ? AND user_id = ?`, [o.quantity, o.kind === 'group_open' ? 1 : 0, o.campaign_id, o.user_id]);

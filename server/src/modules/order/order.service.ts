@@ -24,6 +24,7 @@ export interface OrderRow {
   quantity: number;
   goods_amount: number;
   discount_amount: number;
+  coupon_id: number | null;
   payable_amount: number;
   status: OrderStatus;
   pay_deadline_at: Date | null;
@@ -48,6 +49,7 @@ export interface NewOrder {
   unitPrice: number;
   quantity: number;
   discountAmount: number;
+  couponId: number | null;
   payDeadlineAt: Date;
 }
 
@@ -68,10 +70,10 @@ export class OrderService {
     const now = new Date();
     const res = await tx.manager.query(
       `INSERT INTO orders (order_no, user_id, kind, campaign_id, group_id, product_id, sku_id, title, spec_label, image,
-         unit_price, quantity, goods_amount, discount_amount, payable_amount, status, pay_deadline_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_payment', ?, ?, ?)`,
+         unit_price, quantity, goods_amount, discount_amount, coupon_id, payable_amount, status, pay_deadline_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_payment', ?, ?, ?)`,
       [newOrderNo(now), o.userId, o.kind, o.campaignId, o.groupId, o.productId, o.skuId, o.title, o.specLabel, o.image,
-        o.unitPrice, o.quantity, goods, goods - payable, payable, o.payDeadlineAt, now, now],
+        o.unitPrice, o.quantity, goods, goods - payable, o.couponId, payable, o.payDeadlineAt, now, now],
     );
     const id = insertId(res);
     await this.event(tx, id, null, 'pending_payment', null);
@@ -150,7 +152,7 @@ export class OrderService {
 }
 
 function normalize(r: OrderRow): OrderRow {
-  for (const k of ['id', 'user_id', 'campaign_id', 'group_id', 'product_id', 'sku_id', 'unit_price', 'quantity', 'goods_amount', 'discount_amount', 'payable_amount', 'paid_amount'] as const) {
+  for (const k of ['id', 'user_id', 'campaign_id', 'group_id', 'product_id', 'sku_id', 'unit_price', 'quantity', 'goods_amount', 'discount_amount', 'payable_amount', 'paid_amount', 'coupon_id'] as const) {
     if (r[k] !== null && r[k] !== undefined) (r as unknown as Record<string, number>)[k] = Number(r[k]);
   }
   return r;
