@@ -3,6 +3,8 @@ export default defineAppConfig({
   subPackages: [
     { root: 'packages/catalog', pages: ['pages/product/index'] },
     { root: 'packages/auth', pages: ['pages/dev-login/index'] },
+    { root: 'packages/groupbuy', pages: ['pages/campaign/index', 'pages/group/index'] },
+    { root: 'packages/order', pages: ['pages/pay/index', 'pages/detail/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

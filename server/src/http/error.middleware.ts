@@ -46,6 +46,14 @@ export function errorMiddleware(): Middleware<AppState> {
         if (ctx.status >= 500) ctx.state.log.warn({ code: err.code }, err.message);
         return;
       }
+      const dbCode = (err as { driverError?: { code?: string } }).driverError?.code;
+      if (dbCode === 'ER_LOCK_DEADLOCK' || dbCode === 'ER_LOCK_WAIT_TIMEOUT') {
+        // Still conflicting after withTransaction's retries: nothing was written; the client may retry.
+        ctx.state.log.warn({ code: dbCode }, 'transaction conflict after retries');
+        ctx.status = 409;
+        ctx.body = { error: { code: ErrorCode.CONFLICT, message: 'Too many concurrent changes; retry', requestId } };
+        return;
+      }
       if (isUnavailable(err)) {
         ctx.state.log.error({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'backing service unavailable');
         ctx.status = 503;

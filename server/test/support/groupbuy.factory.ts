@@ -65,3 +65,37 @@ export async function joinGroup(t: TestApp, groupId: number, user?: TestUser) {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const sysCtx = (t: TestApp) => ({ actor: { kind: 'system' as const, name: 'test' }, requestId: 'test', log: t.infra.log, manager: t.infra.dataSource.manager });
+
+/** A coupon template created by an operator over HTTP (defaults: centre, 满30减5, stock 100). */
+export async function createCouponTemplate(t: TestApp, overrides: Record<string, unknown> = {}) {
+  const op = await loginAdmin(t, 'operator');
+  const res = await t.http.post('/admin/coupon-templates').set(op.auth).send({
+    name: '测试券',
+    kind: 'amount_off',
+    amountOff: 500,
+    threshold: 3000,
+    validity: { type: 'relative', days: 7 },
+    totalStock: 100,
+    perUserLimit: 1,
+    endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+    ...overrides,
+  });
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+  return { template: res.body as { id: number; issued: number; totalStock: number }, op };
+}
+
+/** Many users at once, created in the database with signed tokens (for claim storms). */
+export async function bulkUsers(t: TestApp, n: number, prefix: string): Promise<TestUser[]> {
+  const now = new Date();
+  const rows = Array.from({ length: n }, (_, i) => [`bulk_${prefix}_${i}`, `用户${i}`, 'dev', now, now, now]);
+  for (let i = 0; i < rows.length; i += 500) {
+    await t.infra.dataSource.query(`INSERT INTO users (openid, nickname, login_provider, last_login_at, created_at, updated_at) VALUES ?`, [rows.slice(i, i + 500)]);
+  }
+  const ids: Array<{ id: number }> = await t.infra.dataSource.query(`SELECT id FROM users WHERE openid LIKE ? ORDER BY id`, [`bulk\\_${prefix}\\_%`]);
+  return Promise.all(
+    ids.map(async ({ id }) => {
+      const { token } = await t.services.tokens.signUser(Number(id));
+      return { id: Number(id), token, refreshToken: '', login: undefined as never, auth: { Authorization: `Bearer ${token}` } };
+    }),
+  );
+}

@@ -1,3 +1,5 @@
 export default definePageConfig({
-  navigationBarTitleText: '订单',
+  navigationBarTitleText: '我的订单',
+  enablePullDownRefresh: true,
+  onReachBottomDistance: 100,
 })

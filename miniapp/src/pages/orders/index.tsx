@@ -1,15 +1,185 @@
-import { Text, View } from '@tarojs/components'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import Taro, { useDidShow, usePullDownRefresh, useReachBottom } from '@tarojs/taro'
+import { Button, Image, Text, View } from '@tarojs/components'
+import { orderStatusZh, type OrderStatus } from '@tuan/shared/enums'
+import { formatFen } from '@tuan/shared/money'
+import type { OrderSummary } from '@tuan/shared/schemas'
+import { listOrders } from '../../api/order'
+import { resolveAssetUrl } from '../../api/config'
+import { showErrorToast } from '../../api/request'
+import { startLogin, useSession } from '../../auth'
+import { Empty, ErrorState, Loading } from '../../components'
+import { ROUTES } from '../../utils/routes'
 import './index.css'
 
-/** Placeholder until ordering ships. */
-export default function Orders() {
+const PAGE_SIZE = 10
+
+type TabKey = 'all' | OrderStatus
+const TABS: ReadonlyArray<{ key: TabKey; label: string }> = [
+  { key: 'all', label: '全部' },
+  { key: 'pending_payment', label: '待支付' },
+  { key: 'paid', label: '待成团' },
+  { key: 'to_fulfil', label: '待发货' },
+  { key: 'refunded', label: '已退款' },
+  { key: 'cancelled', label: '已取消' },
+]
+
+const KIND_ZH: Record<OrderSummary['kind'], string> = { group_open: '开团', group_join: '参团', solo: '单买' }
+
+function OrderCard({ order }: { order: OrderSummary }) {
+  const open = () => {
+    void Taro.navigateTo({ url: ROUTES.orderDetail(order.id) })
+  }
   return (
-    <View className='orders-coming'>
-      <View className='orders-coming-icon'>
-        <Text>单</Text>
+    <View className={`order-card order-card-${order.id}`} onClick={open}>
+      <View className='order-card-head'>
+        <Text className='order-card-kind'>{KIND_ZH[order.kind]}</Text>
+        <Text className='order-card-no'>订单号 {order.orderNo}</Text>
+        <Text className={`order-status order-status-${order.status}`}>{orderStatusZh[order.status]}</Text>
       </View>
-      <Text className='orders-coming-title'>订单功能即将上线</Text>
-      <Text className='orders-coming-hint'>拼团下单、自提码与订单详情都会出现在这里，敬请期待</Text>
+      <View className='order-card-body'>
+        {order.image ? <Image className='order-card-image' src={resolveAssetUrl(order.image)} mode='aspectFill' lazyLoad /> : <View className='order-card-image' />}
+        <View className='order-card-info'>
+          <Text className='order-card-title'>{order.title}</Text>
+          <Text className='order-card-spec'>{order.specLabel} × {order.quantity}</Text>
+        </View>
+      </View>
+      <View className='order-card-foot'>
+        <Text className='order-card-amount-label'>实付</Text>
+        <Text className='order-card-amount'>{formatFen(order.payableAmount)}</Text>
+      </View>
+    </View>
+  )
+}
+
+export default function Orders() {
+  const session = useSession()
+  const loggedIn = !!session
+  const [tab, setTab] = useState<TabKey>('all')
+  const [items, setItems] = useState<OrderSummary[]>([])
+  const [page, setPage] = useState(0)
+  const [total, setTotal] = useState(0)
+  const [loading, setLoading] = useState(true)
+  const [loadingMore, setLoadingMore] = useState(false)
+  const [error, setError] = useState<unknown>(undefined)
+  const runId = useRef(0)
+  const busyMore = useRef(false)
+
+  const status = tab === 'all' ? undefined : tab
+
+  const selectTab = (key: TabKey) => {
+    if (key === tab) return
+    // Do not show the previous tab's orders under the new tab while it loads.
+    setItems([])
+    setTotal(0)
+    setTab(key)
+  }
+
+  const loadFirst = useCallback(async () => {
+    const id = ++runId.current
+    setError(undefined)
+    setLoading(true)
+    try {
+      const res = await listOrders(1, PAGE_SIZE, status)
+      if (id !== runId.current) return
+      setItems(res.items)
+      setPage(1)
+      setTotal(res.total)
+    } catch (e) {
+      if (id === runId.current) setError(e)
+    } finally {
+      if (id === runId.current) setLoading(false)
+    }
+  }, [status])
+
+  useEffect(() => {
+    if (loggedIn) void loadFirst()
+    else {
+      setItems([])
+      setLoading(false)
+    }
+  }, [loggedIn, loadFirst])
+
+  // Statuses move while the tab is hidden (payments, group results): refresh on every return.
+  const shown = useRef(false)
+  useDidShow(() => {
+    if (shown.current && loggedIn) void loadFirst()
+    shown.current = true
+  })
+
+  usePullDownRefresh(() => {
+    const done = () => void Taro.stopPullDownRefresh()
+    if (loggedIn) void loadFirst().finally(done)
+    else done()
+  })
+
+  const hasMore = items.length < total
+
+  const loadMore = useCallback(async () => {
+    if (busyMore.current || !hasMore || loading || error) return
+    busyMore.current = true
+    setLoadingMore(true)
+    const id = runId.current
+    try {
+      const res = await listOrders(page + 1, PAGE_SIZE, status)
+      if (id !== runId.current) return
+      setItems((prev) => {
+        const seen = new Set(prev.map((o) => o.id))
+        return prev.concat(res.items.filter((o) => !seen.has(o.id)))
+      })
+      setPage(res.page)
+      setTotal(res.total)
+    } catch (e) {
+      showErrorToast(e)
+    } finally {
+      busyMore.current = false
+      setLoadingMore(false)
+    }
+  }, [hasMore, loading, error, page, status])
+
+  useReachBottom(() => {
+    void loadMore()
+  })
+
+  let body
+  if (!loggedIn) {
+    body = (
+      <View className='orders-login'>
+        <Empty text='登录后查看订单' />
+        <Button className='btn orders-login-btn' onClick={() => void startLogin().catch(showErrorToast)}>
+          去登录
+        </Button>
+      </View>
+    )
+  } else if (loading && items.length === 0) {
+    body = <Loading />
+  } else if (error && items.length === 0) {
+    body = <ErrorState error={error} onRetry={() => void loadFirst()} />
+  } else if (items.length === 0) {
+    body = <Empty text='暂无相关订单' hint='去首页逛逛，和邻居一起拼团吧' />
+  } else {
+    body = (
+      <View className='order-list'>
+        {items.map((o) => (
+          <OrderCard key={o.id} order={o} />
+        ))}
+        <View className='list-footer' onClick={hasMore ? () => void loadMore() : undefined}>
+          <Text>{loadingMore ? '加载中…' : hasMore ? '上拉加载更多' : '没有更多了'}</Text>
+        </View>
+      </View>
+    )
+  }
+
+  return (
+    <View className='orders'>
+      <View className='order-tabs'>
+        {TABS.map((t) => (
+          <View key={t.key} className={`order-tab order-tab-${t.key}${t.key === tab ? ' is-active' : ''}`} onClick={() => selectTab(t.key)}>
+            <Text>{t.label}</Text>
+          </View>
+        ))}
+      </View>
+      {body}
     </View>
   )
 }

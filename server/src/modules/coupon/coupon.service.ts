@@ -320,7 +320,9 @@ export class CouponService {
   /** The one way a coupon comes into being. Guarded counts first, then the row. */
   private async issue(tx: ServiceContext, t: TemplateRow, userId: number, source: string): Promise<number> {
     if (t.audience === 'new_users' && (await this.hasPaidOrder(tx, userId))) throw new DomainError(ErrorCode.COUPON_NOT_CLAIMABLE, 'Only new users may claim this coupon', { reason: 'NEW_USERS_ONLY' });
-    await tx.manager.query(`INSERT IGNORE INTO coupon_user_claims (template_id, user_id, claimed) VALUES (?, ?, 0)`, [t.id, userId]);
+    // ODKU takes the row's exclusive lock at once; INSERT IGNORE would take a shared lock that two
+    // racing claims then both try to upgrade — a deadlock.
+    await tx.manager.query(`INSERT INTO coupon_user_claims (template_id, user_id, claimed) VALUES (?, ?, 0) ON DUPLICATE KEY UPDATE claimed = claimed`, [t.id, userId]);
     const mine = await tx.manager.query(`UPDATE coupon_user_claims SET claimed = claimed + 1 WHERE template_id = ? AND user_id = ? AND claimed < ?`, [t.id, userId, t.per_user_limit]);
     if (affectedRows(mine) !== 1) throw new DomainError(ErrorCode.COUPON_LIMIT_REACHED, `At most ${t.per_user_limit} per person`);
     const stock = await tx.manager.query(

@@ -135,7 +135,6 @@ export class GroupbuyService {
       const c = await this.activeCampaign(tx, campaignId);
       this.checkPerOrder(c, quantity);
       await this.takeUsage(tx, c, userId, quantity, 1);
-      await this.takeCampaignStock(tx, c, quantity);
       const now = new Date();
       const g = await tx.manager.query(
         `INSERT INTO group_buys (campaign_id, opener_user_id, size, status, seats_taken, paid_count, created_at, updated_at) VALUES (?, ?, ?, 'pending', 1, 0, ?, ?)`,
@@ -148,10 +147,12 @@ export class GroupbuyService {
         specLabel: c.spec_label, image: c.image, unitPrice: c.opener_price, quantity, payDeadlineAt: deadline,
       });
       await this.insertMember(tx, groupId, userId, o.id, 'opener');
+      // The campaign row is every order's hot spot: lock it last so it is held only until commit.
+      await this.takeCampaignStock(tx, c, quantity);
       return o;
     });
     await this.scheduler.orderDeadline(order.id, order.pay_deadline_at!);
-    return this.orders.fullView(ctx, order);
+    return this.orders.newOrderView(order, 'pending');
   }
 
   /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */
@@ -175,23 +176,8 @@ export class GroupbuyService {
         if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
         this.checkPerOrder(c, quantity);
         if (c.new_users_only && (await this.hasPaidOrder(tx, userId))) throw new DomainError(ErrorCode.NEW_USERS_ONLY, 'Only new users may join this group');
-        const [mine] = await tx.manager.query(`SELECT id FROM group_members WHERE group_id = ? AND active_user_id = ?`, [groupId, userId]);
-        if (mine) throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
         await this.takeUsage(tx, c, userId, quantity, 0);
-        const seat = await tx.manager.query(
-          `UPDATE group_buys SET seats_taken = seats_taken + 1, updated_at = UTC_TIMESTAMP(3)
-            WHERE id = ? AND status = 'open' AND seats_taken < size AND deadline_at > UTC_TIMESTAMP(3)`,
-          [groupId],
-        );
-        if (affectedRows(seat) !== 1) {
-          const g = await this.group(tx, groupId);
-          throw g && g.status === 'open' && g.deadline_at && g.deadline_at.getTime() > Date.now()
-            ? new DomainError(ErrorCode.GROUP_FULL, 'This group is full')
-            : new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
-        }
-        await this.takeCampaignStock(tx, c, quantity);
-        const now = Date.now();
-        const deadline = new Date(Math.min(now + c.payment_timeout_sec * 1000, g0.deadline_at!.getTime()));
+        const deadline = new Date(Math.min(Date.now() + c.payment_timeout_sec * 1000, g0.deadline_at!.getTime()));
         const o = await this.insertOrder(tx, c, couponId, {
           userId, kind: 'group_join', campaignId: c.id, groupId, productId: c.product_id, skuId: c.sku_id, title: c.title,
           specLabel: c.spec_label, image: c.image, unitPrice: c.group_price, quantity, payDeadlineAt: deadline,
@@ -204,6 +190,20 @@ export class GroupbuyService {
           }
           throw err;
         }
+        // The contended rows go last, so their locks are held only until commit: the group's seat
+        // counter, then the campaign's stock (shared by every group of the campaign).
+        const seat = await tx.manager.query(
+          `UPDATE group_buys SET seats_taken = seats_taken + 1, updated_at = UTC_TIMESTAMP(3)
+            WHERE id = ? AND status = 'open' AND seats_taken < size AND deadline_at > UTC_TIMESTAMP(3)`,
+          [groupId],
+        );
+        if (affectedRows(seat) !== 1) {
+          const g = await this.group(tx, groupId);
+          throw g && g.status === 'open' && g.deadline_at && g.deadline_at.getTime() > Date.now()
+            ? new DomainError(ErrorCode.GROUP_FULL, 'This group is full')
+            : new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
+        }
+        await this.takeCampaignStock(tx, c, quantity);
         return o;
       });
     } catch (err) {
@@ -211,7 +211,7 @@ export class GroupbuyService {
       throw err;
     }
     await this.scheduler.orderDeadline(order.id, order.pay_deadline_at!);
-    return this.orders.fullView(ctx, order);
+    return this.orders.newOrderView(order, 'open');
   }
 
   /** Buy alone at list price, when the campaign allows it. */
@@ -222,15 +222,16 @@ export class GroupbuyService {
       if (!c.allow_solo) throw new DomainError(ErrorCode.SOLO_NOT_ALLOWED, 'This campaign cannot be bought alone');
       this.checkPerOrder(c, quantity);
       await this.takeUsage(tx, c, userId, quantity, 0);
-      await this.takeCampaignStock(tx, c, quantity);
-      return this.insertOrder(tx, c, couponId, {
+      const o = await this.insertOrder(tx, c, couponId, {
         userId, kind: 'solo', campaignId: c.id, groupId: null, productId: c.product_id, skuId: c.sku_id, title: c.title,
         specLabel: c.spec_label, image: c.image, unitPrice: c.list_price, quantity,
         payDeadlineAt: new Date(Math.min(Date.now() + c.payment_timeout_sec * 1000, c.ends_at.getTime())),
       });
+      await this.takeCampaignStock(tx, c, quantity);
+      return o;
     });
     await this.scheduler.orderDeadline(order.id, order.pay_deadline_at!);
-    return this.orders.fullView(ctx, order);
+    return this.orders.newOrderView(order, null);
   }
 
   /** The shopper cancels an unpaid order; its seat, stock and limits come back. */
@@ -541,7 +542,8 @@ export class GroupbuyService {
 
   /** Per-user limits as guarded counters on one row per (campaign, user): never read-then-insert. */
   private async takeUsage(tx: ServiceContext, c: CampaignRow, userId: number, units: number, openGroups: number) {
-    await tx.manager.query(`INSERT IGNORE INTO campaign_user_usage (campaign_id, user_id, units, open_groups) VALUES (?, ?, 0, 0)`, [c.id, userId]);
+    // Exclusive lock at once (see CouponService.issue): no shared-to-exclusive upgrade deadlock.
+    await tx.manager.query(`INSERT INTO campaign_user_usage (campaign_id, user_id, units, open_groups) VALUES (?, ?, 0, 0) ON DUPLICATE KEY UPDATE units = units`, [c.id, userId]);
     const res = await tx.manager.query(
       `UPDATE campaign_user_usage SET units = units + ?, open_groups = open_groups + ?
         WHERE campaign_id = ? AND user_id = ? AND units + ? <= ? AND open_groups + ? <= ?`,

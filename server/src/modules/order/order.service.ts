@@ -126,6 +126,11 @@ export class OrderService {
     };
   }
 
+  /** The view of an order this request just created: its timeline is its first event, no refunds. */
+  newOrderView(row: OrderRow, groupStatus: GroupStatus | null): OrderView {
+    return { ...summaryOf(row, groupStatus), timeline: [{ status: 'pending_payment', at: row.created_at.toISOString(), note: null }], refunds: [] };
+  }
+
   async list(ctx: ServiceContext, q: OrderListQuery): Promise<Page<OrderSummary>> {
     const userId = userIdOf(ctx);
     const params: unknown[] = [userId];

@@ -1,0 +1,167 @@
+import { useRef, useState } from 'react'
+import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
+import { Button, Image, Text, View } from '@tarojs/components'
+import { ErrorCode } from '@tuan/shared/errors'
+import { formatFen } from '@tuan/shared/money'
+import type { GroupSummary } from '@tuan/shared/schemas'
+import { buySolo, getCampaign, joinGroup, launchGroup, listCampaignGroups } from '../../../../api/groupbuy'
+import { resolveAssetUrl } from '../../../../api/config'
+import { isApiError, showErrorToast } from '../../../../api/request'
+import { requireLogin } from '../../../../auth'
+import { Avatar, CountdownText, Empty, ErrorState, Loading } from '../../../../components'
+import { useApi } from '../../../../hooks/useApi'
+import { useCountdown } from '../../../../hooks/useCountdown'
+import { ActionKeys } from '../../../../utils/idempotency'
+import { ROUTES, parseId } from '../../../../utils/routes'
+import { flag } from '../../../../utils/flag'
+import './index.css'
+
+/** Errors after which the list of open groups is out of date. */
+const STALE_GROUP_CODES: ReadonlySet<string> = new Set([ErrorCode.GROUP_FULL, ErrorCode.GROUP_NOT_JOINABLE, ErrorCode.GROUP_NOT_FOUND])
+
+function OpenGroupRow({ group, serverTime, busy, onJoin, onExpired }: { group: GroupSummary; serverTime: string; busy: boolean; onJoin: () => void; onExpired: () => void }) {
+  return (
+    <View className={`open-group open-group-${group.id}`}>
+      <Avatar url={group.openerAvatarUrl} nickname={group.openerNickname} />
+      <View className='open-group-info'>
+        <Text className='open-group-name'>{group.openerNickname}的团</Text>
+        <View className='open-group-meta'>
+          <Text className='open-group-left'>还差{group.seatsLeft}人</Text>
+          <CountdownText className='open-group-countdown' deadline={group.deadlineAt} serverTime={serverTime} prefix='剩余 ' doneText='已结束' onDone={onExpired} />
+        </View>
+      </View>
+      <Button className='btn btn-small btn-join' disabled={flag(busy || group.seatsLeft <= 0)} onClick={onJoin}>
+        去参团
+      </Button>
+    </View>
+  )
+}
+
+export default function CampaignPage() {
+  const id = parseId(useRouter().params.id)
+  const campaignState = useApi(() => getCampaign(id as number), [id], { enabled: id !== null })
+  const groupsState = useApi(() => listCampaignGroups(id as number), [id], { enabled: id !== null })
+  const campaign = campaignState.data
+  const [busy, setBusy] = useState<string | null>(null)
+  const keys = useRef(new ActionKeys()).current
+  const shown = useRef(false)
+
+  const reloadAll = () => {
+    void campaignState.reload()
+    void groupsState.reload()
+  }
+
+  // Coming back (from login, a payment or a group page): stock and open groups have moved.
+  useDidShow(() => {
+    if (shown.current) reloadAll()
+    shown.current = true
+  })
+
+  const ends = useCountdown(campaign?.endsAt, campaign?.serverTime)
+
+  useShareAppMessage(() => ({
+    title: campaign ? `${formatFen(campaign.groupPrice)} ${campaign.groupSize}人团：${campaign.title}` : '团 · 社区拼团',
+    path: id ? ROUTES.campaign(id) : ROUTES.home,
+    imageUrl: campaign?.image ? resolveAssetUrl(campaign.image) : undefined,
+  }))
+
+  /** Runs an order-creating action once per tap and goes on to pay. */
+  const act = async (action: string, create: (key: string) => Promise<{ id: number }>) => {
+    if (busy) return
+    if (!(await requireLogin())) return
+    setBusy(action)
+    try {
+      const order = await keys.run(action, create)
+      await Taro.navigateTo({ url: ROUTES.pay(order.id) })
+    } catch (e) {
+      showErrorToast(e)
+      if (isApiError(e) && STALE_GROUP_CODES.has(e.code)) void groupsState.reload()
+      if (isApiError(e) && e.code === ErrorCode.CAMPAIGN_SOLD_OUT) void campaignState.reload()
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  if (id === null) return <ErrorState text='活动不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.home })} retryText='去首页看看' />
+  if (campaignState.error && !campaign) return <ErrorState error={campaignState.error} onRetry={reloadAll} />
+  if (!campaign) return <Loading />
+
+  const soldOut = campaign.stockLeft <= 0
+  const ended = ends.done || campaign.status !== 'active'
+  const canBuy = !soldOut && !ended
+  const groups = groupsState.data?.items ?? []
+
+  return (
+    <View className='campaign'>
+      {campaign.image ? (
+        <Image className='campaign-image' src={resolveAssetUrl(campaign.image)} mode='aspectFill' />
+      ) : (
+        <View className='campaign-image campaign-noimage'>
+          <Text>暂无图片</Text>
+        </View>
+      )}
+
+      <View className='campaign-price-bar'>
+        <View className='campaign-price-main'>
+          <Text className='campaign-size-tag'>{campaign.groupSize}人团</Text>
+          <Text className='campaign-group-price'>{formatFen(campaign.groupPrice)}</Text>
+          <Text className='campaign-list-price'>{formatFen(campaign.listPrice)}</Text>
+        </View>
+        <View className='campaign-ends'>
+          <Text className='campaign-ends-label'>{ended ? '活动已结束' : '距活动结束'}</Text>
+          {ended ? null : <CountdownText className='campaign-ends-time' deadline={campaign.endsAt} serverTime={campaign.serverTime} onDone={reloadAll} />}
+        </View>
+      </View>
+
+      <View className='campaign-section campaign-head'>
+        <Text className='campaign-title'>{campaign.title}</Text>
+        {campaign.specLabel ? <Text className='campaign-spec'>规格：{campaign.specLabel}</Text> : null}
+        <View className='campaign-facts'>
+          <Text className='campaign-fact campaign-stock'>{soldOut ? '已抢光' : `剩余库存 ${campaign.stockLeft}`}</Text>
+          {campaign.openerMode === 'free' ? <Text className='campaign-fact campaign-fact-hot'>团长免单</Text> : null}
+          {campaign.openerMode === 'opener_price' ? <Text className='campaign-fact campaign-fact-hot'>团长价 {formatFen(campaign.openerPrice)}</Text> : null}
+          {campaign.newUsersOnly ? <Text className='campaign-fact'>仅限新用户参团</Text> : null}
+          <Text className='campaign-fact'>每单限购 {campaign.limits.perOrder} 件</Text>
+        </View>
+        <Text className='campaign-rule'>开团后邀请好友参团，{campaign.groupSize}人付款即成团；到时未成团自动退款。</Text>
+      </View>
+
+      <View className='campaign-section'>
+        <View className='campaign-section-head'>
+          <Text className='campaign-section-title'>正在拼团</Text>
+          <Text className='campaign-section-hint'>可直接参与</Text>
+        </View>
+        {groupsState.error && !groupsState.data ? (
+          <ErrorState error={groupsState.error} onRetry={() => void groupsState.reload()} />
+        ) : !groupsState.data ? (
+          <Loading />
+        ) : groups.length === 0 ? (
+          <Empty text='暂时没有可参加的团' hint='一键开团，邀请好友一起拼' />
+        ) : (
+          groups.map((g) => (
+            <OpenGroupRow
+              key={g.id}
+              group={g}
+              serverTime={groupsState.data?.serverTime ?? campaign.serverTime}
+              busy={!!busy || !canBuy}
+              onJoin={() => void act(`join-${g.id}`, (key) => joinGroup(g.id, 1, key))}
+              onExpired={() => void groupsState.reload()}
+            />
+          ))
+        )}
+      </View>
+
+      <View className='campaign-actions-space' />
+      <View className='campaign-actions'>
+        {campaign.allowSolo ? (
+          <Button className='btn btn-ghost campaign-action btn-solo' disabled={flag(!!busy || !canBuy)} loading={flag(busy === 'solo')} onClick={() => void act('solo', (key) => buySolo(campaign.id, 1, key))}>
+            单独购买 {formatFen(campaign.listPrice)}
+          </Button>
+        ) : null}
+        <Button className='btn campaign-action btn-launch' disabled={flag(!!busy || !canBuy)} loading={flag(busy === 'launch')} onClick={() => void act('launch', (key) => launchGroup(campaign.id, 1, key))}>
+          {soldOut ? '已抢光' : ended ? '活动已结束' : `一键开团 ${formatFen(campaign.openerPrice)}`}
+        </Button>
+      </View>
+    </View>
+  )
+}

@@ -1,0 +1,200 @@
+import { useEffect, useRef, useState } from 'react'
+import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
+import { Button, Image, Text, View } from '@tarojs/components'
+import { groupStatusZh } from '@tuan/shared/enums'
+import { ErrorCode } from '@tuan/shared/errors'
+import { formatFen } from '@tuan/shared/money'
+import type { GroupView } from '@tuan/shared/schemas'
+import { getGroup, joinGroup } from '../../../../api/groupbuy'
+import { resolveAssetUrl } from '../../../../api/config'
+import { isApiError, showErrorToast } from '../../../../api/request'
+import { requireLogin, useSession } from '../../../../auth'
+import { Avatar, CountdownText, ErrorState, Loading } from '../../../../components'
+import { useApi } from '../../../../hooks/useApi'
+import { useCountdown } from '../../../../hooks/useCountdown'
+import { ActionKeys } from '../../../../utils/idempotency'
+import { ROUTES, parseId } from '../../../../utils/routes'
+import { flag } from '../../../../utils/flag'
+import './index.css'
+
+const IS_H5 = process.env.TARO_ENV === 'h5'
+/** After the deadline the worker needs a moment to settle the group: re-read a few times. */
+const SETTLE_RETRY_MS = 2000
+const SETTLE_RETRIES = 5
+
+function isLive(g: GroupView): boolean {
+  return g.status === 'open' || g.status === 'pending'
+}
+
+function Seats({ group }: { group: GroupView }) {
+  const empty = Math.max(0, group.size - group.members.length)
+  return (
+    <View className='group-seats'>
+      {group.members.map((m, i) => (
+        <View key={`${i}-${m.joinedAt}`} className={`group-seat group-member${m.paid ? ' is-paid' : ' is-unpaid'}`}>
+          <Avatar url={m.avatarUrl} nickname={m.nickname} size='large' />
+          {m.role === 'opener' ? <Text className='group-seat-badge'>团长</Text> : null}
+          <Text className='group-seat-name'>{m.nickname}</Text>
+          {m.paid ? null : <Text className='group-seat-unpaid'>待支付</Text>}
+        </View>
+      ))}
+      {Array.from({ length: empty }, (_, i) => (
+        <View key={`empty-${i}`} className='group-seat group-seat-empty'>
+          <View className='group-seat-placeholder'>
+            <Text>?</Text>
+          </View>
+          <Text className='group-seat-name'>虚位以待</Text>
+        </View>
+      ))}
+    </View>
+  )
+}
+
+export default function GroupPage() {
+  const id = parseId(useRouter().params.id)
+  const session = useSession()
+  const { data: group, error, loading, reload } = useApi(() => getGroup(id as number), [id, session?.user?.id ?? 0], { enabled: id !== null })
+  const [joining, setJoining] = useState(false)
+  const keys = useRef(new ActionKeys()).current
+  const shown = useRef(false)
+
+  // Back from login or payment: my role and the seats may have changed.
+  useDidShow(() => {
+    if (shown.current) void reload()
+    shown.current = true
+  })
+
+  const countdown = useCountdown(group?.deadlineAt, group?.serverTime)
+
+  // The deadline passed but the answer still says "open": the worker settles the group at its
+  // deadline, so read it again a few times until the final status shows.
+  const retries = useRef(0)
+  useEffect(() => {
+    if (!group || !group.deadlineAt || !countdown.done || !isLive(group)) {
+      if (group && !isLive(group)) retries.current = 0
+      return undefined
+    }
+    if (retries.current >= SETTLE_RETRIES) return undefined
+    const timer = setTimeout(() => {
+      retries.current += 1
+      void reload()
+    }, retries.current === 0 ? 300 : SETTLE_RETRY_MS)
+    return () => clearTimeout(timer)
+  }, [group, countdown.done, reload])
+
+  useShareAppMessage(() => ({
+    title: group ? `还差${group.seatsLeft}人，${formatFen(group.campaign.groupPrice)}拼「${group.campaign.title}」` : '快来和我一起拼团',
+    path: id ? ROUTES.group(id) : ROUTES.home,
+    imageUrl: group?.campaign.image ? resolveAssetUrl(group.campaign.image) : undefined,
+  }))
+
+  const join = async () => {
+    if (!group || joining) return
+    if (!(await requireLogin())) return
+    setJoining(true)
+    try {
+      const order = await keys.run('join', (key) => joinGroup(group.id, 1, key))
+      await Taro.navigateTo({ url: ROUTES.pay(order.id) })
+    } catch (e) {
+      showErrorToast(e)
+      if (isApiError(e)) void reload()
+    } finally {
+      setJoining(false)
+    }
+  }
+
+  const invite = () => {
+    if (!IS_H5 || !id) return
+    // h5 has no share sheet: copy the link to this group.
+    const url = `${window.location.origin}${window.location.pathname}#${ROUTES.group(id)}`
+    void Taro.setClipboardData({ data: url }).then(() => Taro.showToast({ title: '链接已复制，发给好友吧', icon: 'none' }))
+  }
+
+  if (id === null || (isApiError(error) && error.code === ErrorCode.GROUP_NOT_FOUND)) {
+    return <ErrorState text='拼团不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.home })} retryText='去首页看看' />
+  }
+  if (error && !group) return <ErrorState error={error} onRetry={() => void reload()} />
+  if (!group) return <Loading />
+
+  const live = isLive(group)
+  const open = group.status === 'open'
+  const member = group.myRole !== null
+  const c = group.campaign
+
+  let headline: string
+  if (group.status === 'open') headline = group.seatsLeft > 0 ? `还差 ${group.seatsLeft} 人成团` : '人已满，等待付款'
+  else if (group.status === 'pending') headline = '等待团长付款后开团'
+  else if (group.status === 'succeeded') headline = '拼团成功，坐等收货'
+  else if (group.status === 'failed') headline = '未能按时成团，款项已原路退回'
+  else headline = '该团已取消'
+
+  return (
+    <View className={`group group-is-${group.status}`}>
+      <View className='group-campaign' onClick={() => void Taro.navigateTo({ url: ROUTES.campaign(c.id) })}>
+        {c.image ? (
+          <Image className='group-campaign-image' src={resolveAssetUrl(c.image)} mode='aspectFill' />
+        ) : (
+          <View className='group-campaign-image' />
+        )}
+        <View className='group-campaign-info'>
+          <Text className='group-campaign-title'>{c.title}</Text>
+          <Text className='group-campaign-size'>{group.size}人团</Text>
+          <View className='group-campaign-prices'>
+            <Text className='group-campaign-price'>{formatFen(c.groupPrice)}</Text>
+            <Text className='group-campaign-list-price'>{formatFen(c.listPrice)}</Text>
+          </View>
+        </View>
+      </View>
+
+      <View className='group-card'>
+        <Text className={`group-status group-status-${group.status}`}>{groupStatusZh[group.status]}</Text>
+        <Text className='group-headline'>{headline}</Text>
+        {live && group.deadlineAt ? (
+          <View className='group-countdown-row'>
+            <Text className='group-countdown-label'>剩余</Text>
+            <CountdownText className='group-countdown' deadline={group.deadlineAt} serverTime={group.serverTime} />
+            <Text className='group-countdown-label'>结束</Text>
+          </View>
+        ) : null}
+
+        <Seats group={group} />
+        <Text className='group-progress'>
+          {group.paidCount}/{group.size} 人已付款{open ? ` · 剩余 ${group.seatsLeft} 个名额` : ''}
+        </Text>
+
+        {member ? <Text className='group-my-role'>{group.myRole === 'opener' ? '我是团长' : '我已参团'}</Text> : null}
+
+        <View className='group-actions'>
+          {open && member ? (
+            <Button className='btn btn-block btn-share' openType={IS_H5 ? undefined : 'share'} onClick={invite}>
+              邀请好友参团
+            </Button>
+          ) : null}
+          {open && !member ? (
+            <Button className='btn btn-block btn-join' disabled={flag(joining || group.seatsLeft <= 0 || countdown.done)} loading={flag(joining)} onClick={() => void join()}>
+              {group.seatsLeft > 0 ? `去参团 ${formatFen(c.groupPrice)}` : '名额已满'}
+            </Button>
+          ) : null}
+          {!live ? (
+            <Button className='btn btn-block btn-launch-again' onClick={() => void Taro.navigateTo({ url: ROUTES.campaign(c.id) })}>
+              {group.status === 'succeeded' ? '再开一团' : '去开个新团'}
+            </Button>
+          ) : null}
+          {member && group.myOrderId ? (
+            <Button className='btn btn-ghost btn-block btn-my-order' onClick={() => void Taro.navigateTo({ url: ROUTES.orderDetail(group.myOrderId as number) })}>
+              查看我的订单
+            </Button>
+          ) : null}
+        </View>
+        {loading ? <Text className='group-refreshing'>刷新中…</Text> : null}
+      </View>
+
+      <View className='group-rules'>
+        <Text className='group-rules-title'>拼团规则</Text>
+        <Text className='group-rules-text'>1. 团长付款后开团，{group.size}人付款即成团。</Text>
+        <Text className='group-rules-text'>2. 到时未成团，已付款项自动原路退回。</Text>
+        <Text className='group-rules-text'>3. 每人每团限参一次，团长不能参加自己的团。</Text>
+      </View>
+    </View>
+  )
+}

@@ -1,0 +1,174 @@
+import { useRef, useState } from 'react'
+import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import { Button, Image, Text, View } from '@tarojs/components'
+import { groupStatusZh, orderStatusZh, type RefundStatus } from '@tuan/shared/enums'
+import { ErrorCode } from '@tuan/shared/errors'
+import { formatFen } from '@tuan/shared/money'
+import { cancelOrder, getOrder } from '../../../../api/order'
+import { resolveAssetUrl } from '../../../../api/config'
+import { isApiError, showErrorToast } from '../../../../api/request'
+import { CountdownText, ErrorState, Loading } from '../../../../components'
+import { useApi } from '../../../../hooks/useApi'
+import { ROUTES, parseId } from '../../../../utils/routes'
+import { flag } from '../../../../utils/flag'
+import './index.css'
+
+const REFUND_STATUS_ZH: Record<RefundStatus, string> = { pending: '退款中', succeeded: '已到账', failed: '退款处理中' }
+/** The server sends a reason code; shared/enums has no Chinese labels for it yet. */
+const REFUND_REASON_ZH: Record<string, string> = { group_failed: '拼团失败自动退款', late_payment: '支付超时，款项退回', opener_free: '团长免单返还' }
+function refundReasonText(reason: string): string {
+  return REFUND_REASON_ZH[reason] ?? (/^[\x20-\x7e]*$/.test(reason) ? '' : reason)
+}
+const KIND_ZH = { group_open: '开团', group_join: '参团', solo: '单独购买' } as const
+
+/** 2025-11-22 14:03 in the viewer's time zone. */
+function formatTime(iso: string): string {
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return ''
+  const p = (n: number) => n.toString().padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
+}
+
+export default function OrderDetail() {
+  const id = parseId(useRouter().params.id)
+  const { data: order, error, reload, setData } = useApi(() => getOrder(id as number), [id], { enabled: id !== null })
+  const [cancelling, setCancelling] = useState(false)
+  const shown = useRef(false)
+
+  useDidShow(() => {
+    if (shown.current) void reload()
+    shown.current = true
+  })
+
+  const cancel = async () => {
+    if (!order || cancelling) return
+    const { confirm } = await Taro.showModal({ title: '取消订单', content: '确定取消这个订单吗？', confirmText: '取消订单', cancelText: '再想想' })
+    if (!confirm) return
+    setCancelling(true)
+    try {
+      setData(await cancelOrder(order.id))
+      void Taro.showToast({ title: '订单已取消', icon: 'none' })
+    } catch (e) {
+      showErrorToast(e)
+      void reload()
+    } finally {
+      setCancelling(false)
+    }
+  }
+
+  if (id === null || (isApiError(error) && error.code === ErrorCode.ORDER_NOT_FOUND)) {
+    return <ErrorState text='订单不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.orders })} retryText='查看我的订单' />
+  }
+  if (error && !order) return <ErrorState error={error} onRetry={() => void reload()} />
+  if (!order) return <Loading />
+
+  const pending = order.status === 'pending_payment'
+
+  return (
+    <View className='order-detail'>
+      <View className={`od-head od-head-${order.status}`}>
+        <Text className={`order-status od-status order-status-${order.status}`}>{orderStatusZh[order.status]}</Text>
+        {pending && order.payDeadlineAt ? (
+          <View className='od-deadline'>
+            <Text className='od-deadline-label'>剩余支付时间</Text>
+            <CountdownText className='od-countdown' deadline={order.payDeadlineAt} serverTime={order.serverTime} onDone={() => void reload()} />
+          </View>
+        ) : null}
+        {order.groupStatus ? <Text className='od-group-status'>拼团状态：{groupStatusZh[order.groupStatus]}</Text> : null}
+      </View>
+
+      {pending ? (
+        <View className='od-actions'>
+          <Button className='btn btn-ghost od-action btn-cancel-order' loading={flag(cancelling)} disabled={flag(cancelling)} onClick={() => void cancel()}>
+            取消订单
+          </Button>
+          <Button className='btn od-action btn-go-pay' disabled={flag(cancelling)} onClick={() => void Taro.navigateTo({ url: ROUTES.pay(order.id) })}>
+            去支付 {formatFen(order.payableAmount)}
+          </Button>
+        </View>
+      ) : null}
+
+      <View className='od-section'>
+        <View className='od-goods'>
+          {order.image ? <Image className='od-goods-image' src={resolveAssetUrl(order.image)} mode='aspectFill' /> : <View className='od-goods-image' />}
+          <View className='od-goods-info'>
+            <Text className='od-goods-title'>{order.title}</Text>
+            <Text className='od-goods-spec'>{order.specLabel} × {order.quantity}</Text>
+            <Text className='od-goods-unit'>{formatFen(order.unitPrice)}</Text>
+          </View>
+        </View>
+        {order.groupId ? (
+          <View className='od-row od-group-link btn-view-group' onClick={() => void Taro.navigateTo({ url: ROUTES.group(order.groupId as number) })}>
+            <Text>查看拼团{order.groupStatus ? `（${groupStatusZh[order.groupStatus]}）` : ''}</Text>
+            <Text className='od-arrow'>›</Text>
+          </View>
+        ) : null}
+      </View>
+
+      <View className='od-section'>
+        <View className='od-row'>
+          <Text className='od-label'>商品金额</Text>
+          <Text>{formatFen(order.goodsAmount)}</Text>
+        </View>
+        {order.discountAmount > 0 ? (
+          <View className='od-row'>
+            <Text className='od-label'>优惠</Text>
+            <Text>-{formatFen(order.discountAmount)}</Text>
+          </View>
+        ) : null}
+        <View className='od-row'>
+          <Text className='od-label'>{pending ? '需付款' : '实付款'}</Text>
+          <Text className='od-payable'>{formatFen(order.payableAmount)}</Text>
+        </View>
+        {order.refunds.map((r) => (
+          <View key={r.refundNo} className={`od-row od-refund od-refund-${r.status}`}>
+            <Text className='od-refund-text'>
+              退款 {formatFen(r.amount)} · {REFUND_STATUS_ZH[r.status]}
+            </Text>
+            <Text className='od-refund-reason'>{refundReasonText(r.reason)}</Text>
+          </View>
+        ))}
+      </View>
+
+      <View className='od-section'>
+        <View className='od-row'>
+          <Text className='od-label'>订单号</Text>
+          <Text className='od-value'>{order.orderNo}</Text>
+        </View>
+        <View className='od-row'>
+          <Text className='od-label'>类型</Text>
+          <Text className='od-value'>{KIND_ZH[order.kind]}</Text>
+        </View>
+        <View className='od-row'>
+          <Text className='od-label'>下单时间</Text>
+          <Text className='od-value'>{formatTime(order.createdAt)}</Text>
+        </View>
+        {order.paidAt ? (
+          <View className='od-row'>
+            <Text className='od-label'>支付时间</Text>
+            <Text className='od-value'>{formatTime(order.paidAt)}</Text>
+          </View>
+        ) : null}
+      </View>
+
+      {order.timeline.length > 0 ? (
+        <View className='od-section od-timeline'>
+          <Text className='od-section-title'>订单进度</Text>
+          {order.timeline
+            .slice()
+            .reverse()
+            .map((ev, i) => (
+              <View key={`${ev.at}-${i}`} className={`od-event${i === 0 ? ' is-latest' : ''}`}>
+                <View className='od-event-dot' />
+                <View className='od-event-body'>
+                  <Text className='od-event-status'>{orderStatusZh[ev.status]}</Text>
+                  {ev.note ? <Text className='od-event-note'>{ev.note}</Text> : null}
+                  <Text className='od-event-time'>{formatTime(ev.at)}</Text>
+                </View>
+              </View>
+            ))}
+        </View>
+      ) : null}
+    </View>
+  )
+}

@@ -1,0 +1,193 @@
+/**
+ * Group-buy end to end: two simulated shoppers in separate browser contexts launch, join and pay
+ * for a group in the h5 build; the API (with its deadline worker) decides success or failure.
+ * Campaigns are created per test through the admin API, so runs do not depend on seed data.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { appUrl, baseUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+
+interface CampaignLike {
+  id: number;
+  title: string;
+}
+
+/**
+ * The h5 router keeps earlier pages of the stack in the DOM (hidden), so the same page can be there
+ * twice: always look at the one on screen.
+ */
+function onScreen(page: Page, selector: string) {
+  return page.locator(`${selector}:visible`);
+}
+
+const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const res = await fetch(`${baseUrl()}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** A fresh on-sale product and a running campaign on its SKU, made through the admin API. */
+async function createCampaign(opts: { label: string; groupSize: number; groupDurationSec: number }): Promise<CampaignLike> {
+  const { accessToken } = await api<{ accessToken: string }>('POST', '/admin/auth/login', { username: 'admin', password: 'tuan-admin-dev' });
+  const product = await api<{ id: number; skus: Array<{ id: number }> }>(
+    'POST',
+    '/admin/products',
+    {
+      title: `拼团测试${opts.label}${RUN}`.slice(0, 60),
+      description: '端到端测试商品',
+      category: '测试',
+      images: ['/static/products/orange.svg'],
+      status: 'on_sale',
+      skus: [{ specLabel: '1 份', listPrice: 3990, stock: 100 }],
+    },
+    accessToken,
+  );
+  // The server's clock decides what "now" is.
+  const { serverTime } = await api<{ serverTime: string }>('GET', '/api/campaigns?page=1&pageSize=1');
+  const now = Date.parse(serverTime);
+  const campaign = await api<CampaignLike>(
+    'POST',
+    '/admin/campaigns',
+    {
+      skuId: product.skus[0]!.id,
+      title: `${opts.label}拼团${RUN}`.slice(0, 60),
+      groupPrice: 2990,
+      groupSize: opts.groupSize,
+      groupDurationSec: opts.groupDurationSec,
+      paymentTimeoutSec: 300,
+      startsAt: new Date(now - 60_000).toISOString(),
+      endsAt: new Date(now + 24 * 3600_000).toISOString(),
+      stock: 20,
+      limits: { perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 5 },
+      openerMode: 'group_price',
+      newUsersOnly: false,
+      virtualCompletion: { enabled: false, minRealMembers: 1 },
+      allowSolo: true,
+    },
+    accessToken,
+  );
+  return campaign;
+}
+
+/** Signs the context in as a new dev user (a name unique to this run) through the picker. */
+async function devLogin(page: Page, name: string): Promise<void> {
+  await page.goto(appUrl('/packages/auth/pages/dev-login/index'));
+  await onScreen(page, '#dev-login-input input').fill(name);
+  await onScreen(page, '#dev-login-submit').click();
+  await page.locator('.me-nickname', { hasText: name }).first().waitFor({ state: 'visible' });
+}
+
+/** On the pay page: 模拟支付, then the result state; returns the order id from the URL. */
+async function sandboxPay(page: Page): Promise<number> {
+  await page.waitForURL(/packages\/order\/pages\/pay\/index\?id=\d+/);
+  const orderId = Number(/id=(\d+)/.exec(page.url())![1]);
+  await onScreen(page, '.btn-sandbox-pay').click();
+  await expectText(onScreen(page, '.pay-result-title'), '支付成功', 15_000);
+  return orderId;
+}
+
+async function openGroupFromPayResult(page: Page): Promise<number> {
+  await onScreen(page, '.btn-view-group').click();
+  await page.waitForURL(/packages\/groupbuy\/pages\/group\/index\?id=\d+/);
+  return Number(/id=(\d+)/.exec(page.url())![1]);
+}
+
+describe('group buy in the h5 build', () => {
+  let browser: Browser;
+  let contexts: BrowserContext[] = [];
+  let pageErrors: string[][] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  afterEach(async () => {
+    await Promise.all(contexts.map((c) => c.close()));
+    contexts = [];
+    pageErrors = [];
+  });
+
+  async function newShopper(name: string): Promise<Page> {
+    const context = await newUserContext(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    pageErrors.push(collectPageErrors(page));
+    await devLogin(page, name);
+    return page;
+  }
+
+  it('when A launches and pays and B joins from the share link and pays, then both see 已成团', async () => {
+    const campaign = await createCampaign({ label: '成团', groupSize: 2, groupDurationSec: 600 });
+    const [a, b] = await Promise.all([newShopper(`ga${RUN}`), newShopper(`gb${RUN}`)]);
+
+    // A: the campaign is on the home page; open it and launch a group.
+    await a.goto(appUrl('/pages/index/index'));
+    const card = onScreen(a, `.campaign-card-${campaign.id}`);
+    await card.waitFor({ state: 'visible' });
+    await expectText(card.locator('.campaign-card-size'), '2人团');
+    await expectText(card.locator('.campaign-card-price'), '¥29.90');
+    await expectText(card.locator('.campaign-card-list-price'), '¥39.90');
+    await expectText(card.locator('.campaign-card-countdown'), /^距结束 \d{2}:\d{2}:\d{2}$/);
+    await card.click();
+    await a.waitForURL(/packages\/groupbuy\/pages\/campaign\/index\?id=\d+/);
+    await onScreen(a, '.btn-launch').click();
+    await sandboxPay(a);
+    const groupId = await openGroupFromPayResult(a);
+    await expectText(onScreen(a, '.group-status'), '拼团中');
+    await expectText(onScreen(a, '.group-my-role'), '我是团长');
+    await onScreen(a, '.btn-share').waitFor({ state: 'visible' });
+    await expectText(onScreen(a, '.group-countdown'), /^\d{2}:\d{2}:\d{2}$/);
+
+    // B: opens the shared group link and joins.
+    await b.goto(appUrl(`/packages/groupbuy/pages/group/index?id=${groupId}`));
+    await expectText(onScreen(b, '.group-status'), '拼团中');
+    await onScreen(b, '.btn-join').click();
+    await sandboxPay(b);
+    await openGroupFromPayResult(b);
+    await expectText(onScreen(b, '.group-status'), '已成团');
+
+    await a.reload();
+    await expectText(onScreen(a, '.group-status'), '已成团');
+    await b.reload();
+    await expectText(onScreen(b, '.group-status'), '已成团');
+    await expectText(onScreen(b, '.group-my-role'), '我已参团');
+
+    expect(pageErrors.flat()).toEqual([]);
+  });
+
+  it('when the group deadline passes before it fills, then it fails and A is refunded', async () => {
+    const campaign = await createCampaign({ label: '失败', groupSize: 3, groupDurationSec: 4 });
+    const [a, b] = await Promise.all([newShopper(`fa${RUN}`), newShopper(`fb${RUN}`)]);
+
+    await a.goto(appUrl(`/packages/groupbuy/pages/campaign/index?id=${campaign.id}`));
+    await onScreen(a, '.btn-launch').click();
+    const orderA = await sandboxPay(a);
+    const groupId = await openGroupFromPayResult(a);
+    await expectText(onScreen(a, '.group-status'), '拼团中');
+
+    await b.goto(appUrl(`/packages/groupbuy/pages/group/index?id=${groupId}`));
+    await onScreen(b, '.btn-join').click();
+    await sandboxPay(b);
+
+    // The worker expires the group at its deadline and refunds; the page re-reads at zero.
+    await expectText(onScreen(a, '.group-status'), '拼团失败，已退款', 15_000);
+    await a.reload();
+    await expectText(onScreen(a, '.group-status'), '拼团失败，已退款');
+
+    await a.goto(appUrl(`/packages/order/pages/detail/index?id=${orderA}`));
+    await expectText(onScreen(a, '.order-status'), '已退款', 10_000);
+    await expectText(onScreen(a, '.od-refund-text').first(), '退款 ¥29.90 · 已到账');
+
+    expect(pageErrors.flat()).toEqual([]);
+  });
+});
