@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, freePort, installPackages, log, run, waitForHttp } from './lib.mjs';
+import { ROOT, ensureDebianPackages, exists, freePort, installPackages, log, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const TMP = join(ROOT, '.tmp');
@@ -53,7 +53,9 @@ async function main() {
     const h5Built = await check('build mini-program for h5', () => run('pnpm', ['--filter', '@tuan/miniapp', 'build:h5'], { quiet: true, env: { CI: 'true' } }));
 
     let e2eBase = '';
-    if (built && h5Built) {
+    // The browser tests drive Debian's Chromium; Chinese text needs a CJK font to render.
+    const browserReady = exists('/usr/bin/chromium') || (await check('install chromium and a CJK font (Debian)', () => ensureDebianPackages(['chromium', 'fonts-wqy-zenhei'], 'browser tests')));
+    if (built && h5Built && browserReady) {
       // A seeded API (worker role too) and the h5 build behind the same proxy the browser uses.
       const apiPort = await freePort();
       const apiEnv = { ...env, PORT: String(apiPort), LOGIN_RATE_LIMIT_PER_MIN: '100000', LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '1000' };

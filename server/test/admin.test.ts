@@ -1,4 +1,6 @@
 import { ErrorCode } from '@tuan/shared';
+import { DEV_ADMIN_PASSWORD } from '../src/core/config';
+import { hashPassword } from '../src/core/crypto';
 import { loginAdmin, loginUser, productBody, startTestApp, type TestApp } from './support/harness';
 
 let t: TestApp;
@@ -36,6 +38,16 @@ describe('operator login', () => {
     const res = await t.http.get('/admin/me').set(op.auth);
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe(ErrorCode.ADMIN_DISABLED);
+  });
+});
+
+describe('production start-up guard', () => {
+  it('when an active operator still has the development password, then it is reported (production refuses to start)', async () => {
+    const username = `weak_${Date.now()}`;
+    await t.infra.dataSource.query(`INSERT INTO admin_users (username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, 'admin', 'active', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`, [username, await hashPassword(DEV_ADMIN_PASSWORD)]);
+    expect(await t.services.admin.findAdminsWithDefaultPassword()).toContain(username);
+    await t.infra.dataSource.query(`UPDATE admin_users SET status = 'disabled' WHERE username = ?`, [username]);
+    expect(await t.services.admin.findAdminsWithDefaultPassword()).not.toContain(username);
   });
 });
 

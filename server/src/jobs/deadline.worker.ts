@@ -28,7 +28,13 @@ export function createDeadlineScheduler(infra: Infra): DeadlineScheduler & { clo
     }
   };
   return {
-    orderDeadline: (orderId, at) => add('order-deadline', `order-${orderId}`, at, { orderId }),
+    async orderDeadline(orderId, at) {
+      // Display and fast checks; MySQL's pay_deadline_at stays the truth.
+      await infra.redis
+        .set(`${infra.config.REDIS_PREFIX}{ord:${orderId}}:deadline`, at.toISOString(), 'PX', Math.max(1000, at.getTime() - Date.now() + 600_000))
+        .catch(() => undefined);
+      await add('order-deadline', `order-${orderId}`, at, { orderId });
+    },
     groupDeadline: (groupId, at) => add('group-deadline', `group-${groupId}`, at, { groupId }),
     refundDue: (refundId) => add('refund', `refund-${refundId}-${Date.now()}`, new Date(), { refundId }),
     async close() {

@@ -68,16 +68,23 @@ export class OrderService {
     const goods = o.unitPrice * o.quantity;
     const payable = Math.max(1, goods - o.discountAmount);
     const now = new Date();
+    const orderNo = newOrderNo(now);
     const res = await tx.manager.query(
       `INSERT INTO orders (order_no, user_id, kind, campaign_id, group_id, product_id, sku_id, title, spec_label, image,
          unit_price, quantity, goods_amount, discount_amount, coupon_id, payable_amount, status, pay_deadline_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_payment', ?, ?, ?)`,
-      [newOrderNo(now), o.userId, o.kind, o.campaignId, o.groupId, o.productId, o.skuId, o.title, o.specLabel, o.image,
+      [orderNo, o.userId, o.kind, o.campaignId, o.groupId, o.productId, o.skuId, o.title, o.specLabel, o.image,
         o.unitPrice, o.quantity, goods, goods - payable, o.couponId, payable, o.payDeadlineAt, now, now],
     );
     const id = insertId(res);
     await this.event(tx, id, null, 'pending_payment', null);
-    return (await this.row(tx, id))!;
+    // The row as inserted, without reading it back (this runs on the join hot path).
+    return {
+      id, order_no: orderNo, user_id: o.userId, kind: o.kind, campaign_id: o.campaignId, group_id: o.groupId, product_id: o.productId,
+      sku_id: o.skuId, title: o.title, spec_label: o.specLabel, image: o.image, unit_price: o.unitPrice, quantity: o.quantity,
+      goods_amount: goods, discount_amount: goods - payable, coupon_id: o.couponId, payable_amount: payable, status: 'pending_payment',
+      pay_deadline_at: o.payDeadlineAt, paid_at: null, paid_amount: null, transaction_id: null, cancel_reason: null, created_at: now, updated_at: now,
+    };
   }
 
   async row(ctx: ServiceContext, id: number, forUpdate = false): Promise<OrderRow | null> {
