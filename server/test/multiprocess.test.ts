@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loginUser, startTestApp, type TestApp, type TestUser } from './support/harness';
-import { createCampaign, sleep } from './support/groupbuy.factory';
+import { bulkUsers, createCampaign, createCouponTemplate, sleep } from './support/groupbuy.factory';
 import { spawnServer, type ServerProcess } from './support/processes';
 
 /**
@@ -9,7 +9,7 @@ import { spawnServer, type ServerProcess } from './support/processes';
  * one Redis, requests spread over both.
  */
 const prefix = `mp${randomBytes(3).toString('hex')}:`;
-const shared = { REDIS_PREFIX: prefix, SANDBOX_PAY_KEY_DIR: join(__dirname, '..', '..', '.data', 'sandbox-pay-test'), SWEEP_INTERVAL_MS: '500' };
+const shared = { REDIS_PREFIX: prefix, SANDBOX_PAY_KEY_DIR: join(__dirname, '..', '..', '.data', 'sandbox-pay-test'), SWEEP_INTERVAL_MS: '500', COUPON_CLAIMS_PER_MIN: '1000' };
 let t: TestApp;
 let a: ServerProcess;
 let b: ServerProcess;
@@ -120,4 +120,28 @@ describe('two server processes, one database, one Redis', () => {
     const refunds = await q(`SELECT status FROM refunds WHERE order_id = ?`, [orderId]);
     expect(refunds).toEqual([{ status: 'succeeded' }]);
   }, 90_000);
+
+  it('when 2000 users claim a coupon with stock 100 at once through both processes, then exactly 100 are issued', async () => {
+    const { template } = await createCouponTemplate(t, { totalStock: 100, perUserLimit: 1 });
+    const claimers = await bulkUsers(t, 2000, `c${randomBytes(3).toString('hex')}`);
+    const results = await Promise.all(claimers.map((u, i) => post(api(i), `/api/coupon-templates/${template.id}/claim`, u)));
+    expect(results.filter((r) => r.status >= 500)).toHaveLength(0);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(100);
+    expect(results.filter((r) => r.status !== 201).every((r) => r.body.error?.code === 'COUPON_SOLD_OUT')).toBe(true);
+    const [tpl] = await q(`SELECT issued FROM coupon_templates WHERE id = ?`, [template.id]);
+    const [{ n, users }] = await q(`SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_coupons WHERE template_id = ?`, [template.id]);
+    expect(tpl.issued).toBe(100);
+    expect(Number(n)).toBe(100);
+    expect(Number(users)).toBe(100);
+  }, 120_000);
+
+  it('when one user fires 50 concurrent claims with limit 2 through both processes, then exactly 2 are issued', async () => {
+    const { template } = await createCouponTemplate(t, { totalStock: 1000, perUserLimit: 2 });
+    const u = (await users(1))[0]!;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => post(api(i), `/api/coupon-templates/${template.id}/claim`, u)));
+    expect(results.filter((r) => r.status >= 500)).toHaveLength(0);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(2);
+    const [{ n }] = await q(`SELECT COUNT(*) AS n FROM user_coupons WHERE template_id = ? AND user_id = ?`, [template.id, u.id]);
+    expect(Number(n)).toBe(2);
+  }, 60_000);
 });
