@@ -95,14 +95,8 @@ export const StockAdjustmentRequest = z.object({
 });
 export type StockAdjustmentRequest = z.infer<typeof StockAdjustmentRequest>;
 
-export const AdminProductView = z.object({
-  id: z.number().int(),
-  title: z.string(),
-  description: z.string(),
-  category: z.string(),
-  images: z.array(z.string()),
-  status: z.enum(ProductStatus),
-  skus: z.array(SkuView),
+/** The operator's view: the shopper's detail (any status) plus bookkeeping times. */
+export const AdminProductView = ProductDetail.omit({ serverTime: true }).extend({
   createdAt: IsoTime,
   updatedAt: IsoTime,
 });

@@ -84,17 +84,9 @@ export const CouponCenterItem = CouponTemplateView.pick({ id: true, name: true, 
 export type CouponCenterItem = z.infer<typeof CouponCenterItem>;
 export const CouponCenterResponse = z.object({ items: z.array(CouponCenterItem), serverTime: IsoTime });
 
-export const UserCouponView = z.object({
+export const UserCouponView = CouponTemplateView.pick({ name: true, label: true, kind: true, amountOff: true, threshold: true, percentOff: true, maxDiscount: true, scope: true }).extend({
   id: z.number().int(),
   templateId: z.number().int(),
-  name: z.string(),
-  label: z.string(),
-  kind: z.enum(CouponKind),
-  amountOff: FenSchema,
-  threshold: FenSchema,
-  percentOff: z.number().int(),
-  maxDiscount: FenSchema,
-  scope: z.enum(CouponScope),
   status: z.enum(UserCouponStatus),
   validFrom: IsoTime,
   validTo: IsoTime,
