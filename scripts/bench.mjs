@@ -1,13 +1,30 @@
-// `npm run bench` (or `node scripts/bench.mjs join`): the join benchmark. Builds the server, provisions a
-// fresh `tuan_bench` database (Redis db 2), starts two API processes and one worker on it, then measures
-// bare GET /healthz, then POST /api/groups/:id/join where every request is a distinct user taking a
-// seat in an open group, then sandbox payment of the join orders it created. Ends with invariant checks
-// read straight from the database (seats, stock, one active seat per user per group); exits non-zero
-// when one fails or the run broke.
+// Benchmarks against two API processes and one worker on a fresh `tuan_bench` database (Redis db 2).
 //
-// Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), BENCH_JOIN_SEC (15),
-// BENCH_OPENERS (groups to open, 1800), BENCH_USERS (joiners, 7200), BENCH_PAY_MAX (join orders to pay,
-// all), BENCH_PAY_SEC (time cap of the pay phase, 25), BENCH_PAY_CONCURRENCY (50), DB_POOL_SIZE (40).
+//   node scripts/bench.mjs [join|claim]     (pnpm bench / pnpm bench:join / pnpm bench:claim)
+//
+// With no argument only the join benchmark runs (as `pnpm bench` always did; each mode provisions its
+// own fresh database, so one mode per run keeps a run under ~2 minutes). Every mode: builds the server,
+// provisions MariaDB + Redis (reused when already running), migrates and seeds, starts the processes,
+// measures bare GET /healthz, then its own measured run in which every request comes from a distinct
+// user (the run stops early when the users run out), then checks invariants read straight from
+// MySQL. Exits non-zero when an invariant fails or the run saw 5xx answers or socket errors.
+//
+// join:  POST /api/groups/:id/join — each request a new user taking a seat in an open group — then
+//        sandbox payment of the join orders it created. Invariants: seats, stock, one active seat per
+//        user per group.
+// claim: POST /api/coupon-templates/:id/claim — each request a new user claiming from one centre
+//        template whose stock is smaller than the number of users, so the run measures real issues
+//        (201) and the Redis gate's fast refusals (409 COUPON_SOLD_OUT); the servers run with
+//        COUPON_CLAIMS_PER_MIN raised so the per-user rate limit does not dominate. Then one user fires
+//        50 concurrent claims at a template with perUserLimit 2 (exactly 2 must be issued). Invariants:
+//        issued == coupons issued == users that got 201, issued ≤ stock, per-user limits held.
+//
+// Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), DB_POOL_SIZE (40).
+//   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 1800), BENCH_USERS (joiners, 7200),
+//          BENCH_PAY_MAX (join orders to pay, all), BENCH_PAY_SEC (time cap of the pay phase, 25),
+//          BENCH_PAY_CONCURRENCY (50).
+//   claim: BENCH_CLAIM_SEC (15), BENCH_CLAIM_USERS (claimers, 6000), BENCH_CLAIM_STOCK (template stock,
+//          3000), BENCH_BURST_CLAIMS (concurrent claims of the one user, 50).
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,13 +36,6 @@ import { devSecrets, provision } from './services.mjs';
 const requireScripts = createRequire(new URL('./package.json', import.meta.url));
 const requireServer = createRequire(join(ROOT, 'server', 'package.json'));
 
-const MODES = ['join'];
-const mode = process.argv[2] ?? 'join';
-if (!MODES.includes(mode)) {
-  process.stderr.write(`unknown benchmark "${mode}"; known: ${MODES.join(', ')}\n`);
-  process.exit(2);
-}
-
 const int = (name, dflt) => {
   const v = process.env[name];
   if (v === undefined || v === '') return dflt;
@@ -35,16 +45,8 @@ const int = (name, dflt) => {
 };
 const CONNECTIONS = int('BENCH_CONNECTIONS', 25); // per API process
 const HEALTH_SEC = int('BENCH_HEALTH_SEC', 10);
-const JOIN_SEC = int('BENCH_JOIN_SEC', 15);
-const OPENERS = int('BENCH_OPENERS', 1800);
-const USERS = int('BENCH_USERS', 7200);
-const PAY_MAX = int('BENCH_PAY_MAX', Number.MAX_SAFE_INTEGER);
-const PAY_SEC = int('BENCH_PAY_SEC', 25);
-const PAY_CONCURRENCY = int('BENCH_PAY_CONCURRENCY', 50);
 const SETUP_CONCURRENCY = 40;
 const DB_POOL_SIZE = process.env.DB_POOL_SIZE ?? '40';
-const GROUP_SIZE = 5;
-const CAMPAIGN_STOCK = 100_000;
 
 const TMP = join(ROOT, '.tmp');
 const PAY_KEY_DIR = join(ROOT, '.data', 'sandbox-pay-bench');
@@ -63,6 +65,11 @@ const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 function tally(map, key, by = 1) {
   map.set(key, (map.get(key) ?? 0) + by);
 }
+const listOutcomes = (entries) => entries.map(([k, v]) => `${k}: ${v}`).join(', ');
+/** Outcome keys are "201", "409 GROUP_FULL", "socket error ECONNRESET", … */
+const countWhere = (outcomes, re) => [...outcomes].filter(([k]) => re.test(k)).reduce((a, [, v]) => a + v, 0);
+const serverErrorsIn = (outcomes) => countWhere(outcomes, /^5\d\d|^socket/);
+const outcomeOf = (status, json) => (status >= 200 && status < 300 ? String(status) : `${status} ${json?.error?.code ?? '(no error code)'}`);
 
 /** One JSON call with its latency; never throws for HTTP statuses, only for transport errors. */
 async function call(base, method, path, { token, body } = {}) {
@@ -87,6 +94,19 @@ async function must(base, method, path, opts) {
   const r = await call(base, method, path, opts);
   if (r.status < 200 || r.status > 299) throw new Error(`${method} ${path} → ${r.status} ${r.text.slice(0, 500)}`);
   return r.json;
+}
+
+/** call() for the unmeasured side phases: tallies the outcome (`keyOf`, or the socket error) and keeps the latency. */
+async function tallied(outcomes, latencies, base, method, path, { keyOf = outcomeOf, ...opts } = {}) {
+  try {
+    const r = await call(base, method, path, opts);
+    latencies.push(r.ms);
+    tally(outcomes, keyOf(r.status, r.json));
+    return r;
+  } catch (err) {
+    tally(outcomes, `socket error ${err.cause?.code ?? err.message}`);
+    return null;
+  }
 }
 
 /** Runs fn over items with at most `concurrency` in flight; stops taking new items after `deadline`. */
@@ -135,6 +155,107 @@ async function stopChildren() {
   );
 }
 
+/** The last warnings/errors the processes logged (LOG_LEVEL=warn), so a failing run shows why. */
+function showServerLogs() {
+  for (const name of ['api1', 'api2', 'worker']) {
+    let text = '';
+    try {
+      text = readFileSync(join(TMP, `bench-${name}.log`), 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.split('\n').filter(Boolean);
+    if (!lines.length) continue;
+    process.stdout.write(`\n  ${name}: ${lines.length} log lines at warn or above (.tmp/bench-${name}.log); last:\n`);
+    for (const l of lines.slice(-3)) process.stdout.write(`    ${l.slice(0, 400)}\n`);
+  }
+}
+
+/**
+ * Build, provision a fresh tuan_bench (Redis db 2), migrate, seed, start two API processes and one
+ * worker with the common environment plus `extraEnv`. Returns the bases and an idempotent cleanup.
+ */
+async function bringUp(extraEnv) {
+  mkdirSync(TMP, { recursive: true });
+  mkdirSync(PAY_KEY_DIR, { recursive: true });
+  if (!exists(join(ROOT, 'node_modules')) || !exists(join(ROOT, 'server', 'node_modules')) || !exists(join(ROOT, 'scripts', 'node_modules'))) await installPackages();
+
+  log('building @tuan/shared and @tuan/server');
+  await run('pnpm', ['--filter', '@tuan/shared', 'build'], { quiet: true });
+  await run('pnpm', ['--filter', '@tuan/server', 'build'], { quiet: true });
+
+  const services = await provision({ database: 'tuan_bench', redisDb: 2, fresh: true });
+  let stopped = false;
+  const cleanup = async () => {
+    if (stopped) return;
+    stopped = true;
+    stopCannons();
+    await stopChildren();
+    services.stop();
+  };
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+
+  try {
+    const env = {
+      NODE_ENV: 'test',
+      LOGIN_PROVIDER: 'dev',
+      LOGIN_RATE_LIMIT_PER_MIN: '1000000',
+      LOG_LEVEL: 'warn',
+      ...devSecrets(),
+      ...services.env,
+      DB_POOL_SIZE,
+      SANDBOX_PAY_KEY_DIR: PAY_KEY_DIR,
+      ...extraEnv,
+    };
+    if (process.env.REDIS_URL) {
+      // Someone else's Redis: keep our keys (and BullMQ queues) apart instead of flushing anything.
+      env.REDIS_PREFIX = `tuan-bench-${Date.now()}:`;
+    } else {
+      // Our own local Redis, db 2: a fresh database deserves fresh counters and queues (ids restart at 1).
+      const Redis = requireServer('ioredis');
+      const r = new Redis(services.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await r.connect();
+      await r.flushdb();
+      await r.quit();
+    }
+
+    log('migrating and seeding tuan_bench');
+    await run('node', ['server/dist/cli/migrate.js'], { env, quiet: true });
+    await run('node', ['server/dist/cli/seed.js'], { env, quiet: true });
+
+    const ports = [await freePort(), await freePort()];
+    ports.forEach((port, i) => startServer(`api${i + 1}`, { ...env, ROLE: 'api', PORT: String(port) }));
+    startServer('worker', { ...env, ROLE: 'worker', PORT: '0' });
+    const bases = ports.map((p) => `http://127.0.0.1:${p}`);
+    await Promise.all(bases.map((b) => waitForHttp(`${b}/readyz`, 60_000)));
+    log(`API processes on ${ports.join(', ')} (ROLE=api), one worker (ROLE=worker), DB_POOL_SIZE=${DB_POOL_SIZE}`);
+    return { bases, baseOf: (i) => bases[i % bases.length], databaseUrl: services.env.DATABASE_URL, cleanup };
+  } catch (err) {
+    await cleanup();
+    showServerLogs();
+    throw err;
+  }
+}
+
+async function adminToken(base) {
+  return (await must(base, 'POST', '/admin/auth/login', { body: { username: 'admin', password: 'tuan-admin-dev' } })).accessToken;
+}
+
+/** Dev login (creates the user on first use); spreads over the API processes by index. */
+async function loginUser(stack, name, i) {
+  const r = await must(stack.baseOf(i), 'POST', '/api/auth/login', { body: { code: `dev:${name}` } });
+  return { token: r.accessToken, userId: r.user.id };
+}
+
+/** Logs in `n` users named `${prefix}${i}`; also the logins/s it took. */
+async function loginUsers(stack, prefix, n) {
+  log(`logging in ${n} users (${prefix}*)`);
+  const start = performance.now();
+  const users = await pool(Array.from({ length: n }, (_, i) => i), SETUP_CONCURRENCY, (i) => loginUser(stack, `${prefix}${i}`, i));
+  return { users, rps: n / ((performance.now() - start) / 1000) };
+}
+
 // ---------------------------------------------------------------- autocannon
 
 const autocannon = requireScripts('autocannon');
@@ -177,296 +298,261 @@ function combine(results) {
   };
 }
 
-// ---------------------------------------------------------------- main
+/** Bare GET /healthz on every API process at once: the same-run baseline. */
+async function measureHealth(bases) {
+  log(`GET /healthz for ${HEALTH_SEC} s, ${CONNECTIONS} connections per process`);
+  const lat = [];
+  const stats = combine(await Promise.all(bases.map((b) => cannon({ url: `${b}/healthz`, connections: CONNECTIONS, duration: HEALTH_SEC }, lat))));
+  return { stats, lat: latencySummary(lat) };
+}
 
-async function main() {
-  const t0 = Date.now();
-  mkdirSync(TMP, { recursive: true });
-  mkdirSync(PAY_KEY_DIR, { recursive: true });
-  if (!exists(join(ROOT, 'node_modules')) || !exists(join(ROOT, 'server', 'node_modules')) || !exists(join(ROOT, 'scripts', 'node_modules'))) await installPackages();
-
-  log('building @tuan/shared and @tuan/server');
-  await run('pnpm', ['--filter', '@tuan/shared', 'build'], { quiet: true });
-  await run('pnpm', ['--filter', '@tuan/server', 'build'], { quiet: true });
-
-  const services = await provision({ database: 'tuan_bench', redisDb: 2, fresh: true });
-  let stopped = false;
-  const cleanup = async () => {
-    if (stopped) return;
-    stopped = true;
-    stopCannons();
-    await stopChildren();
-    services.stop();
+/**
+ * The measured run: autocannon on every API process for `sec` seconds, each request a POST for the
+ * next item (a distinct user) — `request(item)` gives its path and body. When the items run out no
+ * user is ever repeated: the run stops (at autocannon's next 1 s tick) and sends harmless GETs until
+ * then, which are not counted. `onAnswer(status, json, item)` returns the outcome key ("201",
+ * "409 GROUP_FULL", …). Returns autocannon's sums with own counts over the time the real requests took,
+ * the outcomes, the latencies and every answer as { at (ms since start), key, ms }.
+ */
+async function distinctRun(bases, { sec, items, request, onAnswer }) {
+  let next = 0;
+  let exhaustedAt = 0;
+  const nextItem = () => {
+    if (next < items.length) return items[next++];
+    if (!exhaustedAt) {
+      exhaustedAt = performance.now();
+      setImmediate(stopCannons);
+    }
+    return null;
   };
-  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
-
-  try {
-    const env = {
-      NODE_ENV: 'test',
-      LOGIN_PROVIDER: 'dev',
-      LOGIN_RATE_LIMIT_PER_MIN: '1000000',
-      LOG_LEVEL: 'warn',
-      ...devSecrets(),
-      ...services.env,
-      DB_POOL_SIZE,
-      SANDBOX_PAY_KEY_DIR: PAY_KEY_DIR,
-    };
-    if (process.env.REDIS_URL) {
-      // Someone else's Redis: keep our keys (and BullMQ queues) apart instead of flushing anything.
-      env.REDIS_PREFIX = `tuan-bench-${Date.now()}:`;
-    } else {
-      // Our own local Redis, db 2: a fresh database deserves fresh counters and queues (group ids restart at 1).
-      const Redis = requireServer('ioredis');
-      const r = new Redis(services.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      await r.connect();
-      await r.flushdb();
-      await r.quit();
-    }
-
-    log('migrating and seeding tuan_bench');
-    await run('node', ['server/dist/cli/migrate.js'], { env, quiet: true });
-    await run('node', ['server/dist/cli/seed.js'], { env, quiet: true });
-
-    const ports = [await freePort(), await freePort()];
-    ports.forEach((port, i) => startServer(`api${i + 1}`, { ...env, ROLE: 'api', PORT: String(port) }));
-    startServer('worker', { ...env, ROLE: 'worker', PORT: '0' });
-    const bases = ports.map((p) => `http://127.0.0.1:${p}`);
-    await Promise.all(bases.map((b) => waitForHttp(`${b}/readyz`, 60_000)));
-    log(`API processes on ${ports.join(', ')} (ROLE=api), one worker (ROLE=worker), DB_POOL_SIZE=${DB_POOL_SIZE}`);
-    const baseOf = (i) => bases[i % bases.length];
-
-    // ---------------- 1. bare /healthz
-    log(`GET /healthz for ${HEALTH_SEC} s, ${CONNECTIONS} connections per process`);
-    const healthLat = [];
-    const health = combine(await Promise.all(bases.map((b) => cannon({ url: `${b}/healthz`, connections: CONNECTIONS, duration: HEALTH_SEC }, healthLat))));
-    const healthL = latencySummary(healthLat);
-
-    // ---------------- 2. set-up: product, campaign, open groups, joiner tokens
-    const setupStart = performance.now();
-    const admin = await must(bases[0], 'POST', '/admin/auth/login', { body: { username: 'admin', password: 'tuan-admin-dev' } });
-    const adminToken = admin.accessToken;
-    const product = await must(bases[0], 'POST', '/admin/products', {
-      token: adminToken,
-      body: {
-        title: '压测专用 团购商品',
-        description: 'bench',
-        category: '压测',
-        images: ['/static/products/orange.svg'],
-        status: 'on_sale',
-        skus: [{ specLabel: '1 件', listPrice: 1999, stock: CAMPAIGN_STOCK * 2 }],
-      },
-    });
-    const campaign = await must(bases[0], 'POST', '/admin/campaigns', {
-      token: adminToken,
-      body: {
-        skuId: product.skus[0].id,
-        title: '压测拼团',
-        groupPrice: 999,
-        groupSize: GROUP_SIZE,
-        groupDurationSec: 3600,
-        paymentTimeoutSec: 900,
-        startsAt: new Date(Date.now() - 60_000).toISOString(),
-        endsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        stock: CAMPAIGN_STOCK,
-        limits: { perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 1 },
-        allowSolo: true,
-      },
-    });
-
-    const login = async (name, i) => (await must(baseOf(i), 'POST', '/api/auth/login', { body: { code: `dev:${name}` } })).accessToken;
-    log(`opening ${OPENERS} groups (login, POST /api/groups, sandbox-pay)`);
-    const groups = (
-      await pool(Array.from({ length: OPENERS }, (_, i) => i), SETUP_CONCURRENCY, async (i) => {
-        const base = baseOf(i);
-        const token = await login(`bench-opener-${i}`, i);
-        const order = await must(base, 'POST', '/api/groups', { token, body: { campaignId: campaign.id, quantity: 1 } });
-        const paid = await must(base, 'POST', `/api/orders/${order.id}/sandbox-pay`, { token });
-        return paid.groupStatus === 'open' ? order.groupId : null;
-      })
-    ).filter((g) => g !== null);
-    if (groups.length !== OPENERS) throw new Error(`only ${groups.length} of ${OPENERS} groups opened after their opener paid`);
-
-    log(`logging in ${USERS} joiners`);
-    const loginStart = performance.now();
-    const tokens = await pool(Array.from({ length: USERS }, (_, i) => i), SETUP_CONCURRENCY, (i) => login(`bench-user-${i}`, i));
-    const loginRps = USERS / ((performance.now() - loginStart) / 1000);
-    const setupSec = (performance.now() - setupStart) / 1000;
-
-    // ---------------- 3. the measured join run
-    // Pair i = (user i, group i mod G): every request is a new user; a group gets its 4 free seats from
-    // 4 different users, and pairs beyond 4·G meet full groups (GROUP_FULL, an expected outcome).
-    let nextPair = 0;
-    let exhaustedAt = 0;
-    const pairFor = () => {
-      if (nextPair >= tokens.length) {
-        // Out of distinct users: never repeat one (its answers would be LIMIT_EXCEEDED). Stop the run (it
-        // ends at autocannon's next 1 s tick) and send harmless GETs until then; they are not counted.
-        if (!exhaustedAt) {
-          exhaustedAt = performance.now();
-          setImmediate(stopCannons);
-        }
-        return null;
+  const outcomes = new Map();
+  const answers = [];
+  let lastAnswer = 0;
+  let pending = null; // set by onResponse, read by the 'response' listener right after it (same tick)
+  const start = performance.now();
+  const first = request(items[0]);
+  const spec = {
+    method: 'POST',
+    path: first.path,
+    setupRequest: (req, context) => {
+      const item = nextItem();
+      context.item = item;
+      if (!item) return { ...req, method: 'GET', path: '/healthz', headers: {}, body: undefined };
+      const r = request(item);
+      return {
+        ...req,
+        method: 'POST',
+        path: r.path,
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${item.token}` },
+        body: JSON.stringify(r.body ?? {}),
+      };
+    },
+    onResponse: (status, body, context) => {
+      pending = null;
+      if (!context.item) return;
+      lastAnswer = performance.now();
+      let json = null;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        /* not JSON */
       }
-      const i = nextPair++;
-      return { user: i, groupId: groups[i % groups.length], token: tokens[i] };
-    };
-    const joinOutcomes = new Map(); // "201" | "409 GROUP_FULL" | ...
-    const joinedOrders = []; // { orderId, token, groupId }
-    const joinLat = [];
-    let joinAnswered = 0;
-    let lastJoinAnswer = 0;
-    let countThisResponse = false; // set by onResponse, read by the 'response' listener right after it (same tick)
-    const joinRequest = {
-      method: 'POST',
-      path: `/api/groups/${groups[0]}/join`,
-      setupRequest: (req, context) => {
-        const p = pairFor();
-        context.pair = p;
-        if (!p) return { ...req, method: 'GET', path: '/healthz', headers: {}, body: undefined };
-        return {
-          ...req,
-          method: 'POST',
-          path: `/api/groups/${p.groupId}/join`,
-          headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${p.token}` },
-          body: '{"quantity":1}',
-        };
-      },
-      onResponse: (status, body, context) => {
-        const p = context.pair;
-        countThisResponse = !!p;
-        if (!p) return;
-        joinAnswered++;
-        lastJoinAnswer = performance.now();
-        let json = null;
-        try {
-          json = JSON.parse(body);
-        } catch {
-          /* not JSON */
-        }
-        if (status === 201 && json?.id) {
-          tally(joinOutcomes, '201');
-          joinedOrders.push({ orderId: json.id, token: p.token, groupId: p.groupId });
-        } else {
-          tally(joinOutcomes, `${status} ${json?.error?.code ?? '(no error code)'}`);
-        }
-      },
-    };
-    log(`POST /api/groups/:id/join for ${JOIN_SEC} s, ${CONNECTIONS} connections per process, ${tokens.length} distinct users over ${groups.length} open groups`);
-    const joinStart = performance.now();
-    const joinRes = await Promise.all(
-      bases.map((b) => {
-        return cannon({ url: b, connections: CONNECTIONS, duration: JOIN_SEC, timeout: 30, requests: [joinRequest] }, (ms) => {
-          if (countThisResponse) joinLat.push(ms);
-        });
+      const key = onAnswer(status, json, context.item);
+      tally(outcomes, key);
+      pending = { at: lastAnswer - start, key };
+    },
+  };
+  const results = await Promise.all(
+    bases.map((b) =>
+      cannon({ url: b, connections: CONNECTIONS, duration: sec, timeout: 30, requests: [spec] }, (ms) => {
+        if (pending) answers.push({ ...pending, ms });
+        pending = null;
       }),
-    );
-    const joinEnd = performance.now();
-    const joinStats = combine(joinRes);
-    // Own counts: only real joins (not the filler GETs after the users ran out), over the time they took.
-    joinStats.duration = ((exhaustedAt ? lastJoinAnswer : joinEnd) - joinStart) / 1000;
-    joinStats.total = joinAnswered;
-    joinStats.rps = joinAnswered / joinStats.duration;
-    const joinL = latencySummary(joinLat);
-
-    // ---------------- 4. pay the join orders
-    const toPay = joinedOrders.slice(0, PAY_MAX);
-    log(`sandbox-pay of ${toPay.length} join orders, concurrency ${PAY_CONCURRENCY} (cap ${PAY_SEC} s)`);
-    const payLat = [];
-    const payOutcomes = new Map();
-    const payStart = performance.now();
-    await pool(
-      toPay,
-      PAY_CONCURRENCY,
-      async (o, i) => {
-        try {
-          const r = await call(baseOf(i), 'POST', `/api/orders/${o.orderId}/sandbox-pay`, { token: o.token });
-          payLat.push(r.ms);
-          tally(payOutcomes, r.status === 200 ? `200 ${r.json?.status}` : `${r.status} ${r.json?.error?.code ?? '(no error code)'}`);
-        } catch (err) {
-          tally(payOutcomes, `socket error ${err.cause?.code ?? err.message}`);
-        }
-      },
-      payStart + PAY_SEC * 1000,
-    );
-    const paySec = (performance.now() - payStart) / 1000;
-    const payL = latencySummary(payLat);
-    const payRps = payLat.length / paySec;
-
-    // ---------------- 5. invariants, from the database
-    const invariants = await checkInvariants(services.env.DATABASE_URL, campaign.id);
-
-    // ---------------- report
-    const out = [];
-    const p = (s = '') => out.push(s);
-    const joinErrors = joinStats.errors + [...joinOutcomes].filter(([k]) => /^5\d\d/.test(k)).reduce((a, [, v]) => a + v, 0);
-    const joined = joinOutcomes.get('201') ?? 0;
-    const businessNon2xx = [...joinOutcomes].filter(([k]) => /^4\d\d/.test(k));
-    p();
-    p('Join benchmark — 2 API processes + 1 worker, MariaDB + Redis on this machine');
-    p(`  setup: ${groups.length} open groups of ${GROUP_SIZE}, ${tokens.length} joiners logged in (${fmt(loginRps, 0)} logins/s), ${fmt(setupSec)} s`);
-    p();
-    p(`  GET /healthz             ${fmt(health.rps, 0).padStart(7)} req/s   p50 ${fmt(healthL.p50)} ms  p99 ${fmt(healthL.p99)} ms   (${health.total} requests, ${health.errors} errors, ${health.non2xx} non-2xx)`);
-    p(`  POST /api/groups/:id/join ${fmt(joinStats.rps, 0).padStart(6)} req/s   p50 ${fmt(joinL.p50)} ms  p99 ${fmt(joinL.p99)} ms  max ${fmt(joinL.max)} ms   (${joinStats.total} answered in ${fmt(joinStats.duration)} s)`);
-    p(`      joined (201): ${joined}  →  ${fmt(joined / joinStats.duration, 0)} seats/s`);
-    p(`      non-2xx business outcomes: ${businessNon2xx.length ? businessNon2xx.map(([k, v]) => `${k}: ${v}`).join(', ') : 'none'}`);
-    p(`      errors: ${joinErrors} (socket errors ${joinStats.errors} incl. ${joinStats.timeouts} timeouts, 5xx ${joinErrors - joinStats.errors})`);
-    const otherJoin = [...joinOutcomes].filter(([k]) => k !== '201' && !/^[45]\d\d/.test(k));
-    if (otherJoin.length) p(`      other: ${otherJoin.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    if (exhaustedAt) p(`      NOTE: all ${tokens.length} joiners were used before ${JOIN_SEC} s; raise BENCH_USERS for a full-length run`);
-    p(`  POST /api/orders/:id/sandbox-pay ${fmt(payRps, 0)} req/s   p50 ${fmt(payL.p50)} ms  p99 ${fmt(payL.p99)} ms   (${payLat.length} of ${joinedOrders.length} join orders in ${fmt(paySec)} s, concurrency ${PAY_CONCURRENCY})`);
-    p(`      outcomes: ${[...payOutcomes].map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}`);
-    p(`  join / healthz: ${fmt((100 * joinStats.rps) / health.rps)} %`);
-    p();
-    p('  Database');
-    for (const line of invariants.facts) p(`    ${line}`);
-    p();
-    p('  Invariants');
-    for (const c of invariants.checks) p(`    ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}${c.detail ? ` — ${c.detail}` : ''}`);
-    p();
-    p(`  wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    process.stdout.write(`${out.join('\n')}\n`);
-
-    const serverErrors = joinErrors + [...payOutcomes].filter(([k]) => /^5\d\d|^socket/.test(k)).reduce((a, [, v]) => a + v, 0);
-    const failed = invariants.checks.some((c) => !c.ok);
-    await cleanup();
-    showServerLogs();
-    if (failed) process.exitCode = 1;
-    else if (serverErrors > 0) {
-      process.stdout.write(`\n  ${serverErrors} server errors (5xx or socket) during the run\n`);
-      process.exitCode = 1;
-    }
-  } catch (err) {
-    await cleanup();
-    showServerLogs();
-    throw err;
-  }
+    ),
+  );
+  const end = performance.now();
+  const stats = combine(results);
+  // Own counts: only real requests (not the filler GETs after the users ran out), over the time they took.
+  stats.duration = ((exhaustedAt ? lastAnswer : end) - start) / 1000;
+  stats.total = answers.length;
+  stats.rps = answers.length / stats.duration;
+  return { stats, outcomes, answers, lat: latencySummary(answers.map((a) => a.ms)), exhausted: !!exhaustedAt, users: items.length, sec };
 }
 
-/** The last warnings/errors the processes logged (LOG_LEVEL=warn), so a failing run shows why. */
-function showServerLogs() {
-  for (const name of ['api1', 'api2', 'worker']) {
-    let text = '';
-    try {
-      text = readFileSync(join(TMP, `bench-${name}.log`), 'utf8');
-    } catch {
-      continue;
-    }
-    const lines = text.split('\n').filter(Boolean);
-    if (!lines.length) continue;
-    process.stdout.write(`\n  ${name}: ${lines.length} log lines at warn or above (.tmp/bench-${name}.log); last:\n`);
-    for (const l of lines.slice(-3)) process.stdout.write(`    ${l.slice(0, 400)}\n`);
-  }
-}
+// ---------------------------------------------------------------- database
 
-async function checkInvariants(databaseUrl, campaignId) {
+/** Opens the bench database for `fn({ q, check, fact })`; returns the checks and facts it recorded. */
+async function withDb(databaseUrl, fn) {
   const mysql = requireServer('mysql2/promise');
   const db = await mysql.createConnection({ uri: databaseUrl, supportBigNumbers: true, bigNumberStrings: false });
-  const q = async (sql, params = []) => (await db.query(sql, params))[0];
   const checks = [];
   const facts = [];
-  const check = (name, ok, detail) => checks.push({ name, ok, detail });
   try {
+    await fn({
+      q: async (sql, params = []) => (await db.query(sql, params))[0],
+      check: (name, ok, detail) => checks.push({ name, ok, detail }),
+      fact: (line) => facts.push(line),
+    });
+  } finally {
+    await db.end();
+  }
+  return { checks, facts };
+}
+
+// ---------------------------------------------------------------- report
+
+/**
+ * The summary block every mode prints. `measured` is distinctRun()'s result plus label/okLabel/okUnit/
+ * who/knob; `lines` are the mode's own lines after it (side phases); `ratio` names the ratio line.
+ */
+function report({ title, setup, health, measured: m, lines, ratio, invariants, t0 }) {
+  const out = [];
+  const p = (s = '') => out.push(s);
+  const width = Math.max(25, m.label.length);
+  const rpsLine = (label, rps, l) => `  ${label.padEnd(width)} ${fmt(rps, 0).padStart(6)} req/s   p50 ${fmt(l.p50)} ms  p99 ${fmt(l.p99)} ms`;
+  const errors = m.stats.errors + countWhere(m.outcomes, /^5\d\d/);
+  const ok = m.outcomes.get('201') ?? 0;
+  const business = [...m.outcomes].filter(([k]) => /^4\d\d/.test(k));
+  const other = [...m.outcomes].filter(([k]) => k !== '201' && !/^[45]\d\d/.test(k));
+  p();
+  p(`${title} benchmark — 2 API processes + 1 worker, MariaDB + Redis on this machine`);
+  for (const s of setup) p(`  ${s}`);
+  p();
+  p(`${rpsLine('GET /healthz', health.stats.rps, health.lat)}   (${health.stats.total} requests, ${health.stats.errors} errors, ${health.stats.non2xx} non-2xx)`);
+  p(`${rpsLine(m.label, m.stats.rps, m.lat)}  max ${fmt(m.lat.max)} ms   (${m.stats.total} answered in ${fmt(m.stats.duration)} s)`);
+  p(`      ${m.okLabel} (201): ${ok}  →  ${fmt(ok / m.stats.duration, 0)} ${m.okUnit}/s`);
+  p(`      non-2xx business outcomes: ${business.length ? listOutcomes(business) : 'none'}`);
+  p(`      errors: ${errors} (socket errors ${m.stats.errors} incl. ${m.stats.timeouts} timeouts, 5xx ${errors - m.stats.errors})`);
+  if (other.length) p(`      other: ${listOutcomes(other)}`);
+  if (m.exhausted) p(`      NOTE: all ${m.users} ${m.who} were used before ${m.sec} s; raise ${m.knob} for a full-length run`);
+  for (const s of lines) p(s);
+  p(`  ${ratio} / healthz: ${fmt((100 * m.stats.rps) / health.stats.rps)} %`);
+  p();
+  p('  Database');
+  for (const line of invariants.facts) p(`    ${line}`);
+  p();
+  p('  Invariants');
+  for (const c of invariants.checks) p(`    ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}${c.detail ? ` — ${c.detail}` : ''}`);
+  p();
+  p(`  wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return { failed: invariants.checks.some((c) => !c.ok), serverErrors: errors };
+}
+
+// ---------------------------------------------------------------- join
+
+const JOIN_SEC = int('BENCH_JOIN_SEC', 15);
+const OPENERS = int('BENCH_OPENERS', 1800);
+const USERS = int('BENCH_USERS', 7200);
+const PAY_MAX = int('BENCH_PAY_MAX', Number.MAX_SAFE_INTEGER);
+const PAY_SEC = int('BENCH_PAY_SEC', 25);
+const PAY_CONCURRENCY = int('BENCH_PAY_CONCURRENCY', 50);
+const GROUP_SIZE = 5;
+const CAMPAIGN_STOCK = 100_000;
+
+async function benchJoin(stack) {
+  const { bases, baseOf } = stack;
+  // ---------------- set-up: product, campaign, open groups, joiner tokens
+  const setupStart = performance.now();
+  const token = await adminToken(bases[0]);
+  const product = await must(bases[0], 'POST', '/admin/products', {
+    token,
+    body: {
+      title: '压测专用 团购商品',
+      description: 'bench',
+      category: '压测',
+      images: ['/static/products/orange.svg'],
+      status: 'on_sale',
+      skus: [{ specLabel: '1 件', listPrice: 1999, stock: CAMPAIGN_STOCK * 2 }],
+    },
+  });
+  const campaign = await must(bases[0], 'POST', '/admin/campaigns', {
+    token,
+    body: {
+      skuId: product.skus[0].id,
+      title: '压测拼团',
+      groupPrice: 999,
+      groupSize: GROUP_SIZE,
+      groupDurationSec: 3600,
+      paymentTimeoutSec: 900,
+      startsAt: new Date(Date.now() - 60_000).toISOString(),
+      endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      stock: CAMPAIGN_STOCK,
+      limits: { perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 1 },
+      allowSolo: true,
+    },
+  });
+
+  log(`opening ${OPENERS} groups (login, POST /api/groups, sandbox-pay)`);
+  const groups = (
+    await pool(Array.from({ length: OPENERS }, (_, i) => i), SETUP_CONCURRENCY, async (i) => {
+      const base = baseOf(i);
+      const opener = await loginUser(stack, `bench-opener-${i}`, i);
+      const order = await must(base, 'POST', '/api/groups', { token: opener.token, body: { campaignId: campaign.id, quantity: 1 } });
+      const paid = await must(base, 'POST', `/api/orders/${order.id}/sandbox-pay`, { token: opener.token });
+      return paid.groupStatus === 'open' ? order.groupId : null;
+    })
+  ).filter((g) => g !== null);
+  if (groups.length !== OPENERS) throw new Error(`only ${groups.length} of ${OPENERS} groups opened after their opener paid`);
+
+  const joiners = await loginUsers(stack, 'bench-user-', USERS);
+  const setupSec = (performance.now() - setupStart) / 1000;
+
+  // ---------------- the measured join run
+  // Item i = (user i, group i mod G): every request is a new user; a group gets its 4 free seats from
+  // 4 different users, and items beyond 4·G meet full groups (GROUP_FULL, an expected outcome).
+  const items = joiners.users.map((u, i) => ({ ...u, groupId: groups[i % groups.length] }));
+  const joinedOrders = []; // { orderId, token, groupId }
+  log(`POST /api/groups/:id/join for ${JOIN_SEC} s, ${CONNECTIONS} connections per process, ${items.length} distinct users over ${groups.length} open groups`);
+  const measured = await distinctRun(bases, {
+    sec: JOIN_SEC,
+    items,
+    request: (it) => ({ path: `/api/groups/${it.groupId}/join`, body: { quantity: 1 } }),
+    onAnswer: (status, json, it) => {
+      if (status === 201 && json?.id) {
+        joinedOrders.push({ orderId: json.id, token: it.token, groupId: it.groupId });
+        return '201';
+      }
+      return status === 201 ? '201 (no order id)' : outcomeOf(status, json);
+    },
+  });
+
+  // ---------------- pay the join orders
+  const toPay = joinedOrders.slice(0, PAY_MAX);
+  log(`sandbox-pay of ${toPay.length} join orders, concurrency ${PAY_CONCURRENCY} (cap ${PAY_SEC} s)`);
+  const payLat = [];
+  const payOutcomes = new Map();
+  const payStart = performance.now();
+  await pool(
+    toPay,
+    PAY_CONCURRENCY,
+    (o, i) =>
+      tallied(payOutcomes, payLat, baseOf(i), 'POST', `/api/orders/${o.orderId}/sandbox-pay`, {
+        token: o.token,
+        // A paid order's own status (paid, refunding, …) rather than the bare 200.
+        keyOf: (status, json) => (status === 200 ? `200 ${json?.status}` : outcomeOf(status, json)),
+      }),
+    payStart + PAY_SEC * 1000,
+  );
+  const paySec = (performance.now() - payStart) / 1000;
+  const payL = latencySummary(payLat);
+
+  return {
+    title: 'Join',
+    setup: [`setup: ${groups.length} open groups of ${GROUP_SIZE}, ${items.length} joiners logged in (${fmt(joiners.rps, 0)} logins/s), ${fmt(setupSec)} s`],
+    measured: { ...measured, label: 'POST /api/groups/:id/join', okLabel: 'joined', okUnit: 'seats', who: 'joiners', knob: 'BENCH_USERS' },
+    lines: [
+      `  POST /api/orders/:id/sandbox-pay ${fmt(payLat.length / paySec, 0)} req/s   p50 ${fmt(payL.p50)} ms  p99 ${fmt(payL.p99)} ms   (${payLat.length} of ${joinedOrders.length} join orders in ${fmt(paySec)} s, concurrency ${PAY_CONCURRENCY})`,
+      `      outcomes: ${listOutcomes([...payOutcomes]) || 'none'}`,
+    ],
+    ratio: 'join',
+    sideErrors: serverErrorsIn(payOutcomes),
+    invariants: await joinInvariants(stack.databaseUrl, campaign.id),
+  };
+}
+
+function joinInvariants(databaseUrl, campaignId) {
+  return withDb(databaseUrl, async ({ q, check, fact }) => {
     const [overfull] = await q(`SELECT COUNT(*) AS n FROM group_buys WHERE seats_taken > size OR paid_count > size OR seats_taken < 0 OR paid_count < 0`);
     const worst = await q(`SELECT id, size, seats_taken, paid_count FROM group_buys WHERE seats_taken > size OR paid_count > size LIMIT 5`);
     check('no group with seats_taken > size or paid_count > size', Number(overfull.n) === 0, Number(overfull.n) ? `${overfull.n} groups, e.g. ${JSON.stringify(worst)}` : '');
@@ -504,13 +590,195 @@ async function checkInvariants(databaseUrl, campaignId) {
     check('paid_count == paid members (open/succeeded groups)', paidDrift.length === 0, paidDrift.length ? JSON.stringify(paidDrift) : '');
 
     const groupsByStatus = await q(`SELECT status, COUNT(*) AS n, SUM(seats_taken) AS seats, SUM(paid_count) AS paid FROM group_buys WHERE campaign_id = ? GROUP BY status`, [campaignId]);
-    facts.push(`campaign ${campaignId}: stock_total ${c.stock_total}, stock_left ${c.stock_left}`);
-    facts.push(`orders: ${byStatus.map((r) => `${r.kind}/${r.status} ${r.n}`).join(', ')}`);
-    facts.push(`groups: ${groupsByStatus.map((r) => `${r.status} ${r.n} (seats ${r.seats}, paid ${r.paid})`).join(', ')}`);
-  } finally {
-    await db.end();
+    fact(`campaign ${campaignId}: stock_total ${c.stock_total}, stock_left ${c.stock_left}`);
+    fact(`orders: ${byStatus.map((r) => `${r.kind}/${r.status} ${r.n}`).join(', ')}`);
+    fact(`groups: ${groupsByStatus.map((r) => `${r.status} ${r.n} (seats ${r.seats}, paid ${r.paid})`).join(', ')}`);
+  });
+}
+
+// ---------------------------------------------------------------- claim
+
+const CLAIM_SEC = int('BENCH_CLAIM_SEC', 15);
+const CLAIM_USERS = int('BENCH_CLAIM_USERS', 6000);
+const CLAIM_STOCK = int('BENCH_CLAIM_STOCK', 3000);
+const BURST_CLAIMS = int('BENCH_BURST_CLAIMS', 50);
+const BURST_LIMIT = 2;
+const CLAIMS_PER_MIN = '1000000'; // server default 60 per user per minute
+
+async function benchClaim(stack) {
+  const { bases, baseOf } = stack;
+  if (CLAIM_USERS <= CLAIM_STOCK) log(`WARNING: BENCH_CLAIM_USERS (${CLAIM_USERS}) ≤ BENCH_CLAIM_STOCK (${CLAIM_STOCK}): demand does not exceed stock, no sold-out phase`);
+  // ---------------- set-up: two centre templates, claimer tokens
+  const setupStart = performance.now();
+  const token = await adminToken(bases[0]);
+  const template = (name, totalStock, perUserLimit) =>
+    must(bases[0], 'POST', '/admin/coupon-templates', {
+      token,
+      body: {
+        name,
+        kind: 'amount_off',
+        amountOff: 500,
+        threshold: 2000,
+        validity: { type: 'relative', days: 7 },
+        totalStock,
+        perUserLimit,
+        endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    });
+  const main = await template('压测 满20减5', CLAIM_STOCK, 1);
+  const burstTpl = await template('压测 满20减5 每人2张', 100, BURST_LIMIT);
+  const claimers = await loginUsers(stack, 'bench-claimer-', CLAIM_USERS);
+  const burstUser = await loginUser(stack, 'bench-burst-claimer', 0);
+  const setupSec = (performance.now() - setupStart) / 1000;
+
+  // ---------------- the measured claim run
+  const issuedTo = new Set(); // user ids that got a 201
+  log(`POST /api/coupon-templates/${main.id}/claim for ${CLAIM_SEC} s, ${CONNECTIONS} connections per process, ${claimers.users.length} distinct users, stock ${CLAIM_STOCK}`);
+  const measured = await distinctRun(bases, {
+    sec: CLAIM_SEC,
+    items: claimers.users,
+    request: () => ({ path: `/api/coupon-templates/${main.id}/claim` }),
+    onAnswer: (status, json, it) => {
+      if (status === 201 && json?.templateId === main.id) {
+        issuedTo.add(it.userId);
+        return '201';
+      }
+      return status === 201 ? '201 (unexpected body)' : outcomeOf(status, json);
+    },
+  });
+  // Phases: until the first COUPON_SOLD_OUT answer (issues, and the claims racing them), and after it.
+  const soldOut = measured.answers.find((a) => a.key === '409 COUPON_SOLD_OUT');
+  const end = measured.stats.duration * 1000;
+  const phase = (name, list, fromMs, toMs) => {
+    const l = latencySummary(list.map((a) => a.ms));
+    const sec = (toMs - fromMs) / 1000;
+    return `      ${name}: ${list.length} answered in ${fmt(sec)} s → ${fmt(list.length / sec, 0)} req/s   p50 ${fmt(l.p50)} ms  p99 ${fmt(l.p99)} ms`;
+  };
+  const byKey = (key) => {
+    const l = latencySummary(measured.answers.filter((a) => a.key === key).map((a) => a.ms));
+    return `${key} p50 ${fmt(l.p50)} / p99 ${fmt(l.p99)} ms`;
+  };
+  const lines = soldOut
+    ? [
+        phase('before sold-out', measured.answers.filter((a) => a.at < soldOut.at), 0, soldOut.at),
+        phase('after sold-out ', measured.answers.filter((a) => a.at >= soldOut.at), soldOut.at, end),
+      ]
+    : ['      never sold out during the run'];
+  lines.push(`      latency by outcome: ${[...measured.outcomes.keys()].sort().map(byKey).join(';  ')}`);
+
+  // ---------------- one user, many concurrent claims (not timed against the target)
+  log(`one user, ${BURST_CLAIMS} concurrent claims on template ${burstTpl.id} (perUserLimit ${BURST_LIMIT})`);
+  const burstOutcomes = new Map();
+  const burstLat = [];
+  await Promise.all(
+    Array.from({ length: BURST_CLAIMS }, (_, i) => tallied(burstOutcomes, burstLat, baseOf(i), 'POST', `/api/coupon-templates/${burstTpl.id}/claim`, { token: burstUser.token })),
+  );
+  const burstL = latencySummary(burstLat);
+  lines.push(
+    `  burst: 1 user × ${BURST_CLAIMS} concurrent claims, perUserLimit ${BURST_LIMIT}: ${listOutcomes([...burstOutcomes].sort())}   (p50 ${fmt(burstL.p50)} ms  p99 ${fmt(burstL.p99)} ms)`,
+  );
+
+  return {
+    title: 'Claim',
+    setup: [
+      `setup: template ${main.id} (amount_off 500 ≥ 2000, totalStock ${CLAIM_STOCK}, perUserLimit 1), ${claimers.users.length} claimers logged in (${fmt(claimers.rps, 0)} logins/s), ${fmt(setupSec)} s`,
+      `COUPON_CLAIMS_PER_MIN raised to ${CLAIMS_PER_MIN} (default 60 per user per minute) so the per-user rate limit does not dominate`,
+    ],
+    measured: { ...measured, label: 'POST /api/coupon-templates/:id/claim', okLabel: 'issued', okUnit: 'coupons', who: 'claimers', knob: 'BENCH_CLAIM_USERS' },
+    lines,
+    ratio: 'claim',
+    sideErrors: serverErrorsIn(burstOutcomes),
+    invariants: await claimInvariants(stack.databaseUrl, {
+      main,
+      issuedTo,
+      burst: { template: burstTpl, userId: burstUser.userId, ok: burstOutcomes.get('201') ?? 0 },
+      allUsed: measured.exhausted,
+    }),
+  };
+}
+
+function claimInvariants(databaseUrl, { main, issuedTo, burst, allUsed }) {
+  return withDb(databaseUrl, async ({ q, check, fact }) => {
+    const [t] = await q(`SELECT total_stock, issued, per_user_limit, status FROM coupon_templates WHERE id = ?`, [main.id]);
+    const [coupons] = await q(`SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_coupons WHERE template_id = ?`, [main.id]);
+    const issued = Number(t.issued);
+    const stock = Number(t.total_stock);
+    const expected = Math.min(stock, issuedTo.size);
+    check(
+      'template.issued == COUNT(user_coupons) == min(stock, distinct users answered 201)',
+      issued === Number(coupons.n) && issued === expected,
+      `issued ${issued}, user_coupons ${coupons.n}, min(${stock}, ${issuedTo.size}) = ${expected}`,
+    );
+    check('issued ≤ totalStock', issued <= stock, `${issued} ≤ ${stock}`);
+    // The holders in MySQL are exactly the users that were told 201 (no coupon behind a refusal or a lost answer).
+    const holders = (await q(`SELECT DISTINCT user_id FROM user_coupons WHERE template_id = ?`, [main.id])).map((r) => Number(r.user_id));
+    const silent = holders.filter((u) => !issuedTo.has(u));
+    check('every holder was answered 201', silent.length === 0, silent.length ? `${silent.length} holders without a 201, e.g. users ${silent.slice(0, 5).join(', ')}` : '');
+    if (allUsed && CLAIM_USERS > stock) {
+      // Demand exceeded stock and every claimer was heard: nothing may be stranded in the Redis gate.
+      check('sold out completely (demand > stock, all claimers used)', issued === stock, `issued ${issued} of ${stock}`);
+    }
+
+    const ids = [main.id, burst.template.id];
+    const over = await q(
+      `SELECT uc.template_id, uc.user_id, COUNT(*) AS n, t.per_user_limit FROM user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id
+        WHERE uc.template_id IN (?) GROUP BY uc.template_id, uc.user_id, t.per_user_limit HAVING COUNT(*) > t.per_user_limit LIMIT 5`,
+      [ids],
+    );
+    check('no user holds more than perUserLimit coupons of a template', over.length === 0, over.length ? JSON.stringify(over) : '');
+    // Counter rows against the coupons they count (not asked for, but cheap and telling).
+    const drift = await q(
+      `SELECT c.template_id, c.user_id, c.claimed, COUNT(uc.id) AS coupons FROM coupon_user_claims c
+         LEFT JOIN user_coupons uc ON uc.template_id = c.template_id AND uc.user_id = c.user_id
+        WHERE c.template_id IN (?) GROUP BY c.template_id, c.user_id, c.claimed HAVING c.claimed <> COUNT(uc.id) LIMIT 5`,
+      [ids],
+    );
+    check('coupon_user_claims.claimed == coupons held, per user and template', drift.length === 0, drift.length ? JSON.stringify(drift) : '');
+
+    const [b] = await q(`SELECT issued FROM coupon_templates WHERE id = ?`, [burst.template.id]);
+    const [held] = await q(`SELECT COUNT(*) AS n FROM user_coupons WHERE template_id = ? AND user_id = ?`, [burst.template.id, burst.userId]);
+    check(
+      `the ${BURST_CLAIMS}-claims user holds exactly ${BURST_LIMIT}`,
+      Number(held.n) === BURST_LIMIT && Number(b.issued) === BURST_LIMIT && burst.ok === BURST_LIMIT,
+      `holds ${held.n}, template issued ${b.issued}, answered 201 ${burst.ok}`,
+    );
+
+    const [claimRows] = await q(`SELECT COUNT(*) AS n FROM coupon_user_claims WHERE template_id = ?`, [main.id]);
+    fact(`template ${main.id}: total_stock ${stock}, issued ${issued}, status ${t.status}; user_coupons ${coupons.n} held by ${coupons.users} users; claim-counter rows ${claimRows.n}`);
+    fact(`template ${burst.template.id} (perUserLimit ${BURST_LIMIT}): issued ${b.issued}, burst user ${burst.userId} holds ${held.n}`);
+  });
+}
+
+// ---------------------------------------------------------------- main
+
+const BENCHES = {
+  join: { run: benchJoin, env: {} },
+  claim: { run: benchClaim, env: { COUPON_CLAIMS_PER_MIN: CLAIMS_PER_MIN } },
+};
+
+async function main() {
+  const mode = process.argv[2] ?? 'join';
+  const bench = BENCHES[mode];
+  if (!bench) {
+    process.stderr.write(`unknown benchmark "${mode}"; known: ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
   }
-  return { checks, facts };
+  const t0 = Date.now();
+  const stack = await bringUp(bench.env);
+  try {
+    const health = await measureHealth(stack.bases);
+    const r = await bench.run(stack);
+    const { failed, serverErrors } = report({ ...r, health, t0 });
+    const errors = serverErrors + r.sideErrors;
+    await stack.cleanup();
+    showServerLogs();
+    if (errors > 0) process.stdout.write(`\n  ${errors} server errors (5xx or socket) during the run\n`);
+    if (failed || errors > 0) process.exitCode = 1;
+  } catch (err) {
+    await stack.cleanup();
+    showServerLogs();
+    throw err;
+  }
 }
 
 main().catch((err) => {

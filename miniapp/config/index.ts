@@ -23,6 +23,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
       .set('@tuan/shared/time$', path.join(sharedDist, 'time.js'))
       .set('@tuan/shared/errors$', path.join(sharedDist, 'errors.js'))
       .set('@tuan/shared/enums$', path.join(sharedDist, 'enums.js'))
+      .set('@tuan/shared/coupon$', path.join(sharedDist, 'coupon.js'))
   }
 
   const baseConfig: UserConfigExport<'webpack5'> = {

@@ -4,7 +4,8 @@ export default defineAppConfig({
     { root: 'packages/catalog', pages: ['pages/product/index'] },
     { root: 'packages/auth', pages: ['pages/dev-login/index'] },
     { root: 'packages/groupbuy', pages: ['pages/campaign/index', 'pages/group/index'] },
-    { root: 'packages/order', pages: ['pages/pay/index', 'pages/detail/index'] },
+    { root: 'packages/order', pages: ['pages/checkout/index', 'pages/pay/index', 'pages/detail/index'] },
+    { root: 'packages/coupon', pages: ['pages/center/index', 'pages/mine/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

@@ -31,17 +31,22 @@ export function myGroups(): Promise<GroupSummaryList> {
   return request<GroupSummaryList>('/api/my/groups')
 }
 
+/** `couponId` only when the user chose one: the server takes at most one coupon per order. */
+function withCoupon<T extends object>(body: T, couponId?: number | null): T & { couponId?: number } {
+  return couponId ? { ...body, couponId } : body
+}
+
 /** 一键开团: the opener's order, awaiting payment. `idempotencyKey` is per user action. */
-export function launchGroup(campaignId: number, quantity: number, idempotencyKey: string): Promise<OrderView> {
-  return request<OrderView>('/api/groups', { method: 'POST', data: { campaignId, quantity }, headers: { 'Idempotency-Key': idempotencyKey } })
+export function launchGroup(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null): Promise<OrderView> {
+  return request<OrderView>('/api/groups', { method: 'POST', data: withCoupon({ campaignId, quantity }, couponId), headers: { 'Idempotency-Key': idempotencyKey } })
 }
 
 /** 去参团: reserves a seat and creates an order awaiting payment. */
-export function joinGroup(groupId: number, quantity: number, idempotencyKey: string): Promise<OrderView> {
-  return request<OrderView>(`/api/groups/${groupId}/join`, { method: 'POST', data: { quantity }, headers: { 'Idempotency-Key': idempotencyKey } })
+export function joinGroup(groupId: number, quantity: number, idempotencyKey: string, couponId?: number | null): Promise<OrderView> {
+  return request<OrderView>(`/api/groups/${groupId}/join`, { method: 'POST', data: withCoupon({ quantity }, couponId), headers: { 'Idempotency-Key': idempotencyKey } })
 }
 
 /** 单独购买 at list price (campaigns with allowSolo). */
-export function buySolo(campaignId: number, quantity: number, idempotencyKey: string): Promise<OrderView> {
-  return request<OrderView>('/api/orders/solo', { method: 'POST', data: { campaignId, quantity }, headers: { 'Idempotency-Key': idempotencyKey } })
+export function buySolo(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null): Promise<OrderView> {
+  return request<OrderView>('/api/orders/solo', { method: 'POST', data: withCoupon({ campaignId, quantity }, couponId), headers: { 'Idempotency-Key': idempotencyKey } })
 }

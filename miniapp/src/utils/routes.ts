@@ -1,3 +1,13 @@
+/** What the checkout page is about to create: 开团 / 参团 / 单独购买. */
+export type CheckoutKind = 'launch' | 'join' | 'solo'
+
+export interface CheckoutParams {
+  kind: CheckoutKind
+  campaignId?: number
+  groupId?: number
+  quantity?: number
+}
+
 /** Page paths in one place, so a moved page breaks the build rather than a link. */
 export const ROUTES = {
   home: '/pages/index/index',
@@ -9,6 +19,15 @@ export const ROUTES = {
   group: (id: number) => `/packages/groupbuy/pages/group/index?id=${id}`,
   pay: (orderId: number) => `/packages/order/pages/pay/index?id=${orderId}`,
   orderDetail: (orderId: number) => `/packages/order/pages/detail/index?id=${orderId}`,
+  checkout: (params: CheckoutParams) => {
+    const q = [`kind=${params.kind}`]
+    if (params.campaignId) q.push(`campaignId=${params.campaignId}`)
+    if (params.groupId) q.push(`groupId=${params.groupId}`)
+    if (params.quantity && params.quantity !== 1) q.push(`quantity=${params.quantity}`)
+    return `/packages/order/pages/checkout/index?${q.join('&')}`
+  },
+  couponCenter: '/packages/coupon/pages/center/index',
+  myCoupons: '/packages/coupon/pages/mine/index',
 } as const
 
 /** A positive integer id from a route param, or null. */

@@ -130,6 +130,14 @@ export default function Index() {
         <Text className='home-banner-title'>邻里拼团 · 产地直供</Text>
         <Text className='home-banner-sub'>今日下单，明日到团长处自提</Text>
       </View>
+      <View className='home-coupon-tile' onClick={() => void Taro.navigateTo({ url: ROUTES.couponCenter })}>
+        <Text className='home-coupon-tag'>券</Text>
+        <View className='home-coupon-text'>
+          <Text className='home-coupon-title'>领券中心</Text>
+          <Text className='home-coupon-sub'>先领券，下单立减</Text>
+        </View>
+        <Text className='home-coupon-go'>去领取 ›</Text>
+      </View>
       <CampaignSection refreshSignal={refreshSignal} />
       <View className='home-products-head'>
         <Text className='home-products-title'>全部商品</Text>

@@ -1,8 +1,9 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
-import { logoutUser, refreshProfile, startLogin, useSession } from '../../auth'
+import { getSession, logoutUser, refreshProfile, startLogin, useSession } from '../../auth'
 import { resolveAssetUrl } from '../../api/config'
+import { listMyCoupons } from '../../api/coupon'
 import { showErrorToast } from '../../api/request'
 import { ROUTES } from '../../utils/routes'
 import './index.css'
@@ -13,11 +14,36 @@ export default function Me() {
   const session = useSession()
   const user = session?.user ?? null
   const [busy, setBusy] = useState(false)
+  /** Coupons on the 可用 tab (a one-row page read only for its total); null when unknown. */
+  const [couponCount, setCouponCount] = useState<number | null>(null)
+
+  const loadCouponCount = () => {
+    if (!getSession()) return
+    listMyCoupons('available', 1, 1)
+      .then((res) => setCouponCount(res.total))
+      .catch(() => setCouponCount(null))
+  }
 
   useDidShow(() => {
     // Keep the cached profile fresh; a failed refresh clears the session inside the request layer.
     if (session) refreshProfile().catch(() => undefined)
+    loadCouponCount()
   })
+
+  const userId = user?.id ?? 0
+  useEffect(() => {
+    if (userId) loadCouponCount()
+    else setCouponCount(null)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [userId])
+
+  const openMyCoupons = async () => {
+    if (!session) {
+      await login()
+      return
+    }
+    void Taro.navigateTo({ url: ROUTES.myCoupons })
+  }
 
   const login = async () => {
     if (busy) return
@@ -65,6 +91,21 @@ export default function Me() {
               <Text className='me-phone'>登录后可参与拼团、查看订单</Text>
             </>
           )}
+        </View>
+      </View>
+
+      <View className='me-menu'>
+        <View className='me-menu-item me-coupon-center' onClick={() => void Taro.navigateTo({ url: ROUTES.couponCenter })}>
+          <Text className='me-menu-icon'>券</Text>
+          <Text className='me-menu-text'>领券中心</Text>
+          <Text className='me-menu-hint'>好券天天领</Text>
+          <Text className='me-menu-arrow'>›</Text>
+        </View>
+        <View className='me-menu-item me-my-coupons' onClick={() => void openMyCoupons()}>
+          <Text className='me-menu-icon'>惠</Text>
+          <Text className='me-menu-text'>我的优惠券</Text>
+          {session && couponCount ? <Text className='me-menu-badge me-coupon-count'>{couponCount > 99 ? '99+' : couponCount}</Text> : null}
+          <Text className='me-menu-arrow'>›</Text>
         </View>
       </View>
 

@@ -1,23 +1,18 @@
 import { useRef, useState } from 'react'
 import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
-import { ErrorCode } from '@tuan/shared/errors'
 import { formatFen } from '@tuan/shared/money'
 import type { GroupSummary } from '@tuan/shared/schemas'
-import { buySolo, getCampaign, joinGroup, launchGroup, listCampaignGroups } from '../../../../api/groupbuy'
+import { getCampaign, listCampaignGroups } from '../../../../api/groupbuy'
 import { resolveAssetUrl } from '../../../../api/config'
-import { isApiError, showErrorToast } from '../../../../api/request'
+import { showErrorToast } from '../../../../api/request'
 import { requireLogin } from '../../../../auth'
 import { Avatar, CountdownText, Empty, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { useCountdown } from '../../../../hooks/useCountdown'
-import { ActionKeys } from '../../../../utils/idempotency'
-import { ROUTES, parseId } from '../../../../utils/routes'
+import { ROUTES, parseId, type CheckoutParams } from '../../../../utils/routes'
 import { flag } from '../../../../utils/flag'
 import './index.css'
-
-/** Errors after which the list of open groups is out of date. */
-const STALE_GROUP_CODES: ReadonlySet<string> = new Set([ErrorCode.GROUP_FULL, ErrorCode.GROUP_NOT_JOINABLE, ErrorCode.GROUP_NOT_FOUND])
 
 function OpenGroupRow({ group, serverTime, busy, onJoin, onExpired }: { group: GroupSummary; serverTime: string; busy: boolean; onJoin: () => void; onExpired: () => void }) {
   return (
@@ -43,7 +38,6 @@ export default function CampaignPage() {
   const groupsState = useApi(() => listCampaignGroups(id as number), [id], { enabled: id !== null })
   const campaign = campaignState.data
   const [busy, setBusy] = useState<string | null>(null)
-  const keys = useRef(new ActionKeys()).current
   const shown = useRef(false)
 
   const reloadAll = () => {
@@ -65,18 +59,15 @@ export default function CampaignPage() {
     imageUrl: campaign?.image ? resolveAssetUrl(campaign.image) : undefined,
   }))
 
-  /** Runs an order-creating action once per tap and goes on to pay. */
-  const act = async (action: string, create: (key: string) => Promise<{ id: number }>) => {
+  /** Orders are created on the checkout page (coupon choice first); this only signs in and goes there. */
+  const act = async (action: string, params: CheckoutParams) => {
     if (busy) return
-    if (!(await requireLogin())) return
     setBusy(action)
     try {
-      const order = await keys.run(action, create)
-      await Taro.navigateTo({ url: ROUTES.pay(order.id) })
+      if (!(await requireLogin())) return
+      await Taro.navigateTo({ url: ROUTES.checkout(params) })
     } catch (e) {
       showErrorToast(e)
-      if (isApiError(e) && STALE_GROUP_CODES.has(e.code)) void groupsState.reload()
-      if (isApiError(e) && e.code === ErrorCode.CAMPAIGN_SOLD_OUT) void campaignState.reload()
     } finally {
       setBusy(null)
     }
@@ -144,7 +135,7 @@ export default function CampaignPage() {
               group={g}
               serverTime={groupsState.data?.serverTime ?? campaign.serverTime}
               busy={!!busy || !canBuy}
-              onJoin={() => void act(`join-${g.id}`, (key) => joinGroup(g.id, 1, key))}
+              onJoin={() => void act(`join-${g.id}`, { kind: 'join', groupId: g.id })}
               onExpired={() => void groupsState.reload()}
             />
           ))
@@ -154,11 +145,11 @@ export default function CampaignPage() {
       <View className='campaign-actions-space' />
       <View className='campaign-actions'>
         {campaign.allowSolo ? (
-          <Button className='btn btn-ghost campaign-action btn-solo' disabled={flag(!!busy || !canBuy)} loading={flag(busy === 'solo')} onClick={() => void act('solo', (key) => buySolo(campaign.id, 1, key))}>
+          <Button className='btn btn-ghost campaign-action btn-solo' disabled={flag(!!busy || !canBuy)} loading={flag(busy === 'solo')} onClick={() => void act('solo', { kind: 'solo', campaignId: campaign.id })}>
             单独购买 {formatFen(campaign.listPrice)}
           </Button>
         ) : null}
-        <Button className='btn campaign-action btn-launch' disabled={flag(!!busy || !canBuy)} loading={flag(busy === 'launch')} onClick={() => void act('launch', (key) => launchGroup(campaign.id, 1, key))}>
+        <Button className='btn campaign-action btn-launch' disabled={flag(!!busy || !canBuy)} loading={flag(busy === 'launch')} onClick={() => void act('launch', { kind: 'launch', campaignId: campaign.id })}>
           {soldOut ? '已抢光' : ended ? '活动已结束' : `一键开团 ${formatFen(campaign.openerPrice)}`}
         </Button>
       </View>

@@ -5,14 +5,13 @@ import { groupStatusZh } from '@tuan/shared/enums'
 import { ErrorCode } from '@tuan/shared/errors'
 import { formatFen } from '@tuan/shared/money'
 import type { GroupView } from '@tuan/shared/schemas'
-import { getGroup, joinGroup } from '../../../../api/groupbuy'
+import { getGroup } from '../../../../api/groupbuy'
 import { resolveAssetUrl } from '../../../../api/config'
 import { isApiError, showErrorToast } from '../../../../api/request'
 import { requireLogin, useSession } from '../../../../auth'
 import { Avatar, CountdownText, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { useCountdown } from '../../../../hooks/useCountdown'
-import { ActionKeys } from '../../../../utils/idempotency'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import { flag } from '../../../../utils/flag'
 import './index.css'
@@ -55,7 +54,6 @@ export default function GroupPage() {
   const session = useSession()
   const { data: group, error, loading, reload } = useApi(() => getGroup(id as number), [id, session?.user?.id ?? 0], { enabled: id !== null })
   const [joining, setJoining] = useState(false)
-  const keys = useRef(new ActionKeys()).current
   const shown = useRef(false)
 
   // Back from login or payment: my role and the seats may have changed.
@@ -88,16 +86,15 @@ export default function GroupPage() {
     imageUrl: group?.campaign.image ? resolveAssetUrl(group.campaign.image) : undefined,
   }))
 
+  /** The order is created on the checkout page, after the coupon choice. */
   const join = async () => {
     if (!group || joining) return
-    if (!(await requireLogin())) return
     setJoining(true)
     try {
-      const order = await keys.run('join', (key) => joinGroup(group.id, 1, key))
-      await Taro.navigateTo({ url: ROUTES.pay(order.id) })
+      if (!(await requireLogin())) return
+      await Taro.navigateTo({ url: ROUTES.checkout({ kind: 'join', groupId: group.id }) })
     } catch (e) {
       showErrorToast(e)
-      if (isApiError(e)) void reload()
     } finally {
       setJoining(false)
     }

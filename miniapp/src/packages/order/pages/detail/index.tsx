@@ -9,6 +9,7 @@ import { resolveAssetUrl } from '../../../../api/config'
 import { isApiError, showErrorToast } from '../../../../api/request'
 import { CountdownText, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
+import { formatDateTime } from '../../../../utils/format'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import { flag } from '../../../../utils/flag'
 import './index.css'
@@ -20,14 +21,6 @@ function refundReasonText(reason: string): string {
   return REFUND_REASON_ZH[reason] ?? (/^[\x20-\x7e]*$/.test(reason) ? '' : reason)
 }
 const KIND_ZH = { group_open: '开团', group_join: '参团', solo: '单独购买' } as const
-
-/** 2025-11-22 14:03 in the viewer's time zone. */
-function formatTime(iso: string): string {
-  const d = new Date(iso)
-  if (Number.isNaN(d.getTime())) return ''
-  const p = (n: number) => n.toString().padStart(2, '0')
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
-}
 
 export default function OrderDetail() {
   const id = parseId(useRouter().params.id)
@@ -106,19 +99,19 @@ export default function OrderDetail() {
       </View>
 
       <View className='od-section'>
-        <View className='od-row'>
+        <View className='od-row order-goods-amount'>
           <Text className='od-label'>商品金额</Text>
-          <Text>{formatFen(order.goodsAmount)}</Text>
+          <Text className='od-amount'>{formatFen(order.goodsAmount)}</Text>
         </View>
         {order.discountAmount > 0 ? (
-          <View className='od-row'>
-            <Text className='od-label'>优惠</Text>
-            <Text>-{formatFen(order.discountAmount)}</Text>
+          <View className='od-row order-discount'>
+            <Text className='od-label'>优惠券</Text>
+            <Text className='od-amount od-discount'>-{formatFen(order.discountAmount)}</Text>
           </View>
         ) : null}
-        <View className='od-row'>
-          <Text className='od-label'>{pending ? '需付款' : '实付款'}</Text>
-          <Text className='od-payable'>{formatFen(order.payableAmount)}</Text>
+        <View className='od-row order-payable'>
+          <Text className='od-label'>{pending ? '需付款' : '实付'}</Text>
+          <Text className='od-amount od-payable'>{formatFen(order.payableAmount)}</Text>
         </View>
         {order.refunds.map((r) => (
           <View key={r.refundNo} className={`od-row od-refund od-refund-${r.status}`}>
@@ -141,12 +134,12 @@ export default function OrderDetail() {
         </View>
         <View className='od-row'>
           <Text className='od-label'>下单时间</Text>
-          <Text className='od-value'>{formatTime(order.createdAt)}</Text>
+          <Text className='od-value'>{formatDateTime(order.createdAt)}</Text>
         </View>
         {order.paidAt ? (
           <View className='od-row'>
             <Text className='od-label'>支付时间</Text>
-            <Text className='od-value'>{formatTime(order.paidAt)}</Text>
+            <Text className='od-value'>{formatDateTime(order.paidAt)}</Text>
           </View>
         ) : null}
       </View>
@@ -163,7 +156,7 @@ export default function OrderDetail() {
                 <View className='od-event-body'>
                   <Text className='od-event-status'>{orderStatusZh[ev.status]}</Text>
                   {ev.note ? <Text className='od-event-note'>{ev.note}</Text> : null}
-                  <Text className='od-event-time'>{formatTime(ev.at)}</Text>
+                  <Text className='od-event-time'>{formatDateTime(ev.at)}</Text>
                 </View>
               </View>
             ))}

@@ -141,6 +141,11 @@ export default function PayPage() {
       <View className='pay-card'>
         <Text className='pay-label'>需支付</Text>
         <Text className='pay-amount'>{formatFen(order.payableAmount)}</Text>
+        {order.discountAmount > 0 ? (
+          <Text className='pay-discount'>
+            商品金额 {formatFen(order.goodsAmount)} · 优惠券 -{formatFen(order.discountAmount)}
+          </Text>
+        ) : null}
         {order.payDeadlineAt ? (
           <View className='pay-deadline'>
             <Text>请在</Text>
