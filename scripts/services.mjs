@@ -44,6 +44,7 @@ async function startMariadb() {
   const pidFile = join(DATA, 'mariadb.pid');
   mkdirSync(DATA, { recursive: true });
   if (pidAlive(pidFile) && (await portOpen(DB_PORT))) return { started: false };
+  if (await portOpen(DB_PORT)) throw new Error(`port ${DB_PORT} is taken by a MariaDB/MySQL this checkout did not start; set TUAN_DB_PORT to another port, or DATABASE_URL to use that server`);
   if (!existsSync(join(dir, 'mysql'))) {
     log('initialising MariaDB data directory (.data/mariadb)');
     rmSync(dir, { recursive: true, force: true });
@@ -69,6 +70,7 @@ async function startRedis() {
   const pidFile = join(DATA, 'redis.pid');
   mkdirSync(dir, { recursive: true });
   if (pidAlive(pidFile) && (await portOpen(REDIS_PORT))) return { started: false };
+  if (await portOpen(REDIS_PORT)) throw new Error(`port ${REDIS_PORT} is taken by a Redis this checkout did not start; set TUAN_REDIS_PORT to another port, or REDIS_URL to use that server`);
   log(`starting Redis on 127.0.0.1:${REDIS_PORT}`);
   await run(bin('redis-server'), ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'yes',
     '--pidfile', pidFile, '--logfile', join(DATA, 'redis.log'), '--save', '60 1000', '--appendonly', 'no'], { quiet: true });
