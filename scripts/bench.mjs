@@ -652,7 +652,7 @@ async function benchClaim(stack) {
   const phase = (name, list, fromMs, toMs) => {
     const l = latencySummary(list.map((a) => a.ms));
     const sec = (toMs - fromMs) / 1000;
-    return `      ${name}: ${list.length} answered in ${fmt(sec)} s → ${fmt(list.length / sec, 0)} req/s   p50 ${fmt(l.p50)} ms  p99 ${fmt(l.p99)} ms`;
+    return `      ${`${name}:`.padEnd(40)} ${list.length} answered in ${fmt(sec)} s → ${fmt(list.length / sec, 0)} req/s   p50 ${fmt(l.p50)} ms  p99 ${fmt(l.p99)} ms`;
   };
   const byKey = (key) => {
     const l = latencySummary(measured.answers.filter((a) => a.key === key).map((a) => a.ms));
@@ -660,8 +660,8 @@ async function benchClaim(stack) {
   };
   const lines = soldOut
     ? [
-        phase('before sold-out', measured.answers.filter((a) => a.at < soldOut.at), 0, soldOut.at),
-        phase('after sold-out ', measured.answers.filter((a) => a.at >= soldOut.at), soldOut.at, end),
+        phase('before sold-out (first COUPON_SOLD_OUT)', measured.answers.filter((a) => a.at < soldOut.at), 0, soldOut.at),
+        phase('after sold-out', measured.answers.filter((a) => a.at >= soldOut.at), soldOut.at, end),
       ]
     : ['      never sold out during the run'];
   lines.push(`      latency by outcome: ${[...measured.outcomes.keys()].sort().map(byKey).join(';  ')}`);
