@@ -83,6 +83,12 @@ async function devLogin(page: Page, name: string): Promise<void> {
   await page.locator('.me-nickname', { hasText: name }).first().waitFor({ state: 'visible' });
 }
 
+/** The checkout step (coupon choice) after 一键开团 / 去参团: submit it as it is. */
+async function submitCheckout(page: Page): Promise<void> {
+  await page.waitForURL(/packages\/order\/pages\/checkout\/index\?kind=/);
+  await onScreen(page, '.btn-submit-order').click();
+}
+
 /** On the pay page: 模拟支付, then the result state; returns the order id from the URL. */
 async function sandboxPay(page: Page): Promise<number> {
   await page.waitForURL(/packages\/order\/pages\/pay\/index\?id=\d+/);
@@ -141,6 +147,7 @@ describe('group buy in the h5 build', () => {
     await card.click();
     await a.waitForURL(/packages\/groupbuy\/pages\/campaign\/index\?id=\d+/);
     await onScreen(a, '.btn-launch').click();
+    await submitCheckout(a);
     await sandboxPay(a);
     const groupId = await openGroupFromPayResult(a);
     await expectText(onScreen(a, '.group-status'), '拼团中');
@@ -152,6 +159,7 @@ describe('group buy in the h5 build', () => {
     await b.goto(appUrl(`/packages/groupbuy/pages/group/index?id=${groupId}`));
     await expectText(onScreen(b, '.group-status'), '拼团中');
     await onScreen(b, '.btn-join').click();
+    await submitCheckout(b);
     await sandboxPay(b);
     await openGroupFromPayResult(b);
     await expectText(onScreen(b, '.group-status'), '已成团');
@@ -171,12 +179,14 @@ describe('group buy in the h5 build', () => {
 
     await a.goto(appUrl(`/packages/groupbuy/pages/campaign/index?id=${campaign.id}`));
     await onScreen(a, '.btn-launch').click();
+    await submitCheckout(a);
     const orderA = await sandboxPay(a);
     const groupId = await openGroupFromPayResult(a);
     await expectText(onScreen(a, '.group-status'), '拼团中');
 
     await b.goto(appUrl(`/packages/groupbuy/pages/group/index?id=${groupId}`));
     await onScreen(b, '.btn-join').click();
+    await submitCheckout(b);
     await sandboxPay(b);
 
     // The worker expires the group at its deadline and refunds; the page re-reads at zero.

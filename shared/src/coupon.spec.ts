@@ -57,5 +57,6 @@ describe('couponDiscount (properties)', () => {
     expect(couponDiscount({ ...base, kind: 'no_threshold', amountOff: 500, scope: 'campaigns', scopeIds: [7] }, { goodsAmount: 3000, productId: 1, campaignId: 8 })).toMatchObject({ applicable: false, code: 'OUT_OF_SCOPE' });
     expect(couponLabel({ kind: 'amount_off', threshold: 10000, amountOff: 2000, percentOff: 0, maxDiscount: 0 })).toBe('满¥100.00减¥20.00');
     expect(couponLabel({ kind: 'percent_off', threshold: 0, amountOff: 0, percentOff: 15, maxDiscount: 1000 })).toBe('8.5折 最高减¥10.00');
+    expect(couponLabel({ kind: 'percent_off', threshold: 1000, amountOff: 0, percentOff: 20, maxDiscount: 0 })).toBe('满¥10.00 8折');
   });
 });

@@ -55,6 +55,6 @@ export function couponLabel(rule: Pick<CouponRule, 'kind' | 'amountOff' | 'thres
   const zhe = (100 - rule.percentOff) / 10;
   const base = `${Number.isInteger(zhe) ? zhe : zhe.toFixed(1)}折`;
   const cap = rule.maxDiscount > 0 ? ` 最高减${formatFen(rule.maxDiscount)}` : '';
-  const thr = rule.threshold > 0 ? `满${formatFen(rule.threshold)}` : '';
+  const thr = rule.threshold > 0 ? `满${formatFen(rule.threshold)} ` : '';
   return `${thr}${base}${cap}`;
 }

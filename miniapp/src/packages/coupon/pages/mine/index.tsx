@@ -1,0 +1,204 @@
+import { useCallback, useEffect, useRef, useState } from 'react'
+import Taro, { useDidShow, usePullDownRefresh, useReachBottom, useRouter } from '@tarojs/taro'
+import { Button, Text, View } from '@tarojs/components'
+import type { UserCouponView } from '@tuan/shared/schemas'
+import { listMyCoupons, type MyCouponTab } from '../../../../api/coupon'
+import { showErrorToast } from '../../../../api/request'
+import { startLogin, useSession } from '../../../../auth'
+import { CouponTicket, Empty, ErrorState, Loading } from '../../../../components'
+import { formatDateTime } from '../../../../utils/format'
+import { ROUTES } from '../../../../utils/routes'
+import './index.css'
+
+const PAGE_SIZE = 10
+
+const TABS: ReadonlyArray<{ key: MyCouponTab; label: string; empty: string }> = [
+  { key: 'available', label: '可用', empty: '暂无可用的优惠券' },
+  { key: 'used', label: '已使用', empty: '还没有用过优惠券' },
+  { key: 'expired', label: '已过期', empty: '没有过期的优惠券' },
+]
+
+const STATUS_ZH: Record<UserCouponView['status'], string> = {
+  available: '可使用',
+  locked: '待支付订单占用',
+  used: '已使用',
+  expired: '已过期',
+}
+
+function MyCouponCard({ coupon }: { coupon: UserCouponView }) {
+  const usable = coupon.status === 'available'
+  const locked = coupon.status === 'locked'
+  const threshold = coupon.kind === 'no_threshold' || coupon.threshold <= 0 ? '无门槛' : null
+  const openOrder = () => {
+    if (coupon.orderId) void Taro.navigateTo({ url: ROUTES.orderDetail(coupon.orderId) })
+  }
+  return (
+    <CouponTicket
+      className={`my-coupon my-coupon-${coupon.id} my-coupon-tpl-${coupon.templateId} is-${coupon.status}`}
+      label={coupon.label}
+      name={coupon.name}
+      muted={!usable && !locked}
+      lines={[
+        threshold ? <Text key='t'>{threshold}</Text> : null,
+        <Text key='v' className='my-coupon-valid'>
+          有效期至 {formatDateTime(coupon.validTo)}
+        </Text>,
+      ].filter((x) => x !== null)}
+      side={
+        <>
+          <Text className={`my-coupon-status my-coupon-status-${coupon.status}`}>{STATUS_ZH[coupon.status]}</Text>
+          {usable ? (
+            <Button className='btn my-coupon-use' onClick={() => void Taro.switchTab({ url: ROUTES.home })}>
+              去使用
+            </Button>
+          ) : null}
+          {locked && coupon.orderId ? (
+            <Text className='my-coupon-order' onClick={openOrder}>
+              查看订单 ›
+            </Text>
+          ) : null}
+        </>
+      }
+    />
+  )
+}
+
+export default function MyCoupons() {
+  const session = useSession()
+  const loggedIn = !!session
+  const initial = useRouter().params.tab
+  const [tab, setTab] = useState<MyCouponTab>(TABS.some((t) => t.key === initial) ? (initial as MyCouponTab) : 'available')
+  const [items, setItems] = useState<UserCouponView[]>([])
+  const [page, setPage] = useState(0)
+  const [total, setTotal] = useState(0)
+  const [loading, setLoading] = useState(true)
+  const [loadingMore, setLoadingMore] = useState(false)
+  const [error, setError] = useState<unknown>(undefined)
+  const runId = useRef(0)
+  const busyMore = useRef(false)
+
+  const loadFirst = useCallback(async () => {
+    const id = ++runId.current
+    setError(undefined)
+    setLoading(true)
+    try {
+      const res = await listMyCoupons(tab, 1, PAGE_SIZE)
+      if (id !== runId.current) return
+      setItems(res.items)
+      setPage(1)
+      setTotal(res.total)
+    } catch (e) {
+      if (id === runId.current) setError(e)
+    } finally {
+      if (id === runId.current) setLoading(false)
+    }
+  }, [tab])
+
+  useEffect(() => {
+    if (loggedIn) void loadFirst()
+    else {
+      setItems([])
+      setLoading(false)
+    }
+  }, [loggedIn, loadFirst])
+
+  // Coupons move while this page is hidden (an order used, cancelled or timed out).
+  const shown = useRef(false)
+  useDidShow(() => {
+    if (shown.current && loggedIn) void loadFirst()
+    shown.current = true
+  })
+
+  usePullDownRefresh(() => {
+    const done = () => void Taro.stopPullDownRefresh()
+    if (loggedIn) void loadFirst().finally(done)
+    else done()
+  })
+
+  const selectTab = (key: MyCouponTab) => {
+    if (key === tab) return
+    setItems([])
+    setTotal(0)
+    setTab(key)
+  }
+
+  const hasMore = items.length < total
+
+  const loadMore = useCallback(async () => {
+    if (busyMore.current || !hasMore || loading || error) return
+    busyMore.current = true
+    setLoadingMore(true)
+    const id = runId.current
+    try {
+      const res = await listMyCoupons(tab, page + 1, PAGE_SIZE)
+      if (id !== runId.current) return
+      setItems((prev) => {
+        const seen = new Set(prev.map((c) => c.id))
+        return prev.concat(res.items.filter((c) => !seen.has(c.id)))
+      })
+      setPage(res.page)
+      setTotal(res.total)
+    } catch (e) {
+      showErrorToast(e)
+    } finally {
+      busyMore.current = false
+      setLoadingMore(false)
+    }
+  }, [hasMore, loading, error, page, tab])
+
+  useReachBottom(() => {
+    void loadMore()
+  })
+
+  const tabInfo = TABS.find((t) => t.key === tab) ?? TABS[0]
+  let body
+  if (!loggedIn) {
+    body = (
+      <View className='mc-login'>
+        <Empty text='登录后查看优惠券' />
+        <Button className='btn mc-login-btn' onClick={() => void startLogin().catch(showErrorToast)}>
+          去登录
+        </Button>
+      </View>
+    )
+  } else if (loading && items.length === 0) {
+    body = <Loading />
+  } else if (error && items.length === 0) {
+    body = <ErrorState error={error} onRetry={() => void loadFirst()} />
+  } else if (items.length === 0) {
+    body = (
+      <View className='mc-empty'>
+        <Empty text={tabInfo.empty} hint={tab === 'available' ? '去领券中心看看' : undefined} />
+        {tab === 'available' ? (
+          <Button className='btn btn-ghost mc-go-center' onClick={() => void Taro.navigateTo({ url: ROUTES.couponCenter })}>
+            去领券
+          </Button>
+        ) : null}
+      </View>
+    )
+  } else {
+    body = (
+      <View className='mc-list'>
+        {items.map((c) => (
+          <MyCouponCard key={c.id} coupon={c} />
+        ))}
+        <View className='mc-footer' onClick={hasMore ? () => void loadMore() : undefined}>
+          <Text>{loadingMore ? '加载中…' : hasMore ? '上拉加载更多' : '没有更多了'}</Text>
+        </View>
+      </View>
+    )
+  }
+
+  return (
+    <View className='my-coupons'>
+      <View className='mc-tabs'>
+        {TABS.map((t) => (
+          <View key={t.key} className={`mc-tab coupon-tab-${t.key}${t.key === tab ? ' is-active' : ''}`} onClick={() => selectTab(t.key)}>
+            <Text>{t.label}</Text>
+          </View>
+        ))}
+      </View>
+      {body}
+    </View>
+  )
+}
