@@ -58,7 +58,10 @@ async function main() {
     if (built && h5Built && browserReady) {
       // A seeded API (worker role too) and the h5 build behind the same proxy the browser uses.
       const apiPort = await freePort();
-      const apiEnv = { ...env, PORT: String(apiPort), LOGIN_RATE_LIMIT_PER_MIN: '100000', LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '1000' };
+      // Its own database: its worker sweeps every deadline it can see, and the server tests' data
+      // (gift coupons, short-lived groups) must not leak into what the browser sees, nor the reverse.
+      const e2eDb = await provision({ database: 'tuan_e2e', redisDb: 4, fresh: true });
+      const apiEnv = { ...env, ...e2eDb.env, REDIS_PREFIX: 'e2e:', PORT: String(apiPort), LOGIN_RATE_LIMIT_PER_MIN: '100000', LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '1000' };
       await run('node', ['server/dist/cli/migrate.js'], { env: apiEnv, quiet: true });
       await run('node', ['server/dist/cli/seed.js'], { env: apiEnv, quiet: true });
       const out = openSync(join(TMP, 'e2e-api.log'), 'w');

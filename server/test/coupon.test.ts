@@ -115,6 +115,8 @@ describe('registration gift', () => {
     expect(again.body.isNewUser).toBe(false);
     const mine = await t.http.get('/api/my/coupons').set('Authorization', `Bearer ${again.body.accessToken}`);
     expect(mine.body.items.filter((c: { templateId: number }) => c.templateId === template.id)).toHaveLength(1);
+    // Stop gifting: other test files create users in the same database.
+    await q(`UPDATE coupon_templates SET status = 'ended' WHERE id = ?`, [template.id]);
   });
 });
 
