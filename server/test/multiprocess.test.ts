@@ -26,7 +26,7 @@ beforeAll(async () => {
   await admin.query(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``);
   await admin.query(`CREATE DATABASE \`${url.pathname.slice(1)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.destroy();
-  const ds = createDataSource(url.toString(), 1);
+  const ds = createDataSource(url.toString(), 2); // runMigrations holds one connection for its lock
   await ds.initialize();
   await runMigrations(ds);
   await ds.destroy();
@@ -37,7 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await Promise.all(procs.map((p) => p.stop()));
-  await t.close();
+  await t?.close(); // undefined when beforeAll failed
 });
 
 const q = (sql: string, p: unknown[] = []) => t.infra.dataSource.query(sql, p);
