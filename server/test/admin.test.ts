@@ -45,9 +45,9 @@ describe('production start-up guard', () => {
   it('when an active operator still has the development password, then it is reported (production refuses to start)', async () => {
     const username = `weak_${Date.now()}`;
     await t.infra.dataSource.query(`INSERT INTO admin_users (username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, 'admin', 'active', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`, [username, await hashPassword(DEV_ADMIN_PASSWORD)]);
-    expect(await t.services.admin.findAdminsWithDefaultPassword()).toContain(username);
+    expect(await t.services.admin.findAdminsWithDefaultPassword([username, 'nobody-else'])).toEqual([username]);
     await t.infra.dataSource.query(`UPDATE admin_users SET status = 'disabled' WHERE username = ?`, [username]);
-    expect(await t.services.admin.findAdminsWithDefaultPassword()).not.toContain(username);
+    expect(await t.services.admin.findAdminsWithDefaultPassword([username])).toEqual([]);
   });
 });
 

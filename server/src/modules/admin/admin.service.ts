@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import {
   ErrorCode,
   type AdminLoginResponse,
@@ -133,9 +133,12 @@ export class AdminService {
     return (res as { affectedRows: number }).affectedRows === 1;
   }
 
-  /** Production refuses to start while any active operator still has the development password. */
-  async findAdminsWithDefaultPassword(): Promise<string[]> {
-    const active = await this.dataSource.manager.findBy(AdminUserEntity, { status: 'active' });
+  /**
+   * Production refuses to start while any active operator still has the development password.
+   * `only` narrows the check to some accounts (scrypt per account is deliberately slow).
+   */
+  async findAdminsWithDefaultPassword(only?: string[]): Promise<string[]> {
+    const active = await this.dataSource.manager.findBy(AdminUserEntity, { status: 'active', ...(only ? { username: In(only) } : {}) });
     const hits: string[] = [];
     for (const a of active) if (await verifyPassword(DEV_ADMIN_PASSWORD, a.passwordHash)) hits.push(a.username);
     return hits;

@@ -32,6 +32,9 @@ export class UserEntity {
   @Column({ name: 'login_provider', type: 'varchar', length: 16 })
   loginProvider: string;
 
+  @Column({ name: 'login_count', type: 'int', default: 0 })
+  loginCount: number;
+
   @Column({ name: 'last_login_at', type: 'datetime', precision: 3 })
   lastLoginAt: Date;
 

@@ -33,21 +33,17 @@ export class AuthService {
     const now = new Date();
     const sessionKeyEnc = identity.sessionKey ? this.d.cipher.encrypt(identity.sessionKey) : null;
     return withTransaction(this.d.dataSource, ctx, async (tx) => {
-      // INSERT IGNORE reports 1 only for the statement that really inserted (the unique openid
-      // makes concurrent first logins collapse into one row); ODKU's affected-row count would not,
-      // because mysql2 connects with FOUND_ROWS.
-      const inserted = await tx.manager.query(
-        `INSERT IGNORE INTO users (openid, unionid, session_key_enc, nickname, login_provider, last_login_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      // One upsert that takes the row's exclusive lock at once (INSERT IGNORE then UPDATE would
+      // take a shared lock first, and concurrent first logins deadlock upgrading it). login_count
+      // always changes on a duplicate, so affectedRows is 1 only for the statement that inserted.
+      const res = await tx.manager.query(
+        `INSERT INTO users (openid, unionid, session_key_enc, nickname, login_provider, login_count, last_login_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE login_count = login_count + 1, last_login_at = VALUES(last_login_at),
+           session_key_enc = COALESCE(VALUES(session_key_enc), session_key_enc), unionid = COALESCE(VALUES(unionid), unionid)`,
         [identity.openid, identity.unionid, sessionKeyEnc, identity.nickname, this.d.provider.name, now, now, now],
       );
-      const isNewUser = affectedRows(inserted) === 1;
-      if (!isNewUser) {
-        await tx.manager.query(
-          `UPDATE users SET session_key_enc = COALESCE(?, session_key_enc), unionid = COALESCE(?, unionid), last_login_at = ? WHERE openid = ?`,
-          [sessionKeyEnc, identity.unionid, now, identity.openid],
-        );
-      }
+      const isNewUser = affectedRows(res) === 1;
       const user = await tx.manager.findOneByOrFail(UserEntity, { openid: identity.openid });
       if (isNewUser && this.d.onNewUser) await this.d.onNewUser(tx, Number(user.id));
       const pair = await this.issuePair(tx, user.id, randomUUID());
