@@ -95,6 +95,12 @@ function stopPid(file, name) {
     } catch {
       return;
     }
+    // An exited child of ours stays a zombie until we exit; it is gone for our purposes.
+    try {
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return;
+    } catch {
+      return;
+    }
     spawnSync('sleep', ['0.2']);
   }
 }
