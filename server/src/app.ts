@@ -34,6 +34,7 @@ export interface Services {
   groupbuy: GroupbuyService;
   payments: PaymentService;
   coupons: CouponService;
+  merchant: { appId: string; mchId: string };
   provider: PaymentProvider;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   close(): Promise<void>;
@@ -47,11 +48,13 @@ export async function createServices(infra: Infra): Promise<Services> {
       ? new WechatLoginProvider({ appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS })
       : new DevLoginProvider(config.NODE_ENV);
   const notifyBase = () => infra.selfUrl;
+  // The merchant this deployment is; the sandbox has fixed test identities.
+  const merchant = { appId: config.WECHAT_APP_ID || 'wxsandbox0000000', mchId: config.WECHATPAY_MCH_ID || '1900000000' };
   const payment = await createPaymentProvider(
     {
       provider: config.PAYMENT_PROVIDER,
-      appId: config.WECHAT_APP_ID || 'wxsandbox0000000',
-      mchId: config.WECHATPAY_MCH_ID,
+      appId: merchant.appId,
+      mchId: merchant.mchId,
       merchantSerialNo: config.WECHATPAY_SERIAL_NO,
       merchantPrivateKeyPem: config.WECHATPAY_PRIVATE_KEY_PEM,
       platformCerts: JSON.parse(config.WECHATPAY_PLATFORM_CERTS) as Array<{ serial: string; publicKeyPem: string }>,
@@ -82,7 +85,8 @@ export async function createServices(infra: Infra): Promise<Services> {
     orders,
     refunds,
     groupbuy,
-    payments: new PaymentService(payment, orders, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, config.WECHAT_APP_ID || 'wxsandbox0000000'),
+    payments: new PaymentService(payment, orders, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId),
+    merchant,
     provider: payment,
     scheduler,
     close: () => scheduler.close(),
@@ -109,7 +113,7 @@ export function createApp(infra: Infra, services: Services) {
   registerOrderRoutes(api, services.orders, services.groupbuy, services.payments, infra.redis, config.REDIS_PREFIX);
   registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
   registerCouponAdminRoutes(api, services.coupons);
-  const notify = paymentNotifyRouter(services.provider, services.groupbuy, services.refunds, infra.dataSource);
+  const notify = paymentNotifyRouter(services.provider, services.merchant, services.groupbuy, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });
   const corsOrigins = new Set(config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean));

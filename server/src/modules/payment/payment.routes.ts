@@ -12,13 +12,17 @@ import { notificationReply, type PaymentProvider } from './payment.provider';
  * Answers 204 once handled (duplicates included) and a 4xx/5xx `{code:'FAIL'}` otherwise, so WeChat
  * retries what we could not take.
  */
-export function paymentNotifyRouter(provider: PaymentProvider, groupbuy: GroupbuyService, refunds: RefundService, dataSource: DataSource) {
+export function paymentNotifyRouter(provider: PaymentProvider, merchant: { appId: string; mchId: string }, groupbuy: GroupbuyService, refunds: RefundService, dataSource: DataSource) {
   const router = new Router<AppState, AppContext>();
   router.post('/api/payments/wechatpay/notify', async (ctx) => {
     const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
     try {
       const notice = await provider.parseTransactionNotification(ctx.headers, ctx.state.rawBody ?? Buffer.alloc(0));
-      if (notice.tradeState === 'SUCCESS') {
+      if (notice.mchid !== merchant.mchId || notice.appid !== merchant.appId) {
+        // Signed by the platform but for another merchant or app: not ours to apply. Acknowledged so
+        // it is not redelivered forever; logged for reconciliation.
+        sctx.log.error({ outTradeNo: notice.outTradeNo, mchid: notice.mchid, appid: notice.appid }, 'payment notification for another merchant/app ignored');
+      } else if (notice.tradeState === 'SUCCESS') {
         const outcome = await groupbuy.onPaid(sctx, notice);
         sctx.log.info({ outTradeNo: notice.outTradeNo, outcome }, 'payment notification handled');
       }
