@@ -20,6 +20,24 @@ describe('campaign validation', () => {
   });
 });
 
+describe('campaign admin', () => {
+  it('when an operator ends a campaign, then it leaves the shopper list and takes no orders; it cannot come back; each move is audited', async () => {
+    const { campaign, op } = await createCampaign(t);
+    const listed = await t.http.get('/admin/campaigns?status=active&pageSize=50').set(op.auth);
+    expect(listed.body.items.map((c: { id: number }) => c.id)).toContain(campaign.id);
+    const ended = await t.http.post(`/admin/campaigns/${campaign.id}/end`).set(op.auth);
+    expect(ended.body.status).toBe('ended');
+    const shop = await t.http.get('/api/campaigns?pageSize=50');
+    expect(shop.body.items.map((c: { id: number }) => c.id)).not.toContain(campaign.id);
+    const u = await loginUser(t);
+    expect((await t.http.post('/api/groups').set(u.auth).send({ campaignId: campaign.id })).body.error.code).toBe(ErrorCode.CAMPAIGN_NOT_ACTIVE);
+    const again = await t.http.post(`/admin/campaigns/${campaign.id}/activate`).set(op.auth);
+    expect(again.body.error.code).toBe(ErrorCode.ILLEGAL_TRANSITION);
+    const audit = await q(`SELECT action FROM audit_logs WHERE entity_type = 'campaign' AND entity_id = ? ORDER BY id`, [String(campaign.id)]);
+    expect(audit.map((a: { action: string }) => a.action)).toEqual(['campaign.create', 'campaign.ended']);
+  });
+});
+
 describe('happy path', () => {
   it('when the opener pays and N−1 friends join and pay, then the group succeeds once and every order is to_fulfil', async () => {
     const { campaign } = await createCampaign(t, { groupSize: 3 });

@@ -71,6 +71,8 @@ export const CampaignView = z.object({
 });
 export type CampaignView = z.infer<typeof CampaignView>;
 export const CampaignPage = pageOf(CampaignView);
+export const AdminCampaignListQuery = PageQuery.extend({ status: z.enum(CampaignStatus).optional() });
+export type AdminCampaignListQuery = z.infer<typeof AdminCampaignListQuery>;
 
 // ---------- groups ----------
 export const GroupMemberView = z.object({

@@ -1,4 +1,5 @@
 import {
+  AdminCampaignListQuery,
   CampaignPage,
   CheckoutPreviewRequest,
   CheckoutPreviewResponse,
@@ -64,6 +65,16 @@ export function registerGroupbuyAdminRoutes(r: ApiRouter, gb: GroupbuyService): 
     { method: 'post', path: '/admin/campaigns', summary: 'Create a group-buy campaign (carves its stock out of the SKU)', tags, auth: { roles: ['operator'] }, body: CreateCampaignRequest, response: CampaignView },
     ({ body }, sctx) => gb.createCampaign(sctx, body),
   );
+  r.add(
+    { method: 'get', path: '/admin/campaigns', summary: 'Campaigns (all statuses)', tags, auth: { roles: ['operator', 'support', 'finance'] }, query: AdminCampaignListQuery, response: CampaignPage },
+    ({ query }, sctx) => gb.listCampaigns(sctx, query),
+  );
+  for (const [action, to] of [['activate', 'active'], ['end', 'ended']] as const) {
+    r.add(
+      { method: 'post', path: `/admin/campaigns/:id/${action}`, summary: `Campaign → ${to}`, tags, auth: { roles: ['operator'] }, params: IdParams, response: CampaignView, status: 200 },
+      ({ params }, sctx) => gb.setCampaignStatus(sctx, params.id, to),
+    );
+  }
   r.add(
     { method: 'get', path: '/admin/campaigns/:id', summary: 'Campaign', tags, auth: { roles: ['operator', 'support', 'finance'] }, params: IdParams, response: CampaignView },
     ({ params }, sctx) => gb.campaignView(sctx, params.id),

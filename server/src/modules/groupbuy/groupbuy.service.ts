@@ -23,8 +23,8 @@ import type { RefundService } from '../order/refund.service';
 import type { TransactionNotice } from '../payment/payment.provider';
 import type { SeatGate } from './groupbuy.gate';
 import type { CouponService } from '../coupon';
-import type { CheckoutPreviewRequest, CheckoutPreviewResponse } from '@tuan/shared';
-import { groupTransitions } from './groupbuy.state';
+import type { CampaignStatus, CheckoutPreviewRequest, CheckoutPreviewResponse } from '@tuan/shared';
+import { campaignTransitions, groupTransitions } from './groupbuy.state';
 
 /** Where deadlines go once a transaction committed (BullMQ delayed jobs in the worker role). */
 export interface DeadlineScheduler {
@@ -101,6 +101,31 @@ export class GroupbuyService {
     const c = await this.campaign(ctx, id);
     if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
     return { ...campaignViewOf(c), serverTime: new Date().toISOString() };
+  }
+
+  /** Operators: every campaign, newest first, optionally by status. */
+  async listCampaigns(ctx: ServiceContext, q: PageQuery & { status?: CampaignStatus }): Promise<Page<CampaignView>> {
+    const filter = q.status ? 'WHERE status = ?' : '';
+    const params = q.status ? [q.status] : [];
+    const rows: CampaignRow[] = await ctx.manager.query(`SELECT * FROM campaigns ${filter} ORDER BY id DESC LIMIT ? OFFSET ?`, [...params, q.pageSize, (q.page - 1) * q.pageSize]);
+    const [{ n }] = await ctx.manager.query(`SELECT COUNT(*) AS n FROM campaigns ${filter}`, params);
+    const serverTime = new Date().toISOString();
+    return { items: rows.map((r) => ({ ...campaignViewOf(num(r)), serverTime })), page: q.page, pageSize: q.pageSize, total: Number(n), serverTime };
+  }
+
+  /**
+   * Activate a draft or end a campaign: a guarded status move, audited. An ended campaign takes no
+   * new orders; groups already open still run to their deadline, and their unsold stock stays counted.
+   */
+  async setCampaignStatus(ctx: ServiceContext, id: number, to: CampaignStatus): Promise<CampaignView> {
+    return withTransaction(this.dataSource, ctx, async (tx) => {
+      const before = await this.campaignView(tx, id);
+      assertTransition('campaign', campaignTransitions, before.status, to);
+      const res = await tx.manager.query(`UPDATE campaigns SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = ?`, [to, id, before.status]);
+      if (affectedRows(res) !== 1) throw new DomainError(ErrorCode.CONFLICT, 'Campaign changed concurrently; retry');
+      await recordAudit(tx, { action: `campaign.${to}`, entityType: 'campaign', entityId: id, before: { status: before.status }, after: { status: to } });
+      return this.campaignView(tx, id);
+    });
   }
 
   /** Active campaigns whose window is open now. */
