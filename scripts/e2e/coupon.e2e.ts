@@ -4,25 +4,8 @@
  * when that order is cancelled. Campaign and coupon templates are made per run through the admin API.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appUrl, baseUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
-
-const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-/** The h5 router keeps earlier pages of the stack in the DOM (hidden): look at the one on screen. */
-function onScreen(page: Page, selector: string) {
-  return page.locator(`${selector}:visible`);
-}
-
-async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const res = await fetch(`${baseUrl()}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import { RUN, adminToken, api, createCampaign, devLogin, onScreen, serverNow } from './admin-api';
 
 interface Fixture {
   campaignId: number;
@@ -33,43 +16,9 @@ interface Fixture {
 }
 
 async function createFixture(): Promise<Fixture> {
-  const { accessToken } = await api<{ accessToken: string }>('POST', '/admin/auth/login', { username: 'admin', password: 'tuan-admin-dev' });
-  const product = await api<{ id: number; skus: Array<{ id: number }> }>(
-    'POST',
-    '/admin/products',
-    {
-      title: `用券测试${RUN}`,
-      description: '端到端测试商品',
-      category: '测试',
-      images: ['/static/products/orange.svg'],
-      status: 'on_sale',
-      skus: [{ specLabel: '1 份', listPrice: 3990, stock: 100 }],
-    },
-    accessToken,
-  );
-  const { serverTime } = await api<{ serverTime: string }>('GET', '/api/campaigns?page=1&pageSize=1');
-  const now = Date.parse(serverTime);
-  const campaign = await api<{ id: number }>(
-    'POST',
-    '/admin/campaigns',
-    {
-      skuId: product.skus[0]!.id,
-      title: `用券拼团${RUN}`,
-      groupPrice: 2990,
-      groupSize: 2,
-      groupDurationSec: 600,
-      paymentTimeoutSec: 300,
-      startsAt: new Date(now - 60_000).toISOString(),
-      endsAt: new Date(now + 24 * 3600_000).toISOString(),
-      stock: 20,
-      limits: { perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 5 },
-      openerMode: 'group_price',
-      newUsersOnly: false,
-      virtualCompletion: { enabled: false, minRealMembers: 1 },
-      allowSolo: true,
-    },
-    accessToken,
-  );
+  const accessToken = await adminToken();
+  const campaign = await createCampaign(accessToken, { label: '用券', groupSize: 2, groupDurationSec: 600 });
+  const now = await serverNow();
   const template = (name: string, amountOff: number, threshold: number) =>
     api<{ id: number }>(
       'POST',
@@ -94,13 +43,6 @@ async function createFixture(): Promise<Fixture> {
   const a = await template(`满减券A${RUN}`.slice(0, 40), 500, 2000);
   const b = await template(`满减券B${RUN}`.slice(0, 40), 300, 1000);
   return { campaignId: campaign.id, couponA: a.id, couponB: b.id };
-}
-
-async function devLogin(page: Page, name: string): Promise<void> {
-  await page.goto(appUrl('/packages/auth/pages/dev-login/index'));
-  await onScreen(page, '#dev-login-input input').fill(name);
-  await onScreen(page, '#dev-login-submit').click();
-  await page.locator('.me-nickname', { hasText: name }).first().waitFor({ state: 'visible' });
 }
 
 async function claimInCentre(page: Page, templateId: number): Promise<void> {

@@ -4,83 +4,12 @@
  * Campaigns are created per test through the admin API, so runs do not depend on seed data.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appUrl, baseUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import { RUN, adminToken, createCampaign as createCampaignVia, devLogin, onScreen } from './admin-api';
 
-interface CampaignLike {
-  id: number;
-  title: string;
-}
-
-/**
- * The h5 router keeps earlier pages of the stack in the DOM (hidden), so the same page can be there
- * twice: always look at the one on screen.
- */
-function onScreen(page: Page, selector: string) {
-  return page.locator(`${selector}:visible`);
-}
-
-const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const res = await fetch(`${baseUrl()}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
-/** A fresh on-sale product and a running campaign on its SKU, made through the admin API. */
-async function createCampaign(opts: { label: string; groupSize: number; groupDurationSec: number }): Promise<CampaignLike> {
-  const { accessToken } = await api<{ accessToken: string }>('POST', '/admin/auth/login', { username: 'admin', password: 'tuan-admin-dev' });
-  const product = await api<{ id: number; skus: Array<{ id: number }> }>(
-    'POST',
-    '/admin/products',
-    {
-      title: `拼团测试${opts.label}${RUN}`.slice(0, 60),
-      description: '端到端测试商品',
-      category: '测试',
-      images: ['/static/products/orange.svg'],
-      status: 'on_sale',
-      skus: [{ specLabel: '1 份', listPrice: 3990, stock: 100 }],
-    },
-    accessToken,
-  );
-  // The server's clock decides what "now" is.
-  const { serverTime } = await api<{ serverTime: string }>('GET', '/api/campaigns?page=1&pageSize=1');
-  const now = Date.parse(serverTime);
-  const campaign = await api<CampaignLike>(
-    'POST',
-    '/admin/campaigns',
-    {
-      skuId: product.skus[0]!.id,
-      title: `${opts.label}拼团${RUN}`.slice(0, 60),
-      groupPrice: 2990,
-      groupSize: opts.groupSize,
-      groupDurationSec: opts.groupDurationSec,
-      paymentTimeoutSec: 300,
-      startsAt: new Date(now - 60_000).toISOString(),
-      endsAt: new Date(now + 24 * 3600_000).toISOString(),
-      stock: 20,
-      limits: { perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 5 },
-      openerMode: 'group_price',
-      newUsersOnly: false,
-      virtualCompletion: { enabled: false, minRealMembers: 1 },
-      allowSolo: true,
-    },
-    accessToken,
-  );
-  return campaign;
-}
-
-/** Signs the context in as a new dev user (a name unique to this run) through the picker. */
-async function devLogin(page: Page, name: string): Promise<void> {
-  await page.goto(appUrl('/packages/auth/pages/dev-login/index'));
-  await onScreen(page, '#dev-login-input input').fill(name);
-  await onScreen(page, '#dev-login-submit').click();
-  await page.locator('.me-nickname', { hasText: name }).first().waitFor({ state: 'visible' });
+/** A fresh product and running campaign for one test. */
+async function createCampaign(opts: { label: string; groupSize: number; groupDurationSec: number }) {
+  return createCampaignVia(await adminToken(), opts);
 }
 
 /** The checkout step (coupon choice) after 一键开团 / 去参团: submit it as it is. */

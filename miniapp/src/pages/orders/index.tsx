@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
-import Taro, { useDidShow, usePullDownRefresh, useReachBottom } from '@tarojs/taro'
+import { useState } from 'react'
+import Taro from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
 import { orderStatusZh, type OrderStatus } from '@tuan/shared/enums'
 import { formatFen } from '@tuan/shared/money'
@@ -10,6 +10,7 @@ import { showErrorToast } from '../../api/request'
 import { startLogin, useSession } from '../../auth'
 import { Empty, ErrorState, Loading } from '../../components'
 import { ROUTES } from '../../utils/routes'
+import { usePagedList } from '../../hooks/usePagedList'
 import './index.css'
 
 const PAGE_SIZE = 10
@@ -56,90 +57,16 @@ export default function Orders() {
   const session = useSession()
   const loggedIn = !!session
   const [tab, setTab] = useState<TabKey>('all')
-  const [items, setItems] = useState<OrderSummary[]>([])
-  const [page, setPage] = useState(0)
-  const [total, setTotal] = useState(0)
-  const [loading, setLoading] = useState(true)
-  const [loadingMore, setLoadingMore] = useState(false)
-  const [error, setError] = useState<unknown>(undefined)
-  const runId = useRef(0)
-  const busyMore = useRef(false)
-
   const status = tab === 'all' ? undefined : tab
+  const { items, hasMore, loading, loadingMore, error, reload: loadFirst, loadMore } = usePagedList(
+    status,
+    (s, page) => listOrders(page, PAGE_SIZE, s),
+    loggedIn,
+  )
 
   const selectTab = (key: TabKey) => {
-    if (key === tab) return
-    // Do not show the previous tab's orders under the new tab while it loads.
-    setItems([])
-    setTotal(0)
-    setTab(key)
+    if (key !== tab) setTab(key)
   }
-
-  const loadFirst = useCallback(async () => {
-    const id = ++runId.current
-    setError(undefined)
-    setLoading(true)
-    try {
-      const res = await listOrders(1, PAGE_SIZE, status)
-      if (id !== runId.current) return
-      setItems(res.items)
-      setPage(1)
-      setTotal(res.total)
-    } catch (e) {
-      if (id === runId.current) setError(e)
-    } finally {
-      if (id === runId.current) setLoading(false)
-    }
-  }, [status])
-
-  useEffect(() => {
-    if (loggedIn) void loadFirst()
-    else {
-      setItems([])
-      setLoading(false)
-    }
-  }, [loggedIn, loadFirst])
-
-  // Statuses move while the tab is hidden (payments, group results): refresh on every return.
-  const shown = useRef(false)
-  useDidShow(() => {
-    if (shown.current && loggedIn) void loadFirst()
-    shown.current = true
-  })
-
-  usePullDownRefresh(() => {
-    const done = () => void Taro.stopPullDownRefresh()
-    if (loggedIn) void loadFirst().finally(done)
-    else done()
-  })
-
-  const hasMore = items.length < total
-
-  const loadMore = useCallback(async () => {
-    if (busyMore.current || !hasMore || loading || error) return
-    busyMore.current = true
-    setLoadingMore(true)
-    const id = runId.current
-    try {
-      const res = await listOrders(page + 1, PAGE_SIZE, status)
-      if (id !== runId.current) return
-      setItems((prev) => {
-        const seen = new Set(prev.map((o) => o.id))
-        return prev.concat(res.items.filter((o) => !seen.has(o.id)))
-      })
-      setPage(res.page)
-      setTotal(res.total)
-    } catch (e) {
-      showErrorToast(e)
-    } finally {
-      busyMore.current = false
-      setLoadingMore(false)
-    }
-  }, [hasMore, loading, error, page, status])
-
-  useReachBottom(() => {
-    void loadMore()
-  })
 
   let body
   if (!loggedIn) {

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
-import Taro, { useDidShow, usePullDownRefresh, useReachBottom, useRouter } from '@tarojs/taro'
+import { useState } from 'react'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
 import type { UserCouponView } from '@tuan/shared/schemas'
 import { listMyCoupons, type MyCouponTab } from '../../../../api/coupon'
@@ -8,6 +8,7 @@ import { startLogin, useSession } from '../../../../auth'
 import { CouponTicket, Empty, ErrorState, Loading } from '../../../../components'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES } from '../../../../utils/routes'
+import { usePagedList } from '../../../../hooks/usePagedList'
 import './index.css'
 
 const PAGE_SIZE = 10
@@ -68,87 +69,15 @@ export default function MyCoupons() {
   const loggedIn = !!session
   const initial = useRouter().params.tab
   const [tab, setTab] = useState<MyCouponTab>(TABS.some((t) => t.key === initial) ? (initial as MyCouponTab) : 'available')
-  const [items, setItems] = useState<UserCouponView[]>([])
-  const [page, setPage] = useState(0)
-  const [total, setTotal] = useState(0)
-  const [loading, setLoading] = useState(true)
-  const [loadingMore, setLoadingMore] = useState(false)
-  const [error, setError] = useState<unknown>(undefined)
-  const runId = useRef(0)
-  const busyMore = useRef(false)
-
-  const loadFirst = useCallback(async () => {
-    const id = ++runId.current
-    setError(undefined)
-    setLoading(true)
-    try {
-      const res = await listMyCoupons(tab, 1, PAGE_SIZE)
-      if (id !== runId.current) return
-      setItems(res.items)
-      setPage(1)
-      setTotal(res.total)
-    } catch (e) {
-      if (id === runId.current) setError(e)
-    } finally {
-      if (id === runId.current) setLoading(false)
-    }
-  }, [tab])
-
-  useEffect(() => {
-    if (loggedIn) void loadFirst()
-    else {
-      setItems([])
-      setLoading(false)
-    }
-  }, [loggedIn, loadFirst])
-
-  // Coupons move while this page is hidden (an order used, cancelled or timed out).
-  const shown = useRef(false)
-  useDidShow(() => {
-    if (shown.current && loggedIn) void loadFirst()
-    shown.current = true
-  })
-
-  usePullDownRefresh(() => {
-    const done = () => void Taro.stopPullDownRefresh()
-    if (loggedIn) void loadFirst().finally(done)
-    else done()
-  })
+  const { items, hasMore, loading, loadingMore, error, reload: loadFirst, loadMore } = usePagedList(
+    tab,
+    (t, page) => listMyCoupons(t, page, PAGE_SIZE),
+    loggedIn,
+  )
 
   const selectTab = (key: MyCouponTab) => {
-    if (key === tab) return
-    setItems([])
-    setTotal(0)
-    setTab(key)
+    if (key !== tab) setTab(key)
   }
-
-  const hasMore = items.length < total
-
-  const loadMore = useCallback(async () => {
-    if (busyMore.current || !hasMore || loading || error) return
-    busyMore.current = true
-    setLoadingMore(true)
-    const id = runId.current
-    try {
-      const res = await listMyCoupons(tab, page + 1, PAGE_SIZE)
-      if (id !== runId.current) return
-      setItems((prev) => {
-        const seen = new Set(prev.map((c) => c.id))
-        return prev.concat(res.items.filter((c) => !seen.has(c.id)))
-      })
-      setPage(res.page)
-      setTotal(res.total)
-    } catch (e) {
-      showErrorToast(e)
-    } finally {
-      busyMore.current = false
-      setLoadingMore(false)
-    }
-  }, [hasMore, loading, error, page, tab])
-
-  useReachBottom(() => {
-    void loadMore()
-  })
 
   const tabInfo = TABS.find((t) => t.key === tab) ?? TABS[0]
   let body

@@ -1,0 +1,84 @@
+/**
+ * What the browser tests share besides the browser: a per-run suffix, the admin API they use to
+ * make their own data (so runs never depend on seed data), and the page helpers every flow needs.
+ */
+import type { Page } from 'playwright-core';
+import { appUrl, baseUrl } from './browser';
+
+/** Unique per test run, so names never collide with earlier runs on the same database. */
+export const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** The h5 router keeps earlier pages of the stack in the DOM (hidden): look at the one on screen. */
+export function onScreen(page: Page, selector: string) {
+  return page.locator(`${selector}:visible`);
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const res = await fetch(`${baseUrl()}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** The seeded development operator. */
+export async function adminToken(): Promise<string> {
+  const { accessToken } = await api<{ accessToken: string }>('POST', '/admin/auth/login', { username: 'admin', password: 'tuan-admin-dev' });
+  return accessToken;
+}
+
+/** The server's clock decides what "now" is. */
+export async function serverNow(): Promise<number> {
+  const { serverTime } = await api<{ serverTime: string }>('GET', '/api/campaigns?page=1&pageSize=1');
+  return Date.parse(serverTime);
+}
+
+/** A fresh on-sale product (list price ¥39.90) and a running campaign (group price ¥29.90) on its SKU. */
+export async function createCampaign(token: string, opts: { label: string; groupSize: number; groupDurationSec: number }): Promise<{ id: number; title: string }> {
+  const product = await api<{ id: number; skus: Array<{ id: number }> }>(
+    'POST',
+    '/admin/products',
+    {
+      title: `测试${opts.label}${RUN}`.slice(0, 60),
+      description: '端到端测试商品',
+      category: '测试',
+      images: ['/static/products/orange.svg'],
+      status: 'on_sale',
+      skus: [{ specLabel: '1 份', listPrice: 3990, stock: 100 }],
+    },
+    token,
+  );
+  const now = await serverNow();
+  return api<{ id: number; title: string }>(
+    'POST',
+    '/admin/campaigns',
+    {
+      skuId: product.skus[0]!.id,
+      title: `${opts.label}拼团${RUN}`.slice(0, 60),
+      groupPrice: 2990,
+      groupSize: opts.groupSize,
+      groupDurationSec: opts.groupDurationSec,
+      paymentTimeoutSec: 300,
+      startsAt: new Date(now - 60_000).toISOString(),
+      endsAt: new Date(now + 24 * 3600_000).toISOString(),
+      stock: 20,
+      limits: { perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 5 },
+      openerMode: 'group_price',
+      newUsersOnly: false,
+      virtualCompletion: { enabled: false, minRealMembers: 1 },
+      allowSolo: true,
+    },
+    token,
+  );
+}
+
+/** Signs the context in as a new dev user (a name unique to this run) through the picker. */
+export async function devLogin(page: Page, name: string): Promise<void> {
+  await page.goto(appUrl('/packages/auth/pages/dev-login/index'));
+  await onScreen(page, '#dev-login-input input').fill(name);
+  await onScreen(page, '#dev-login-submit').click();
+  await page.locator('.me-nickname', { hasText: name }).first().waitFor({ state: 'visible' });
+}
