@@ -8,7 +8,7 @@ import { listOrders } from '../../api/order'
 import { resolveAssetUrl } from '../../api/config'
 import { showErrorToast } from '../../api/request'
 import { startLogin, useSession } from '../../auth'
-import { Empty, ErrorState, Loading } from '../../components'
+import { Empty, ErrorState, ListTabs, Loading, PagedListFooter } from '../../components'
 import { ROUTES } from '../../utils/routes'
 import { usePagedList } from '../../hooks/usePagedList'
 import './index.css'
@@ -39,8 +39,8 @@ function OrderCard({ order }: { order: OrderSummary }) {
         <Text className={`order-status order-status-${order.status}`}>{orderStatusZh[order.status]}</Text>
       </View>
       <View className='order-card-body'>
-        {order.image ? <Image className='order-card-image' src={resolveAssetUrl(order.image)} mode='aspectFill' lazyLoad /> : <View className='order-card-image' />}
-        <View className='order-card-info'>
+        {order.image ? <Image className='order-card-image goods-thumb' src={resolveAssetUrl(order.image)} mode='aspectFill' lazyLoad /> : <View className='order-card-image goods-thumb' />}
+        <View className='order-card-info goods-info'>
           <Text className='order-card-title'>{order.title}</Text>
           <Text className='order-card-spec'>{order.specLabel} × {order.quantity}</Text>
         </View>
@@ -64,16 +64,12 @@ export default function Orders() {
     loggedIn,
   )
 
-  const selectTab = (key: TabKey) => {
-    if (key !== tab) setTab(key)
-  }
-
   let body
   if (!loggedIn) {
     body = (
-      <View className='orders-login'>
+      <View className='orders-login empty-with-action'>
         <Empty text='登录后查看订单' />
-        <Button className='btn orders-login-btn' onClick={() => void startLogin().catch(showErrorToast)}>
+        <Button className='btn orders-login-btn empty-action' onClick={() => void startLogin().catch(showErrorToast)}>
           去登录
         </Button>
       </View>
@@ -90,22 +86,14 @@ export default function Orders() {
         {items.map((o) => (
           <OrderCard key={o.id} order={o} />
         ))}
-        <View className='list-footer' onClick={hasMore ? () => void loadMore() : undefined}>
-          <Text>{loadingMore ? '加载中…' : hasMore ? '上拉加载更多' : '没有更多了'}</Text>
-        </View>
+        <PagedListFooter hasMore={hasMore} loadingMore={loadingMore} onLoadMore={() => void loadMore()} />
       </View>
     )
   }
 
   return (
     <View className='orders'>
-      <View className='order-tabs'>
-        {TABS.map((t) => (
-          <View key={t.key} className={`order-tab order-tab-${t.key}${t.key === tab ? ' is-active' : ''}`} onClick={() => selectTab(t.key)}>
-            <Text>{t.label}</Text>
-          </View>
-        ))}
-      </View>
+      <ListTabs tabs={TABS} active={tab} onSelect={setTab} className='order-tabs' tabClassName={(key) => `order-tab order-tab-${key}`} />
       {body}
     </View>
   )

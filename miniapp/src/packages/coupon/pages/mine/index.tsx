@@ -5,7 +5,7 @@ import type { UserCouponView } from '@tuan/shared/schemas'
 import { listMyCoupons, type MyCouponTab } from '../../../../api/coupon'
 import { showErrorToast } from '../../../../api/request'
 import { startLogin, useSession } from '../../../../auth'
-import { CouponTicket, Empty, ErrorState, Loading } from '../../../../components'
+import { CouponTicket, Empty, ErrorState, ListTabs, Loading, PagedListFooter } from '../../../../components'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES } from '../../../../utils/routes'
 import { usePagedList } from '../../../../hooks/usePagedList'
@@ -75,17 +75,13 @@ export default function MyCoupons() {
     loggedIn,
   )
 
-  const selectTab = (key: MyCouponTab) => {
-    if (key !== tab) setTab(key)
-  }
-
   const tabInfo = TABS.find((t) => t.key === tab) ?? TABS[0]
   let body
   if (!loggedIn) {
     body = (
-      <View className='mc-login'>
+      <View className='mc-login empty-with-action'>
         <Empty text='登录后查看优惠券' />
-        <Button className='btn mc-login-btn' onClick={() => void startLogin().catch(showErrorToast)}>
+        <Button className='btn mc-login-btn empty-action' onClick={() => void startLogin().catch(showErrorToast)}>
           去登录
         </Button>
       </View>
@@ -96,10 +92,10 @@ export default function MyCoupons() {
     body = <ErrorState error={error} onRetry={() => void loadFirst()} />
   } else if (items.length === 0) {
     body = (
-      <View className='mc-empty'>
+      <View className='mc-empty empty-with-action'>
         <Empty text={tabInfo.empty} hint={tab === 'available' ? '去领券中心看看' : undefined} />
         {tab === 'available' ? (
-          <Button className='btn btn-ghost mc-go-center' onClick={() => void Taro.navigateTo({ url: ROUTES.couponCenter })}>
+          <Button className='btn btn-ghost mc-go-center empty-action' onClick={() => void Taro.navigateTo({ url: ROUTES.couponCenter })}>
             去领券
           </Button>
         ) : null}
@@ -111,22 +107,14 @@ export default function MyCoupons() {
         {items.map((c) => (
           <MyCouponCard key={c.id} coupon={c} />
         ))}
-        <View className='mc-footer' onClick={hasMore ? () => void loadMore() : undefined}>
-          <Text>{loadingMore ? '加载中…' : hasMore ? '上拉加载更多' : '没有更多了'}</Text>
-        </View>
+        <PagedListFooter hasMore={hasMore} loadingMore={loadingMore} onLoadMore={() => void loadMore()} />
       </View>
     )
   }
 
   return (
     <View className='my-coupons'>
-      <View className='mc-tabs'>
-        {TABS.map((t) => (
-          <View key={t.key} className={`mc-tab coupon-tab-${t.key}${t.key === tab ? ' is-active' : ''}`} onClick={() => selectTab(t.key)}>
-            <Text>{t.label}</Text>
-          </View>
-        ))}
-      </View>
+      <ListTabs tabs={TABS} active={tab} onSelect={setTab} className='mc-tabs' tabClassName={(key) => `mc-tab coupon-tab-${key}`} />
       {body}
     </View>
   )

@@ -18,7 +18,7 @@ function OpenGroupRow({ group, serverTime, busy, onJoin, onExpired }: { group: G
   return (
     <View className={`open-group open-group-${group.id}`}>
       <Avatar url={group.openerAvatarUrl} nickname={group.openerNickname} />
-      <View className='open-group-info'>
+      <View className='open-group-info goods-info'>
         <Text className='open-group-name'>{group.openerNickname}的团</Text>
         <View className='open-group-meta'>
           <Text className='open-group-left'>还差{group.seatsLeft}人</Text>
@@ -143,7 +143,7 @@ export default function CampaignPage() {
       </View>
 
       <View className='campaign-actions-space' />
-      <View className='campaign-actions'>
+      <View className='campaign-actions bottom-bar'>
         {campaign.allowSolo ? (
           <Button className='btn btn-ghost campaign-action btn-solo' disabled={flag(!!busy || !canBuy)} loading={flag(busy === 'solo')} onClick={() => void act('solo', { kind: 'solo', campaignId: campaign.id })}>
             单独购买 {formatFen(campaign.listPrice)}

@@ -157,7 +157,7 @@ export default function Checkout() {
     <View className='checkout'>
       <View className='co-section co-goods'>
         {campaign?.image ? <Image className='co-goods-image' src={resolveAssetUrl(campaign.image)} mode='aspectFill' /> : <View className='co-goods-image' />}
-        <View className='co-goods-info'>
+        <View className='co-goods-info goods-info'>
           <Text className='co-goods-title'>{campaign?.title ?? ''}</Text>
           {campaign?.specLabel ? <Text className='co-goods-spec'>{campaign.specLabel}</Text> : null}
           <View className='co-goods-bottom'>
@@ -190,7 +190,7 @@ export default function Checkout() {
       <Text className='co-note'>下单后请在支付时限内完成支付；取消或超时未付，优惠券自动退回。</Text>
 
       <View className='co-bar-space' />
-      <View className='co-bar'>
+      <View className='co-bar bottom-bar'>
         <View className='co-bar-total'>
           <Text className='co-bar-label'>合计</Text>
           <Text className='co-payable'>{formatFen(payable)}</Text>

@@ -83,8 +83,8 @@ export default function OrderDetail() {
 
       <View className='od-section'>
         <View className='od-goods'>
-          {order.image ? <Image className='od-goods-image' src={resolveAssetUrl(order.image)} mode='aspectFill' /> : <View className='od-goods-image' />}
-          <View className='od-goods-info'>
+          {order.image ? <Image className='od-goods-image goods-thumb' src={resolveAssetUrl(order.image)} mode='aspectFill' /> : <View className='od-goods-image goods-thumb' />}
+          <View className='od-goods-info goods-info'>
             <Text className='od-goods-title'>{order.title}</Text>
             <Text className='od-goods-spec'>{order.specLabel} × {order.quantity}</Text>
             <Text className='od-goods-unit'>{formatFen(order.unitPrice)}</Text>

@@ -156,8 +156,8 @@ export default function PayPage() {
       </View>
 
       <View className='pay-order'>
-        {order.image ? <Image className='pay-order-image' src={resolveAssetUrl(order.image)} mode='aspectFill' /> : <View className='pay-order-image' />}
-        <View className='pay-order-info'>
+        {order.image ? <Image className='pay-order-image goods-thumb' src={resolveAssetUrl(order.image)} mode='aspectFill' /> : <View className='pay-order-image goods-thumb' />}
+        <View className='pay-order-info goods-info'>
           <Text className='pay-order-title'>{order.title}</Text>
           <Text className='pay-order-spec'>{order.specLabel} × {order.quantity}</Text>
           <Text className='pay-order-kind'>{order.kind === 'group_open' ? '开团' : order.kind === 'group_join' ? '参团' : '单独购买'} · 订单号 {order.orderNo}</Text>
