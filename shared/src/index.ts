@@ -4,3 +4,4 @@ export * from './time';
 export * from './enums';
 export * from './schemas';
 export * from './coupon';
+export * from './events';

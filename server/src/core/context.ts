@@ -18,6 +18,12 @@ export interface ServiceContext {
   log: Logger;
   manager: EntityManager;
   ip?: string;
+  /**
+   * Set inside `withTransaction`: callbacks run once the outermost transaction committed (never on
+   * rollback). For best-effort fast paths only (a Redis wake-up, a cache poke): anything that must
+   * happen goes through the outbox (`emit`), which survives a crash between commit and callback.
+   */
+  afterCommit?: Array<() => unknown>;
 }
 
 export function userIdOf(ctx: ServiceContext): number {

@@ -3,8 +3,9 @@ import { AdminUserEntity, AuditLogEntity } from '../modules/admin/admin.entity';
 import { RefreshTokenEntity, UserEntity } from '../modules/auth/auth.entity';
 import { ProductEntity, SkuEntity, StockMovementEntity } from '../modules/catalog/catalog.entity';
 import { migrations } from '../migrations';
+import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 
-export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity];
+export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity, DomainEventEntity, StateHistoryEntity];
 
 /**
  * TypeORM on mysql2. Dates are UTC on the wire (`timezone: 'Z'`); SQL that needs "now" uses

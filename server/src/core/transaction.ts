@@ -18,7 +18,16 @@ export async function withTransaction<T>(
   if (ctx.manager.queryRunner?.isTransactionActive) return fn(ctx);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction('READ COMMITTED', (manager: EntityManager) => fn({ ...ctx, manager }));
+      const afterCommit: Array<() => unknown> = [];
+      const result = await dataSource.transaction('READ COMMITTED', (manager: EntityManager) => fn({ ...ctx, manager, afterCommit }));
+      for (const cb of afterCommit) {
+        try {
+          await cb();
+        } catch (err) {
+          ctx.log.warn({ err: (err as Error).message }, 'after-commit callback failed');
+        }
+      }
+      return result;
     } catch (err) {
       const code = (err as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code;
       if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw err;

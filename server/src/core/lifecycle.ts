@@ -1,0 +1,74 @@
+import type { EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { ServiceContext } from './context';
+import { emit, type NewDomainEvent } from './outbox';
+import { StateHistoryEntity } from './outbox.entity';
+import { assertTransition, type TransitionTable } from './state';
+
+/**
+ * A lifecycle as data: which entity, its transition table, and where its moves are recorded.
+ * Every status change of every entity goes through `move` with one of these.
+ */
+export interface Lifecycle<S extends string, E extends ObjectLiteral = ObjectLiteral> {
+  /** The name used in errors and in `state_history.entity` (e.g. `order`, `group`). */
+  name: string;
+  entity: EntityTarget<E>;
+  transitions: TransitionTable<S>;
+  /** Whether the row has an `updated_at` column to touch on every move. */
+  touchesUpdatedAt: boolean;
+  /**
+   * Writes the history row of a move, in the same transaction. Default: core's `state_history`.
+   * Orders use their own `order_events` (the shopper's timeline).
+   */
+  history?: (tx: ServiceContext, id: number, from: S, to: S, note: string | null) => Promise<void>;
+}
+
+export interface MoveOptions<E extends ObjectLiteral> {
+  /** Other columns changed in the same guarded UPDATE (e.g. `paidAt`, `cancelReason`). */
+  set?: QueryDeepPartialEntity<E>;
+  /** An extra guard in SQL on column names, e.g. `paid_count = size` (with `params`). */
+  guard?: string;
+  params?: Record<string, unknown>;
+  note?: string | null;
+  /** Domain events written (only) when the move happened. */
+  events?: NewDomainEvent[] | ((id: number) => NewDomainEvent[]);
+}
+
+/**
+ * The one transition helper. Asserts the move is in the lifecycle's table (an illegal move is an
+ * error, never a silent overwrite), applies it as `UPDATE … SET status = :to WHERE id = :id AND
+ * status = :from [AND guard]` and checks the affected rows — which makes it exactly-once across
+ * processes — then writes the history row and the outbox events, all in the caller's transaction.
+ * Returns false (and writes nothing) when the row was not in `from` any more: someone else moved it.
+ */
+export async function move<S extends string, E extends ObjectLiteral>(
+  tx: ServiceContext,
+  lc: Lifecycle<S, E>,
+  id: number,
+  from: S,
+  to: S,
+  opts: MoveOptions<E> = {},
+): Promise<boolean> {
+  assertTransition(lc.name, lc.transitions, from, to);
+  const set = { ...(opts.set ?? {}), status: to } as Record<string, unknown>;
+  if (lc.touchesUpdatedAt) set.updatedAt = () => 'UTC_TIMESTAMP(3)';
+  const res = await tx.manager
+    .createQueryBuilder()
+    .update(lc.entity)
+    .set(set as QueryDeepPartialEntity<E>)
+    .where(`id = :__id AND status = :__from${opts.guard ? ` AND (${opts.guard})` : ''}`, { ...(opts.params ?? {}), __id: id, __from: from })
+    .execute();
+  if (res.affected !== 1) return false;
+  const note = opts.note ?? null;
+  if (lc.history) await lc.history(tx, id, from, to, note);
+  else await tx.manager.insert(StateHistoryEntity, { entity: lc.name, entityId: id, fromStatus: from, toStatus: to, note, requestId: tx.requestId.slice(0, 64), createdAt: new Date() });
+  const events = typeof opts.events === 'function' ? opts.events(id) : (opts.events ?? []);
+  await emit(tx, ...events);
+  return true;
+}
+
+/** Records the first state of a new row (its creation) in the same history as its later moves. */
+export async function recordCreated<S extends string, E extends ObjectLiteral>(tx: ServiceContext, lc: Lifecycle<S, E>, id: number, status: S, note: string | null = null): Promise<void> {
+  if (lc.history) await lc.history(tx, id, null as unknown as S, status, note);
+  else await tx.manager.insert(StateHistoryEntity, { entity: lc.name, entityId: id, fromStatus: null, toStatus: status, note, requestId: tx.requestId.slice(0, 64), createdAt: new Date() });
+}

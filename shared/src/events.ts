@@ -1,0 +1,57 @@
+import type { OrderKind } from './enums';
+
+/**
+ * Domain events (the transactional outbox). Each is written in the same transaction as the change
+ * that caused it and delivered at least once to every subscriber, in order per aggregate. Payloads
+ * are versioned: a consumer reads `schemaVersion` and one definition, here.
+ */
+export interface DomainEventPayloads {
+  'order.created': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null; payableAmount: number; payDeadlineAt: string };
+  'order.paid': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null; paidAmount: number; paidAt: string };
+  'order.fulfilment_ready': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null };
+  'order.cancelled': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null; reason: string };
+  /** A refund was decided (the order is `refunding`, or the refund does not end the order, e.g. 团长免单). */
+  'refund.created': { refundId: number; orderId: number; amount: number; reason: string };
+  /** Money went back. `amount` is this refund's; `fullyRefunded` tells whether the order is now `refunded`. */
+  'order.refunded': { orderId: number; userId: number; refundId: number; amount: number; reason: string; fullyRefunded: boolean };
+  'group.opened': { groupId: number; campaignId: number; openerUserId: number; size: number; deadlineAt: string };
+  'group.succeeded': { groupId: number; campaignId: number; virtual: boolean };
+  'group.failed': { groupId: number; campaignId: number };
+  /** A seat came back (an unpaid member order was cancelled): the seat gate must learn it. */
+  'group.seat_released': { groupId: number; orderId: number };
+  'coupon.issued': { couponId: number; templateId: number; userId: number; via: string };
+  'coupon.used': { couponId: number; templateId: number; userId: number; orderId: number };
+}
+
+export type DomainEventType = keyof DomainEventPayloads;
+export const DomainEventTypes = [
+  'order.created',
+  'order.paid',
+  'order.fulfilment_ready',
+  'order.cancelled',
+  'refund.created',
+  'order.refunded',
+  'group.opened',
+  'group.succeeded',
+  'group.failed',
+  'group.seat_released',
+  'coupon.issued',
+  'coupon.used',
+] as const satisfies readonly DomainEventType[];
+
+/** The aggregate an event belongs to; ordering is guaranteed per (aggregateType, aggregateId). */
+export type AggregateType = 'order' | 'group' | 'coupon' | 'refund';
+
+export interface DomainEvent<T extends DomainEventType = DomainEventType> {
+  id: number;
+  type: T;
+  aggregateType: AggregateType;
+  aggregateId: number;
+  schemaVersion: number;
+  payload: DomainEventPayloads[T];
+  createdAt: string;
+}
+
+/** Current payload version of every event type; bump when a payload changes shape. */
+export const EVENT_SCHEMA_VERSION = 1;
+
