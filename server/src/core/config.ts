@@ -57,6 +57,17 @@ const ConfigSchema = z
     COUPON_RETURN_ON_REFUND: Bool.default(true),
     COUPON_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(60),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
+    /** Outbox dispatcher (worker role): backstop poll; a Redis wake-up after each commit is the fast path. */
+    OUTBOX_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
+    /** Failed deliveries are retried with exponential backoff from this base, then parked after this many attempts. */
+    OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+    OUTBOX_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+    /** How long a claimed delivery stays leased; a worker that died mid-delivery frees it after this. Renewed while the subscriber runs. */
+    OUTBOX_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+    /** Deliveries run at once per worker (always distinct aggregates per subscriber). */
+    OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+    /** Tests only (with NODE_ENV=test): register the fault-injecting test subscribers (core/outbox.test-subscriber.ts). */
+    OUTBOX_TEST_SUBSCRIBER: Bool.default(false),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
