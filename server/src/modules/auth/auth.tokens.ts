@@ -28,7 +28,17 @@ export class TokenService {
     return this.sign(ADMIN_AUDIENCE, String(adminId), { role });
   }
 
-  async verify(token: string, audience: string): Promise<{ sub: number }> {
+  /** A shopper's access token → their user id (an operator token fails: other audience). */
+  verifyUser(token: string): Promise<{ sub: number }> {
+    return this.verify(token, USER_AUDIENCE);
+  }
+
+  /** An operator's access token → their admin id (a shopper token fails: other audience). */
+  verifyAdmin(token: string): Promise<{ sub: number }> {
+    return this.verify(token, ADMIN_AUDIENCE);
+  }
+
+  private async verify(token: string, audience: string): Promise<{ sub: number }> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: this.issuer, audience });
       const sub = Number(payload.sub);
@@ -54,11 +64,4 @@ export class TokenService {
       .sign(this.key);
     return { token, expiresAt: new Date(exp * 1000) };
   }
-}
-
-/** `Authorization: Bearer <token>` → token, or null. */
-export function bearerOf(header: string | undefined): string | null {
-  if (!header) return null;
-  const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
-  return m ? m[1]! : null;
 }
