@@ -62,6 +62,8 @@ export const ErrorCode = {
   COUPON_EXPIRED: 'COUPON_EXPIRED',
   COUPON_NOT_APPLICABLE: 'COUPON_NOT_APPLICABLE',
   COUPON_STOCK_BELOW_ISSUED: 'COUPON_STOCK_BELOW_ISSUED',
+  // outbox (operators)
+  EVENT_DELIVERY_NOT_FOUND: 'EVENT_DELIVERY_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

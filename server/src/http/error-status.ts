@@ -54,6 +54,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   COUPON_EXPIRED: 409,
   COUPON_NOT_APPLICABLE: 409,
   COUPON_STOCK_BELOW_ISSUED: 409,
+  EVENT_DELIVERY_NOT_FOUND: 404,
 };
 
 export function statusOf(code: string): number {

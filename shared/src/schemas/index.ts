@@ -4,3 +4,4 @@ export * from './catalog';
 export * from './admin';
 export * from './groupbuy';
 export * from './coupon';
+export * from './events';
