@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { defineConfig, type UserConfigExport } from '@tarojs/cli'
 import TsconfigPathsPlugin from 'tsconfig-paths-webpack-plugin'
+import webpack from 'webpack'
 
 /**
  * One config for both targets. Each target builds into its own folder (dist/h5, dist/weapp) so the
@@ -24,6 +25,17 @@ export default defineConfig<'webpack5'>(async (merge) => {
       .set('@tuan/shared/errors$', path.join(sharedDist, 'errors.js'))
       .set('@tuan/shared/enums$', path.join(sharedDist, 'enums.js'))
       .set('@tuan/shared/coupon$', path.join(sharedDist, 'coupon.js'))
+      .set('@tuan/shared/contracts$', path.join(sharedDist, 'contracts', 'index.js'))
+    // The API client parses answers with the contracts' zod schemas. zod's CommonJS build re-exports
+    // every locale (~320 KB minified; a mini-program main package may hold 2 MB in all) though only
+    // its built-in English messages are ever used (the UI shows our own error codes), so the locale
+    // index becomes an empty module.
+    c.plugin('zod-locales').use(webpack.NormalModuleReplacementPlugin, [
+      /^\.\.\/locales\/index\.c?js$/,
+      (resource: { context: string; request: string }) => {
+        if (/[\\/]zod[\\/]/.test(resource.context)) resource.request = path.join(__dirname, 'empty-module.js')
+      },
+    ])
   }
 
   const baseConfig: UserConfigExport<'webpack5'> = {

@@ -168,7 +168,8 @@ export function createApp(infra: Infra, services: Services) {
   app.use(notify.routes());
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
-  return { app, services, openapi, system: () => createSystemContext(infra) };
+  // `routes`: the contracts served, so a test can hold them against every contract in @tuan/shared.
+  return { app, services, openapi, routes: api.docs, system: () => createSystemContext(infra) };
 }
 
 async function readiness(infra: Infra): Promise<{ ok: boolean; detail: Record<string, string> }> {

@@ -5,3 +5,4 @@ export * from './enums';
 export * from './schemas';
 export * from './coupon';
 export * from './events';
+export * from './contracts';

@@ -1,18 +1,20 @@
+import * as routes from '@tuan/shared/contracts'
 import type { LoginRequest, LoginResponse, UpdateProfileRequest, UserProfile } from '@tuan/shared/schemas'
-import { request } from './request'
+import { call } from './request'
 
 export function login(body: LoginRequest): Promise<LoginResponse> {
-  return request<LoginResponse>('/api/auth/login', { method: 'POST', data: body, auth: false })
+  return call(routes.login, { body })
 }
 
+/** Revokes the refresh token; the route is for signed-in users, so it goes with the session's access token. */
 export function logout(refreshToken: string): Promise<{ ok: true }> {
-  return request<{ ok: true }>('/api/auth/logout', { method: 'POST', data: { refreshToken }, auth: false })
+  return call(routes.logout, { body: { refreshToken } })
 }
 
 export function getMe(): Promise<UserProfile> {
-  return request<UserProfile>('/api/me')
+  return call(routes.getMe)
 }
 
 export function updateMe(body: UpdateProfileRequest): Promise<UserProfile> {
-  return request<UserProfile>('/api/me', { method: 'PATCH', data: body })
+  return call(routes.updateMe, { body })
 }

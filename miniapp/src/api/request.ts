@@ -1,11 +1,13 @@
 import Taro from '@tarojs/taro'
 import { ErrorCode, errorMessageZh, isErrorEnvelope } from '@tuan/shared/errors'
-import type { RefreshResponse } from '@tuan/shared/schemas'
+import { buildPath, refreshTokens, type AnyRouteContract, type RouteRequest, type RouteResponse } from '@tuan/shared/contracts'
 import { API_BASE } from './config'
 import { clearSession, getSession, updateTokens } from '../auth/session'
 
 /** Client-side code for a request that never got an HTTP answer. */
 export const NETWORK_ERROR = 'NETWORK_ERROR'
+/** Client-side code for a successful answer that does not match its route contract (client and server out of step). */
+export const BAD_RESPONSE = 'BAD_RESPONSE'
 
 /** Every failed call rejects with this; UI code switches on `code`, never on `message`. */
 export class ApiError extends Error {
@@ -32,6 +34,7 @@ export function isApiError(e: unknown): e is ApiError {
 export function errorText(e: unknown): string {
   if (isApiError(e)) {
     if (e.code === NETWORK_ERROR) return '网络异常，请检查网络后重试'
+    if (e.code === BAD_RESPONSE) return '数据异常，请稍后再试或更新小程序'
     return (errorMessageZh as Record<string, string | undefined>)[e.code] ?? e.message ?? '请求失败，请稍后再试'
   }
   return '出错了，请稍后再试'
@@ -42,20 +45,20 @@ export function showErrorToast(e: unknown): void {
   void Taro.showToast({ title: errorText(e), icon: 'none', duration: 2500 })
 }
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
-export interface RequestOptions {
-  method?: Method
-  data?: unknown
-  query?: Record<string, string | number | boolean | undefined | null>
-  /** Send the access token when there is one (default true). */
-  auth?: boolean
+/** One HTTP exchange, before any contract is applied. */
+interface Outgoing {
+  method: Method
+  path: string
+  query?: object
+  body?: unknown
   headers?: Record<string, string>
 }
 
 const AUTH_RETRY_CODES: ReadonlySet<string> = new Set([ErrorCode.TOKEN_EXPIRED, ErrorCode.TOKEN_INVALID, ErrorCode.UNAUTHENTICATED])
 
-function buildUrl(path: string, query?: RequestOptions['query']): string {
+function buildUrl(path: string, query?: object): string {
   let url = API_BASE + path
   if (query) {
     const parts = Object.entries(query)
@@ -71,15 +74,15 @@ interface RawResponse {
   body: unknown
 }
 
-async function send(path: string, opts: RequestOptions, accessToken: string | null): Promise<RawResponse> {
-  const header: Record<string, string> = { Accept: 'application/json', ...opts.headers }
-  if (opts.data !== undefined) header['Content-Type'] = 'application/json'
+async function send(out: Outgoing, accessToken: string | null): Promise<RawResponse> {
+  const header: Record<string, string> = { Accept: 'application/json', ...out.headers }
+  if (out.body !== undefined) header['Content-Type'] = 'application/json'
   if (accessToken) header.Authorization = `Bearer ${accessToken}`
   try {
     const res = await Taro.request({
-      url: buildUrl(path, opts.query),
-      method: opts.method ?? 'GET',
-      data: opts.data as Record<string, unknown> | undefined,
+      url: buildUrl(out.path, out.query),
+      method: out.method,
+      data: out.body as Record<string, unknown> | undefined,
       header,
       dataType: 'json',
     })
@@ -105,6 +108,39 @@ function toError(res: RawResponse): ApiError {
   return new ApiError({ code: res.status >= 500 ? ErrorCode.INTERNAL : 'HTTP_' + res.status, message: `HTTP ${res.status}`, status: res.status })
 }
 
+/** `call`'s input as the request layer handles it, whatever the contract. */
+interface LooseInput {
+  params?: Readonly<Record<string, unknown>>
+  query?: object
+  body?: unknown
+  headers?: Record<string, string>
+  idempotencyKey?: string
+}
+
+function outgoing(contract: AnyRouteContract, input: LooseInput): Outgoing {
+  const headers = input.idempotencyKey ? { ...input.headers, 'Idempotency-Key': input.idempotencyKey } : input.headers
+  return {
+    method: contract.method.toUpperCase() as Method,
+    path: buildPath(contract, input.params),
+    query: input.query,
+    body: input.body,
+    headers,
+  }
+}
+
+/**
+ * The successful answer read with the route's response schema: a body that does not match (client
+ * and server out of step) rejects with BAD_RESPONSE like any other failed call, never reaches a page
+ * half-typed.
+ */
+function parseAnswer<C extends AnyRouteContract>(contract: C, res: RawResponse): RouteResponse<C> {
+  const schema: C['response'] = contract.response
+  const parsed = schema.safeParse(res.body)
+  if (parsed.success) return parsed.data
+  const message = `${contract.method.toUpperCase()} ${contract.path}: the answer does not match its contract`
+  throw new ApiError({ code: BAD_RESPONSE, message, status: res.status, details: parsed.error.issues })
+}
+
 let refreshing: Promise<string | null> | null = null
 
 /**
@@ -119,12 +155,14 @@ export function refreshAccessToken(): Promise<string | null> {
   if (!session) return Promise.resolve(null)
   refreshing = (async () => {
     try {
-      const res = await send('/api/auth/refresh', { method: 'POST', data: { refreshToken: session.refreshToken } }, null)
-      if (res.status >= 200 && res.status < 300) {
-        updateTokens(res.body as RefreshResponse)
-        return (res.body as RefreshResponse).accessToken
+      const res = await send(outgoing(refreshTokens, { body: { refreshToken: session.refreshToken } }), null)
+      const parsed = res.status >= 200 && res.status < 300 ? refreshTokens.response.safeParse(res.body) : null
+      if (parsed?.success) {
+        updateTokens(parsed.data)
+        return parsed.data.accessToken
       }
-      // The server refused the refresh token: this session is over.
+      // Refused, or an answer we cannot read: the old refresh token is spent either way, so this
+      // session is over.
       if (getSession()?.refreshToken === session.refreshToken) clearSession()
       return null
     } finally {
@@ -134,14 +172,32 @@ export function refreshAccessToken(): Promise<string | null> {
   return refreshing
 }
 
+/** Routes the mini-program may call: operator routes take an operator token, which it never has. */
+export type ShopperContract = AnyRouteContract & { readonly auth: 'public' | 'optional' | 'user' }
+
 /**
- * The one request function: JSON in and out, bearer token attached, one refresh-and-retry on 401,
- * and every non-2xx answer turned into an ApiError.
+ * What `call` takes besides the contract: its params, query and body as the contract declares them,
+ * and the `Idempotency-Key` — required exactly when the route takes one, one key per user action
+ * (see utils/idempotency.ts).
  */
-export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const useAuth = opts.auth !== false
-  const token = useAuth ? getSession()?.accessToken ?? null : null
-  let res = await send(path, opts, token)
+export type CallInput<C extends ShopperContract> = RouteRequest<C> & { headers?: Record<string, string> } & (C['idempotent'] extends true
+    ? { idempotencyKey: string }
+    : { idempotencyKey?: undefined })
+
+type CallArgs<C extends ShopperContract> = {} extends CallInput<C> ? [input?: CallInput<C>] : [input: CallInput<C>]
+
+/**
+ * The one way to call the server: path, method and auth come from the route's contract in
+ * `@tuan/shared`, the answer is parsed with its response schema. `public` routes go without a token
+ * (so a stale one cannot fail them), `optional` and `user` routes with the session's token — read
+ * when the call starts, before anything is awaited — and a 401 on an expired token gets one
+ * refresh-and-retry. Every failure rejects with an ApiError.
+ */
+export async function call<C extends ShopperContract>(contract: C, ...args: CallArgs<C>): Promise<RouteResponse<C>> {
+  const input: LooseInput = args[0] ?? {}
+  const out = outgoing(contract, input)
+  const token = contract.auth === 'public' ? null : getSession()?.accessToken ?? null
+  let res = await send(out, token)
 
   if (res.status === 401 && token) {
     const err = toError(res)
@@ -150,10 +206,10 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
       const latest = getSession()?.accessToken ?? null
       const next = latest && latest !== token ? latest : await refreshAccessToken()
       if (!next) throw err
-      res = await send(path, opts, next)
+      res = await send(out, next)
     }
   }
 
-  if (res.status >= 200 && res.status < 300) return res.body as T
+  if (res.status >= 200 && res.status < 300) return parseAnswer(contract, res)
   throw toError(res)
 }

@@ -68,13 +68,14 @@ export async function requireLogin(): Promise<boolean> {
 /** Revokes the refresh token on the server (best effort) and forgets the session locally. */
 export async function logoutUser(): Promise<void> {
   const s = getSession()
+  // The revoke takes the session's access token when it starts (the route is for signed-in users),
+  // so it starts before the session is forgotten; the user is signed out locally without waiting.
+  const revoke = s ? authApi.logout(s.refreshToken) : null
   clearSession()
-  if (s) {
-    try {
-      await authApi.logout(s.refreshToken)
-    } catch {
-      // Already signed out locally; a failed revoke only leaves a token that expires on its own.
-    }
+  try {
+    await revoke
+  } catch {
+    // Already signed out locally; a failed revoke only leaves a token that expires on its own.
   }
 }
 

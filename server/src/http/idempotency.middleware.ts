@@ -9,6 +9,9 @@ import type { AppState } from './types';
 const TTL_SEC = 24 * 3600;
 const KEY_RE = /^[\w.:-]{8,128}$/;
 
+/** Every middleware `idempotency()` made, so a route can be checked for having one. */
+const made = new WeakSet<Middleware<AppState>>();
+
 interface Stored {
   state: 'pending' | 'done';
   hash: string;
@@ -23,7 +26,7 @@ interface Stored {
  * the client may retry it. Without the header the route runs normally.
  */
 export function idempotency(redis: Redis, prefix: string, scope: string): Middleware<AppState> {
-  return async (ctx, next) => {
+  const middleware: Middleware<AppState> = async (ctx, next) => {
     const key = ctx.get('idempotency-key');
     if (!key) return next();
     if (!KEY_RE.test(key)) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 8–128 characters of [A-Za-z0-9_.:-]');
@@ -54,4 +57,11 @@ export function idempotency(redis: Redis, prefix: string, scope: string): Middle
       throw err;
     }
   };
+  made.add(middleware);
+  return middleware;
+}
+
+/** Whether `mw` came from `idempotency()`: ApiRouter checks it against the contract's `idempotent`. */
+export function isIdempotencyMiddleware(mw: Middleware<AppState>): boolean {
+  return made.has(mw);
 }

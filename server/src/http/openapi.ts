@@ -8,6 +8,15 @@ function schemaOf(s: ZodType, io: 'input' | 'output'): Record<string, unknown> {
   return json;
 }
 
+/** Optional: without it the route simply runs (see idempotency.middleware.ts). */
+const IDEMPOTENCY_KEY_PARAM = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'One key per user action: a retry with the same key gets the first answer instead of running again (kept 24 h; the same key with another body is refused).',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,128}$' },
+};
+
 /**
  * OpenAPI 3.1 document generated from the very zod schemas the routes validate with, so the docs
  * cannot drift from the behaviour.
@@ -24,6 +33,7 @@ export function buildOpenApi(docs: RouteDoc[], info: { title: string; version: s
         parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: prop });
       }
     }
+    if (d.idempotent) parameters.push(IDEMPOTENCY_KEY_PARAM);
     const security =
       d.auth === 'public' ? [] : d.auth === 'optional' ? [{}, { userBearer: [] }] : d.auth === 'user' ? [{ userBearer: [] }] : [{ adminBearer: [] }];
     const op: Record<string, unknown> = {

@@ -2,48 +2,20 @@ import Router, { type RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
 import { z, type ZodType } from 'zod';
 import type { AdminRole } from '@tuan/shared';
+import { isRouteContract, type AnyRouteContract, type RouteContract, type RouteInput } from '@tuan/shared/contracts';
 import type { ServiceContext } from '../core/context';
 import type { DataSource } from 'typeorm';
 import { ValidationError } from './errors';
+import { isIdempotencyMiddleware } from './idempotency.middleware';
 import type { AppContext, AppState } from './types';
 
-/** `optional`: public, but a valid shopper token (if sent) identifies the viewer. */
-export type RouteAuth = 'public' | 'optional' | 'user' | { roles: readonly AdminRole[] };
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+/** What the OpenAPI generator needs to know about a route: its contract. */
+export type RouteDoc = AnyRouteContract;
 
-export interface RouteDef<P extends ZodType, Q extends ZodType, B extends ZodType, R extends ZodType> {
-  method: Method;
-  path: string;
-  summary: string;
-  tags: string[];
-  auth: RouteAuth;
-  params?: P;
-  query?: Q;
-  body?: B;
-  response: R;
-  status?: number;
+/** Server-only concerns of a route, which its shared contract does not describe. */
+export interface RouteOptions {
   /** Extra middleware run after auth and before validation (rate limits, idempotency). */
   before?: Middleware<AppState>[];
-}
-
-export interface RouteInput<P, Q, B> {
-  params: P;
-  query: Q;
-  body: B;
-}
-
-/** What the OpenAPI generator needs to know about a route. */
-export interface RouteDoc {
-  method: Method;
-  path: string;
-  summary: string;
-  tags: string[];
-  auth: RouteAuth;
-  params?: ZodType;
-  query?: ZodType;
-  body?: ZodType;
-  response: ZodType;
-  status: number;
 }
 
 export interface Authenticators {
@@ -55,13 +27,14 @@ export interface Authenticators {
 type Ctx = RouterContext<AppState, AppContext>;
 
 /**
- * A router whose routes are declared with the shared zod schemas. The same declaration validates
- * input (unknown fields stripped, so `status`, `userId` or `amount` can never be mass-assigned),
- * checks the output against its schema (which also strips anything not meant to leave the server),
- * and documents the route in /openapi.json.
+ * A router whose routes are the route contracts of `@tuan/shared`, the same declarations the
+ * mini-program calls. The contract validates input (unknown fields stripped, so `status`, `userId`
+ * or `amount` can never be mass-assigned), checks the output against its schema (which also strips
+ * anything not meant to leave the server), and documents the route in /openapi.json.
  */
 export class ApiRouter {
   readonly router = new Router<AppState, AppContext>();
+  /** The contracts served, in registration order (OpenAPI and the contracts test read them). */
   readonly docs: RouteDoc[] = [];
 
   constructor(
@@ -69,36 +42,44 @@ export class ApiRouter {
     private readonly dataSource: DataSource,
   ) {}
 
-  add<P extends ZodType = ZodType<Record<string, never>>, Q extends ZodType = ZodType<Record<string, never>>, B extends ZodType = ZodType<undefined>, R extends ZodType = ZodType>(
-    def: RouteDef<P, Q, B, R>,
-    handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>, sctx: ServiceContext, ctx: Ctx) => Promise<z.input<R>>,
+  add<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, R extends ZodType>(
+    contract: RouteContract<P, Q, B, R>,
+    handler: (input: RouteInput<RouteContract<P, Q, B, R>>, sctx: ServiceContext, ctx: Ctx) => Promise<z.input<R>>,
+    options: RouteOptions = {},
   ): void {
-    const status = def.status ?? (def.method === 'post' ? 201 : 200);
-    this.docs.push({ ...def, status });
+    const name = `${contract.method.toUpperCase()} ${contract.path}`;
+    // Fail at start-up, not in production traffic: a look-alike object would let a route drift from
+    // what clients are built against, and a contract that promises Idempotency-Key must honour it.
+    if (!isRouteContract(contract)) throw new Error(`${name}: routes are registered from a defineRoute() contract of @tuan/shared`);
+    const before = options.before ?? [];
+    if (contract.idempotent !== before.some(isIdempotencyMiddleware)) {
+      throw new Error(`${name}: the contract says idempotent=${contract.idempotent} but the idempotency middleware is ${contract.idempotent ? 'missing' : 'present'}`);
+    }
+    this.docs.push(contract);
     const chain: Middleware<AppState>[] = [];
-    if (def.auth === 'user') chain.push(this.auth.user);
-    else if (def.auth === 'optional') chain.push(this.auth.optionalUser);
-    else if (def.auth !== 'public') chain.push(this.auth.admin(def.auth.roles));
-    chain.push(...(def.before ?? []));
+    if (contract.auth === 'user') chain.push(this.auth.user);
+    else if (contract.auth === 'optional') chain.push(this.auth.optionalUser);
+    else if (contract.auth !== 'public') chain.push(this.auth.admin(contract.auth.roles));
+    chain.push(...before);
     const dataSource = this.dataSource;
     chain.push(async (ctx) => {
       const c = ctx as Ctx;
       const input = {
-        params: parse(def.params, c.params, 'path'),
-        query: parse(def.query, ctx.query, 'query'),
-        body: parse(def.body, ctx.state.body, 'body'),
-      } as RouteInput<z.output<P>, z.output<Q>, z.output<B>>;
+        params: parse(contract.params, c.params, 'path'),
+        query: parse(contract.query, ctx.query, 'query'),
+        body: parse(contract.body, ctx.state.body, 'body'),
+      } as RouteInput<RouteContract<P, Q, B, R>>;
       const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
       const result = await handler(input, sctx, c);
-      const checked = def.response.safeParse(result);
+      const checked = contract.response.safeParse(result);
       if (!checked.success) {
         // A response that breaks its own schema is a server bug; never send it half-right.
-        throw new Error(`response of ${def.method.toUpperCase()} ${def.path} breaks its schema: ${checked.error.message}`);
+        throw new Error(`response of ${name} breaks its schema: ${checked.error.message}`);
       }
-      ctx.status = status;
+      ctx.status = contract.status;
       ctx.body = checked.data;
     });
-    this.router.register(def.path, [def.method.toUpperCase()], chain as never);
+    this.router.register(contract.path, [contract.method.toUpperCase()], chain as never);
   }
 }
 

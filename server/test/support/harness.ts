@@ -7,12 +7,15 @@ import { loadConfig } from '../../src/core/config';
 import { hashPassword } from '../../src/core/crypto';
 import { closeInfra, createInfra, type Infra } from '../../src/core/infra';
 import type { AdminRole, LoginResponse } from '@tuan/shared';
+import type { RouteDoc } from '../../src/http/route';
 
 export interface TestApp {
   http: ReturnType<typeof request>;
   url: string;
   infra: Infra;
   services: Services;
+  /** The route contracts the app registered. */
+  routes: readonly RouteDoc[];
   close(): Promise<void>;
 }
 
@@ -32,7 +35,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const infra = await createInfra(config);
   const services = await createServices(infra);
-  const { app } = createApp(infra, services);
+  const { app, routes } = createApp(infra, services);
   const server: Server = createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -42,6 +45,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     url,
     infra,
     services,
+    routes,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,0 +1,23 @@
+import * as admin from './admin';
+import * as auth from './auth';
+import * as catalog from './catalog';
+import * as coupon from './coupon';
+import { type AnyRouteContract, isRouteContract } from './define';
+import * as groupbuy from './groupbuy';
+import * as order from './order';
+
+export * from './define';
+export * from './admin';
+export * from './auth';
+export * from './catalog';
+export * from './coupon';
+export * from './groupbuy';
+export * from './order';
+
+/**
+ * Every route contract of every domain. The server must serve exactly these (checked by the server
+ * test suite), so a contract added here without a handler, or a handler without a contract, fails.
+ */
+export const routeContracts: readonly AnyRouteContract[] = [admin, auth, catalog, coupon, groupbuy, order].flatMap((domain) =>
+  Object.values(domain).filter(isRouteContract),
+);
