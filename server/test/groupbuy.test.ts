@@ -103,8 +103,8 @@ describe('expiry', () => {
     const [{ stock_left: during }] = await q(`SELECT stock_left FROM campaigns WHERE id = ?`, [campaign.id]);
     expect(during).toBe(17);
     await sleep(2200);
-    expect(await t.services.groupbuy.expireGroup(sysCtx(t), groupId)).toBe('failed');
-    expect(await t.services.groupbuy.expireGroup(sysCtx(t), groupId)).toBe('noop');
+    expect(await t.services.deadlines.expireGroup(sysCtx(t), groupId)).toBe('failed');
+    expect(await t.services.deadlines.expireGroup(sysCtx(t), groupId)).toBe('noop');
     // Refunds are processed (by the worker in production; directly here).
     for (const id of await t.services.refunds.due(sysCtx(t))) await t.services.refunds.process(sysCtx(t), id);
 
@@ -130,7 +130,7 @@ describe('expiry', () => {
     const m = await joinGroup(t, groupId);
     await pay(t, m.user, m.res.body.id);
     await sleep(2200);
-    expect(await t.services.groupbuy.expireGroup(sysCtx(t), groupId)).toBe('succeeded');
+    expect(await t.services.deadlines.expireGroup(sysCtx(t), groupId)).toBe('succeeded');
     const g = await t.http.get(`/api/groups/${groupId}`);
     expect(g.body).toMatchObject({ status: 'succeeded', virtual: true, paidCount: 2 });
     const statuses = await q(`SELECT status FROM orders WHERE group_id = ?`, [groupId]);
@@ -143,7 +143,7 @@ describe('expiry', () => {
     const m = await joinGroup(t, groupId);
     await pay(t, m.user, m.res.body.id);
     await sleep(2200);
-    expect(await t.services.groupbuy.expireGroup(sysCtx(t), groupId)).toBe('failed');
+    expect(await t.services.deadlines.expireGroup(sysCtx(t), groupId)).toBe('failed');
   });
 
   it('when a reserved seat is not paid by its deadline, then it is released and someone else takes it', async () => {
@@ -154,7 +154,7 @@ describe('expiry', () => {
     const blocked = await joinGroup(t, groupId);
     expect(blocked.res.body.error.code).toBe(ErrorCode.GROUP_FULL);
     await sleep(2200);
-    const swept = await t.services.groupbuy.sweep(sysCtx(t));
+    const swept = await t.services.sweep(sysCtx(t));
     expect(swept.orders).toBeGreaterThanOrEqual(1);
     expect((await t.http.get(`/api/orders/${slow.res.body.id}`).set(slow.user.auth)).body.status).toBe('cancelled');
     const fast = await joinGroup(t, groupId);
@@ -168,7 +168,7 @@ describe('expiry', () => {
     const { groupId } = await launchAndPay(t, campaign.id);
     const slow = await joinGroup(t, groupId);
     await sleep(2200);
-    await t.services.groupbuy.expireOrder(sysCtx(t), slow.res.body.id);
+    await t.services.outcomes.expireOrder(sysCtx(t), slow.res.body.id);
     // WeChat took the money just before closing: the notification arrives late.
     const sandbox = t.services.provider as unknown as { simulatePay(no: string, amount: number, o: object): Promise<number> };
     const status = await sandbox.simulatePay(slow.res.body.orderNo, 2990, { notifyUrl: `${t.url}/api/payments/wechatpay/notify` });
@@ -184,9 +184,9 @@ describe('expiry', () => {
     const u = await loginUser(t);
     const o = await t.http.post('/api/groups').set(u.auth).send({ campaignId: campaign.id });
     await sleep(2200);
-    expect(await t.services.groupbuy.expireOrder(sysCtx(t), o.body.id)).toBe(true);
+    expect(await t.services.outcomes.expireOrder(sysCtx(t), o.body.id)).toBe(true);
     expect((await t.http.get(`/api/groups/${o.body.groupId}`)).body.status).toBe('cancelled');
-    expect(await t.services.groupbuy.expireOrder(sysCtx(t), o.body.id)).toBe(false);
+    expect(await t.services.outcomes.expireOrder(sysCtx(t), o.body.id)).toBe(false);
   });
 });
 

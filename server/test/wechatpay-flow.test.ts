@@ -58,7 +58,7 @@ describe('WeChat Pay v3 provider, end to end', () => {
     expect((await t.http.get(`/api/groups/${o.body.groupId}`)).body.status).toBe('open');
 
     await sleep(2200);
-    expect(await t.services.groupbuy.expireGroup(sysCtx(t), o.body.groupId)).toBe('failed');
+    expect(await t.services.deadlines.expireGroup(sysCtx(t), o.body.groupId)).toBe('failed');
     const [refund] = await q(`SELECT id, refund_no FROM refunds WHERE order_id = ?`, [o.body.id]);
 
     fake.failNextRefunds(1, 'SYSTEM_ERROR');

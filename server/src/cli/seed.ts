@@ -38,7 +38,7 @@ async function main() {
       const [sku] = await infra.dataSource.query(`SELECT s.id FROM skus s JOIN products p ON p.id = s.product_id WHERE p.code = ? ORDER BY s.id LIMIT 1`, [code]);
       const [exists] = await infra.dataSource.query(`SELECT id FROM campaigns WHERE sku_id = ? LIMIT 1`, [sku.id]);
       if (exists) continue;
-      await services.groupbuy.createCampaign(ctx, {
+      await services.campaigns.create(ctx, {
         skuId: Number(sku.id), groupPrice, groupSize, groupDurationSec: 24 * 3600, paymentTimeoutSec: 900,
         startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 30 * 86400_000).toISOString(), stock: 60,
         limits: { perOrder: 2, openGroupsPerUser: 2, unitsPerUser: 6 }, openerMode: 'group_price', newUsersOnly: false,

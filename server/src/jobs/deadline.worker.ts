@@ -2,17 +2,16 @@ import { Queue, Worker } from 'bullmq';
 import type { Infra } from '../core/infra';
 import { createBullConnection } from '../core/redis';
 import { createSystemContext } from '../core/system';
-import type { DeadlineScheduler, GroupbuyService } from '../modules/groupbuy';
-import type { RefundService } from '../modules/order';
-import type { CouponService } from '../modules/coupon';
+import type { Services } from '../app';
+import type { DeadlineScheduler } from '../core/scheduler';
 import { bullPrefix } from './maintenance.worker';
 
 const QUEUE = 'deadlines';
 
 /**
  * Producer side, used by every API process: each deadline becomes a BullMQ delayed job with an
- * idempotent job id (`order-<id>`, `group-<id>`), so scheduling twice schedules once. Scheduling runs
- * after the transaction committed; if Redis is unavailable the sweeper still finds the deadline in
+ * idempotent job id (`order-<id>`, `group-<id>`, `refund-<id>`), so scheduling twice schedules once. Scheduling runs
+ * in outbox subscribers, after the transaction committed; if Redis is unavailable the sweeper still finds the deadline in
  * MySQL, so a failure here is logged, never surfaced.
  */
 export function createDeadlineScheduler(infra: Infra): DeadlineScheduler & { close(): Promise<void> } {
@@ -36,7 +35,8 @@ export function createDeadlineScheduler(infra: Infra): DeadlineScheduler & { clo
       await add('order-deadline', `order-${orderId}`, at, { orderId });
     },
     groupDeadline: (groupId, at) => add('group-deadline', `group-${groupId}`, at, { groupId }),
-    refundDue: (refundId) => add('refund', `refund-${refundId}-${Date.now()}`, new Date(), { refundId }),
+    // One queued attempt per refund at a time (a redelivered event adds nothing); the sweeper retries.
+    refundDue: (refundId) => add('refund', `refund-${refundId}`, new Date(), { refundId }),
     async close() {
       await queue.close();
       connection.disconnect();
@@ -50,7 +50,7 @@ export function createDeadlineScheduler(infra: Infra): DeadlineScheduler & { clo
  * guarded transitions, so a deadline that fires twice, or in two workers, acts once; a worker killed
  * mid-job leaves the job to be retried by another (BullMQ stalled-job recovery) or the sweeper.
  */
-export async function startDeadlineWorker(infra: Infra, groupbuy: GroupbuyService, refunds: RefundService, coupons: CouponService): Promise<{ close(): Promise<void> }> {
+export async function startDeadlineWorker(infra: Infra, services: Pick<Services, 'outcomes' | 'deadlines' | 'refunds' | 'sweep'>): Promise<{ close(): Promise<void> }> {
   const prefix = bullPrefix(infra.config.REDIS_PREFIX);
   const schedulerConn = createBullConnection(infra.config.REDIS_URL);
   const queue = new Queue(QUEUE, { connection: schedulerConn, prefix });
@@ -61,13 +61,13 @@ export async function startDeadlineWorker(infra: Infra, groupbuy: GroupbuyServic
       const ctx = createSystemContext(infra, `job-${job.name}`);
       switch (job.name) {
         case 'order-deadline':
-          return { cancelled: await groupbuy.expireOrder(ctx, job.data.orderId) };
+          return { cancelled: await services.outcomes.expireOrder(ctx, job.data.orderId) };
         case 'group-deadline':
-          return { result: await groupbuy.expireGroup(ctx, job.data.groupId) };
+          return { result: await services.deadlines.expireGroup(ctx, job.data.groupId) };
         case 'refund':
-          return { result: await refunds.process(ctx, job.data.refundId) };
+          return { result: await services.refunds.process(ctx, job.data.refundId) };
         case 'sweep':
-          return { ...(await groupbuy.sweep(ctx)), coupons: await coupons.sweep(ctx) };
+          return services.sweep(ctx);
         default:
           return null;
       }

@@ -2,4 +2,4 @@ export { AuthService } from './auth.service';
 export { TokenService, USER_AUDIENCE, ADMIN_AUDIENCE } from './auth.tokens';
 export { DevLoginProvider, WechatLoginProvider, type LoginProvider, type LoginIdentity } from './login.provider';
 export { registerAuthRoutes } from './auth.routes';
-export { UserEntity } from './auth.entity';
+export { UserDirectory, type PublicProfile } from './auth.directory';

@@ -17,67 +17,75 @@ import {
 import type Redis from 'ioredis';
 import { idempotency } from '../../http/idempotency.middleware';
 import type { ApiRouter } from '../../http/route';
-import type { GroupbuyService } from './groupbuy.service';
+import type { CampaignService } from './groupbuy.campaigns';
+import type { CheckoutService } from './groupbuy.checkout';
+import type { GroupService } from './groupbuy.groups';
 
-export function registerGroupbuyRoutes(r: ApiRouter, gb: GroupbuyService, redis: Redis, prefix: string): void {
+export interface GroupbuyServices {
+  campaigns: CampaignService;
+  groups: GroupService;
+  checkout: CheckoutService;
+}
+
+export function registerGroupbuyRoutes(r: ApiRouter, gb: GroupbuyServices, redis: Redis, prefix: string): void {
   r.add(
     listCampaigns,
-    ({ query }, sctx) => gb.listActive(sctx, query),
+    ({ query }, sctx) => gb.campaigns.listActive(sctx, query),
   );
   r.add(
     getCampaign,
-    ({ params }, sctx) => gb.campaignView(sctx, params.id),
+    ({ params }, sctx) => gb.campaigns.view(sctx, params.id),
   );
   r.add(
     listCampaignGroups,
-    ({ params }, sctx) => gb.joinableGroups(sctx, params.id),
+    ({ params }, sctx) => gb.groups.joinable(sctx, params.id),
   );
   r.add(
     launchGroup,
-    ({ body }, sctx) => gb.launch(sctx, body.campaignId, body.quantity, body.couponId),
+    ({ body }, sctx) => gb.checkout.launch(sctx, body.campaignId, body.quantity, body.couponId),
     { before: [idempotency(redis, prefix, 'launch')] },
   );
   r.add(
     joinGroup,
-    ({ params, body }, sctx) => gb.join(sctx, params.id, body.quantity, body.couponId),
+    ({ params, body }, sctx) => gb.checkout.join(sctx, params.id, body.quantity, body.couponId),
     { before: [idempotency(redis, prefix, 'join')] },
   );
   r.add(
     buySolo,
-    ({ body }, sctx) => gb.buySolo(sctx, body.campaignId, body.quantity, body.couponId),
+    ({ body }, sctx) => gb.checkout.buySolo(sctx, body.campaignId, body.quantity, body.couponId),
     { before: [idempotency(redis, prefix, 'solo')] },
   );
   r.add(
     getGroup,
-    ({ params }, sctx) => gb.groupView(sctx, params.id, sctx.actor.kind === 'user' ? sctx.actor.userId : null),
+    ({ params }, sctx) => gb.groups.view(sctx, params.id, sctx.actor.kind === 'user' ? sctx.actor.userId : null),
   );
   r.add(
     previewCheckout,
-    ({ body }, sctx) => gb.checkoutPreview(sctx, body),
+    ({ body }, sctx) => gb.checkout.preview(sctx, body),
   );
   r.add(
     myGroups,
-    (_, sctx) => gb.myGroups(sctx),
+    (_, sctx) => gb.groups.mine(sctx),
   );
 }
 
-export function registerGroupbuyAdminRoutes(r: ApiRouter, gb: GroupbuyService): void {
+export function registerGroupbuyAdminRoutes(r: ApiRouter, gb: GroupbuyServices): void {
   r.add(
     createCampaign,
-    ({ body }, sctx) => gb.createCampaign(sctx, body),
+    ({ body }, sctx) => gb.campaigns.create(sctx, body),
   );
   r.add(
     adminListCampaigns,
-    ({ query }, sctx) => gb.listCampaigns(sctx, query),
+    ({ query }, sctx) => gb.campaigns.list(sctx, query),
   );
   for (const [action, to] of [['activate', 'active'], ['end', 'ended']] as const) {
     r.add(
       { activate: activateCampaign, end: endCampaign }[action],
-      ({ params }, sctx) => gb.setCampaignStatus(sctx, params.id, to),
+      ({ params }, sctx) => gb.campaigns.setStatus(sctx, params.id, to),
     );
   }
   r.add(
     adminGetCampaign,
-    ({ params }, sctx) => gb.campaignView(sctx, params.id),
+    ({ params }, sctx) => gb.campaigns.view(sctx, params.id),
   );
 }

@@ -1,3 +1,8 @@
-export { GroupbuyService, type DeadlineScheduler } from './groupbuy.service';
+/** Group-buy's public face: campaigns, groups, checkout, deadlines (other modules import only this). */
+export { CampaignService } from './groupbuy.campaigns';
+export { GroupService } from './groupbuy.groups';
+export { CheckoutService } from './groupbuy.checkout';
+export { GroupDeadlines } from './groupbuy.deadlines';
 export { SeatGate } from './groupbuy.gate';
+export { groupbuySubscribers } from './groupbuy.subscribers';
 export { registerGroupbuyRoutes, registerGroupbuyAdminRoutes } from './groupbuy.routes';

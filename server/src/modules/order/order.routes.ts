@@ -1,12 +1,19 @@
+import type { PayResponse } from '@tuan/shared';
 import { cancelOrder, getOrder, listOrders, sandboxPay, startPayment } from '@tuan/shared/contracts';
 import type Redis from 'ioredis';
+import type { ServiceContext } from '../../core/context';
 import { idempotency } from '../../http/idempotency.middleware';
 import type { ApiRouter } from '../../http/route';
-import type { GroupbuyService } from '../groupbuy/groupbuy.service';
-import type { PaymentService } from '../payment/payment.service';
+import type { OrderOutcomes } from './order.outcomes';
 import type { OrderService } from './order.service';
 
-export function registerOrderRoutes(r: ApiRouter, orders: OrderService, gb: GroupbuyService, payments: PaymentService, redis: Redis, prefix: string): void {
+/** What the order routes need of payments (the payment module implements it; orders never import it). */
+export interface OrderPayments {
+  pay(ctx: ServiceContext, orderId: number): Promise<PayResponse>;
+  sandboxPay(ctx: ServiceContext, orderId: number): Promise<unknown>;
+}
+
+export function registerOrderRoutes(r: ApiRouter, orders: OrderService, outcomes: OrderOutcomes, payments: OrderPayments, redis: Redis, prefix: string): void {
   r.add(
     listOrders,
     ({ query }, sctx) => orders.list(sctx, query),
@@ -17,7 +24,7 @@ export function registerOrderRoutes(r: ApiRouter, orders: OrderService, gb: Grou
   );
   r.add(
     cancelOrder,
-    ({ params }, sctx) => gb.cancelByUser(sctx, params.id),
+    ({ params }, sctx) => outcomes.cancelByUser(sctx, params.id),
   );
   r.add(
     startPayment,

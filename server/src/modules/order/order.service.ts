@@ -1,40 +1,17 @@
 import { randomInt } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { ErrorCode, type GroupStatus, type OrderKind, type OrderListQuery, type OrderStatus, type OrderSummary, type OrderView, type Page, type RefundStatus } from '@tuan/shared';
+import { In, IsNull, Not, type DataSource } from 'typeorm';
+import { ErrorCode, type GroupStatus, type OrderKind, type OrderListQuery, type OrderSummary, type OrderView, type Page } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
-import { assertTransition } from '../../core/state';
-import { affectedRows, insertId } from '../../core/transaction';
+import { recordCreated } from '../../core/lifecycle';
+import { emit } from '../../core/outbox';
 import { NotFoundError } from '../../http/errors';
-import { orderTransitions } from './order.state';
+import { OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
+import type { OrderParticipant } from './order.participant';
+import { orderLifecycle } from './order.state';
 
-export interface OrderRow {
-  id: number;
-  order_no: string;
-  user_id: number;
-  kind: OrderKind;
-  campaign_id: number | null;
-  group_id: number | null;
-  product_id: number;
-  sku_id: number;
-  title: string;
-  spec_label: string;
-  image: string | null;
-  unit_price: number;
-  quantity: number;
-  goods_amount: number;
-  discount_amount: number;
-  coupon_id: number | null;
-  payable_amount: number;
-  status: OrderStatus;
-  pay_deadline_at: Date | null;
-  paid_at: Date | null;
-  paid_amount: number | null;
-  transaction_id: string | null;
-  cancel_reason: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** An order as other modules see it (read-only; only the order module changes orders). */
+export type OrderRecord = Readonly<OrderEntity>;
 
 export interface NewOrder {
   userId: number;
@@ -59,137 +36,141 @@ export function newOrderNo(now = new Date()): string {
   return `T${ts}${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 }
 
-/** Orders: rows, guarded transitions with a timeline, and the shopper's views. */
+/**
+ * Orders: creation, reads and the shopper's views. The order module is the only writer of `orders`,
+ * `order_events` and `refunds`; what happens to an order after creation (payment outcomes,
+ * cancellation, fulfilment, refunds) lives in `OrderOutcomes`.
+ */
 export class OrderService {
+  private participant: OrderParticipant | null = null;
+
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts a `pending_payment` order; the payable amount is never below 1 fen. */
-  async insert(tx: ServiceContext, o: NewOrder): Promise<OrderRow> {
-    const goods = o.unitPrice * o.quantity;
-    const payable = Math.max(1, goods - o.discountAmount);
-    const now = new Date();
-    const orderNo = newOrderNo(now);
-    const res = await tx.manager.query(
-      `INSERT INTO orders (order_no, user_id, kind, campaign_id, group_id, product_id, sku_id, title, spec_label, image,
-         unit_price, quantity, goods_amount, discount_amount, coupon_id, payable_amount, status, pay_deadline_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_payment', ?, ?, ?)`,
-      [orderNo, o.userId, o.kind, o.campaignId, o.groupId, o.productId, o.skuId, o.title, o.specLabel, o.image,
-        o.unitPrice, o.quantity, goods, goods - payable, o.couponId, payable, o.payDeadlineAt, now, now],
-    );
-    const id = insertId(res);
-    await this.event(tx, id, null, 'pending_payment', null);
-    // The row as inserted, without reading it back (this runs on the join hot path).
-    return {
-      id, order_no: orderNo, user_id: o.userId, kind: o.kind, campaign_id: o.campaignId, group_id: o.groupId, product_id: o.productId,
-      sku_id: o.skuId, title: o.title, spec_label: o.specLabel, image: o.image, unit_price: o.unitPrice, quantity: o.quantity,
-      goods_amount: goods, discount_amount: goods - payable, coupon_id: o.couponId, payable_amount: payable, status: 'pending_payment',
-      pay_deadline_at: o.payDeadlineAt, paid_at: null, paid_amount: null, transaction_id: null, cancel_reason: null, created_at: now, updated_at: now,
-    };
-  }
-
-  async row(ctx: ServiceContext, id: number, forUpdate = false): Promise<OrderRow | null> {
-    const rows: OrderRow[] = await ctx.manager.query(`SELECT * FROM orders WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
-    return rows[0] ? normalize(rows[0]) : null;
-  }
-
-  async rowByNo(ctx: ServiceContext, orderNo: string, forUpdate = false): Promise<OrderRow | null> {
-    const rows: OrderRow[] = await ctx.manager.query(`SELECT * FROM orders WHERE order_no = ?${forUpdate ? ' FOR UPDATE' : ''}`, [orderNo]);
-    return rows[0] ? normalize(rows[0]) : null;
+  /** Group-buy registers itself here (it decides group matters; orders never read its tables). */
+  useParticipant(p: OrderParticipant): void {
+    this.participant = p;
   }
 
   /**
-   * Moves an order `from → to` with `UPDATE … WHERE status = :from`: true exactly once across
-   * processes; false when someone else moved it first. Every move lands in the timeline.
+   * Inserts a `pending_payment` order in the caller's transaction and writes `order.created` (which
+   * schedules its payment deadline). The payable amount is never below 1 fen.
    */
-  async transition(tx: ServiceContext, id: number, from: OrderStatus, to: OrderStatus, note: string | null = null, set: Record<string, unknown> = {}): Promise<boolean> {
-    assertTransition('order', orderTransitions, from, to);
-    const cols = Object.keys(set);
-    const res = await tx.manager.query(
-      `UPDATE orders SET status = ?, updated_at = UTC_TIMESTAMP(3)${cols.map((c) => `, ${c} = ?`).join('')} WHERE id = ? AND status = ?`,
-      [to, ...cols.map((c) => set[c]), id, from],
-    );
-    if (affectedRows(res) !== 1) return false;
-    await this.event(tx, id, from, to, note);
-    return true;
+  async create(tx: ServiceContext, o: NewOrder): Promise<OrderRecord> {
+    const goods = o.unitPrice * o.quantity;
+    const payable = Math.max(1, goods - o.discountAmount);
+    const now = new Date();
+    const row: Omit<OrderEntity, 'id'> = {
+      orderNo: newOrderNo(now), userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, productId: o.productId,
+      skuId: o.skuId, title: o.title, specLabel: o.specLabel, image: o.image, unitPrice: o.unitPrice, quantity: o.quantity,
+      goodsAmount: goods, discountAmount: goods - payable, couponId: o.couponId, payableAmount: payable, status: 'pending_payment',
+      payDeadlineAt: o.payDeadlineAt, paidAt: null, paidAmount: null, transactionId: null, cancelReason: null, createdAt: now, updatedAt: now,
+    };
+    // Insert without reading back (this runs on the join hot path).
+    const res = await tx.manager.insert(OrderEntity, row);
+    const id = Number(res.identifiers[0].id);
+    await recordCreated(tx, orderLifecycle, id, 'pending_payment');
+    await emit(tx, {
+      type: 'order.created', aggregateType: 'order', aggregateId: id,
+      payload: { orderId: id, userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, payableAmount: payable, payDeadlineAt: o.payDeadlineAt.toISOString() },
+    });
+    return { ...row, id };
   }
 
-  /** The owner's view of an order; anyone else gets 404 (not 403), so order ids reveal nothing. */
+  async get(ctx: ServiceContext, id: number, lock = false): Promise<OrderRecord | null> {
+    return ctx.manager.findOne(OrderEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  async getByNo(ctx: ServiceContext, orderNo: string, lock = false): Promise<OrderRecord | null> {
+    return ctx.manager.findOne(OrderEntity, { where: { orderNo }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  /** Whether the user ever paid for an order (new-user rules of campaigns and coupons). */
+  async hasPaidOrder(ctx: ServiceContext, userId: number): Promise<boolean> {
+    return ctx.manager.exists(OrderEntity, { where: { userId, paidAt: Not(IsNull()) } });
+  }
+
+  /** The owner's order; anyone else gets 404 (not 403), so order ids reveal nothing. */
+  async mine(ctx: ServiceContext, id: number): Promise<OrderRecord> {
+    const row = await this.get(ctx, id);
+    if (!row || row.userId !== userIdOf(ctx)) throw new NotFoundError(ErrorCode.ORDER_NOT_FOUND, 'Order not found');
+    return row;
+  }
+
   async view(ctx: ServiceContext, id: number): Promise<OrderView> {
-    const row = await this.row(ctx, id);
-    if (!row || Number(row.user_id) !== userIdOf(ctx)) throw new NotFoundError(ErrorCode.ORDER_NOT_FOUND, 'Order not found');
-    return this.fullView(ctx, row);
+    return this.fullView(ctx, await this.mine(ctx, id));
   }
 
-  async fullView(ctx: ServiceContext, row: OrderRow): Promise<OrderView> {
+  async fullView(ctx: ServiceContext, row: OrderRecord): Promise<OrderView> {
     const [events, refunds, groupStatus] = await Promise.all([
-      ctx.manager.query(`SELECT to_status, note, created_at FROM order_events WHERE order_id = ? ORDER BY id`, [row.id]) as Promise<Array<{ to_status: OrderStatus; note: string | null; created_at: Date }>>,
-      ctx.manager.query(`SELECT refund_no, amount, status, reason, created_at, succeeded_at FROM refunds WHERE order_id = ? ORDER BY id`, [row.id]) as Promise<Array<{ refund_no: string; amount: number; status: RefundStatus; reason: string; created_at: Date; succeeded_at: Date | null }>>,
-      this.groupStatus(ctx, row.group_id),
+      ctx.manager.find(OrderEventEntity, { where: { orderId: row.id }, order: { id: 'ASC' } }),
+      ctx.manager.find(RefundEntity, { where: { orderId: row.id }, order: { id: 'ASC' } }),
+      this.groupStatuses(ctx, row.groupId ? [row.groupId] : []),
     ]);
     return {
-      ...summaryOf(row, groupStatus),
-      timeline: events.map((e) => ({ status: e.to_status, at: e.created_at.toISOString(), note: e.note })),
-      refunds: refunds.map((r) => ({ refundNo: r.refund_no, amount: Number(r.amount), status: r.status, reason: r.reason, createdAt: r.created_at.toISOString(), succeededAt: r.succeeded_at?.toISOString() ?? null })),
+      ...summaryOf(row, row.groupId ? (groupStatus.get(row.groupId) ?? null) : null),
+      timeline: events.map((e) => ({ status: e.toStatus, at: e.createdAt.toISOString(), note: e.note })),
+      refunds: refunds.map((r) => ({ refundNo: r.refundNo, amount: r.amount, status: r.status, reason: r.reason, createdAt: r.createdAt.toISOString(), succeededAt: r.succeededAt?.toISOString() ?? null })),
     };
   }
 
   /** The view of an order this request just created: its timeline is its first event, no refunds. */
-  newOrderView(row: OrderRow, groupStatus: GroupStatus | null): OrderView {
-    return { ...summaryOf(row, groupStatus), timeline: [{ status: 'pending_payment', at: row.created_at.toISOString(), note: null }], refunds: [] };
+  newOrderView(row: OrderRecord, groupStatus: GroupStatus | null): OrderView {
+    return { ...summaryOf(row, groupStatus), timeline: [{ status: 'pending_payment', at: row.createdAt.toISOString(), note: null }], refunds: [] };
   }
 
   async list(ctx: ServiceContext, q: OrderListQuery): Promise<Page<OrderSummary>> {
-    const userId = userIdOf(ctx);
-    const params: unknown[] = [userId];
-    const filter = q.status ? ' AND o.status = ?' : '';
-    if (q.status) params.push(q.status);
-    const rows: Array<OrderRow & { group_status: GroupStatus | null }> = await ctx.manager.query(
-      `SELECT o.*, g.status AS group_status FROM orders o LEFT JOIN group_buys g ON g.id = o.group_id
-        WHERE o.user_id = ?${filter} ORDER BY o.id DESC LIMIT ? OFFSET ?`,
-      [...params, q.pageSize, (q.page - 1) * q.pageSize],
-    );
-    const [{ n }] = await ctx.manager.query(`SELECT COUNT(*) AS n FROM orders o WHERE o.user_id = ?${filter}`, params);
-    return { items: rows.map((r) => summaryOf(normalize(r), r.group_status)), page: q.page, pageSize: q.pageSize, total: Number(n), serverTime: new Date().toISOString() };
+    const where = { userId: userIdOf(ctx), ...(q.status ? { status: q.status } : {}) };
+    const [rows, total] = await ctx.manager.findAndCount(OrderEntity, { where, order: { id: 'DESC' }, take: q.pageSize, skip: (q.page - 1) * q.pageSize });
+    const statuses = await this.groupStatuses(ctx, rows.flatMap((r) => (r.groupId ? [r.groupId] : [])));
+    return {
+      items: rows.map((r) => summaryOf(r, r.groupId ? (statuses.get(r.groupId) ?? null) : null)),
+      page: q.page, pageSize: q.pageSize, total, serverTime: new Date().toISOString(),
+    };
   }
 
-  private async groupStatus(ctx: ServiceContext, groupId: number | null): Promise<GroupStatus | null> {
-    if (!groupId) return null;
-    const [g] = await ctx.manager.query(`SELECT status FROM group_buys WHERE id = ?`, [groupId]);
-    return g?.status ?? null;
+  /** Unpaid orders whose payment deadline passed (the sweeper's backstop for lost timers). */
+  async overdueUnpaid(ctx: ServiceContext, limit = 500): Promise<number[]> {
+    const rows = await ctx.manager
+      .createQueryBuilder(OrderEntity, 'o')
+      .select('o.id', 'id')
+      .where(`o.status = 'pending_payment' AND o.pay_deadline_at <= UTC_TIMESTAMP(3)`)
+      .limit(limit)
+      .getRawMany<{ id: number }>();
+    return rows.map((r) => Number(r.id));
   }
 
-  private async event(tx: ServiceContext, orderId: number, from: OrderStatus | null, to: OrderStatus, note: string | null) {
-    await tx.manager.query(`INSERT INTO order_events (order_id, from_status, to_status, note, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))`, [orderId, from, to, note]);
+  /** Orders of the given ids in a status (group-buy asks for the orders behind its seats). */
+  async inStatus(ctx: ServiceContext, ids: number[], status: OrderRecord['status']): Promise<OrderRecord[]> {
+    if (!ids.length) return [];
+    return ctx.manager.find(OrderEntity, { where: { id: In(ids), status }, order: { id: 'ASC' } });
+  }
+
+  private async groupStatuses(ctx: ServiceContext, ids: number[]): Promise<Map<number, GroupStatus>> {
+    if (!ids.length || !this.participant) return new Map();
+    return this.participant.groupStatuses(ctx, [...new Set(ids)]);
   }
 }
 
-function normalize(r: OrderRow): OrderRow {
-  for (const k of ['id', 'user_id', 'campaign_id', 'group_id', 'product_id', 'sku_id', 'unit_price', 'quantity', 'goods_amount', 'discount_amount', 'payable_amount', 'paid_amount', 'coupon_id'] as const) {
-    if (r[k] !== null && r[k] !== undefined) (r as unknown as Record<string, number>)[k] = Number(r[k]);
-  }
-  return r;
-}
-
-function summaryOf(r: OrderRow, groupStatus: GroupStatus | null): OrderSummary {
+function summaryOf(r: OrderRecord, groupStatus: GroupStatus | null): OrderSummary {
   return {
     id: r.id,
-    orderNo: r.order_no,
+    orderNo: r.orderNo,
     kind: r.kind,
     status: r.status,
     title: r.title,
-    specLabel: r.spec_label,
+    specLabel: r.specLabel,
     image: r.image,
-    unitPrice: r.unit_price,
+    unitPrice: r.unitPrice,
     quantity: r.quantity,
-    goodsAmount: r.goods_amount,
-    discountAmount: r.discount_amount,
-    payableAmount: r.payable_amount,
-    campaignId: r.campaign_id,
-    groupId: r.group_id,
+    goodsAmount: r.goodsAmount,
+    discountAmount: r.discountAmount,
+    payableAmount: r.payableAmount,
+    campaignId: r.campaignId,
+    groupId: r.groupId,
     groupStatus,
-    payDeadlineAt: r.pay_deadline_at?.toISOString() ?? null,
-    paidAt: r.paid_at?.toISOString() ?? null,
-    createdAt: r.created_at.toISOString(),
+    payDeadlineAt: r.payDeadlineAt?.toISOString() ?? null,
+    paidAt: r.paidAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
     serverTime: new Date().toISOString(),
   };
 }

@@ -1,5 +1,7 @@
 import type { OrderStatus, RefundStatus } from '@tuan/shared';
+import type { Lifecycle } from '../../core/lifecycle';
 import type { TransitionTable } from '../../core/state';
+import { OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
 
 /**
  * Order lifecycle (spec §5). `cancelled → refunding` exists for one case only: a payment that lands
@@ -17,9 +19,27 @@ export const orderTransitions: TransitionTable<OrderStatus> = {
   refunded: [],
 };
 
+/** Orders keep their own history, `order_events`: it is the shopper's timeline. */
+export const orderLifecycle: Lifecycle<OrderStatus, OrderEntity> = {
+  name: 'order',
+  entity: OrderEntity,
+  transitions: orderTransitions,
+  touchesUpdatedAt: true,
+  history: async (tx, orderId, from, to, note) => {
+    await tx.manager.insert(OrderEventEntity, { orderId, fromStatus: from ?? null, toStatus: to, note, createdAt: new Date() });
+  },
+};
+
 /** Refunds are retried until the provider confirms: failed → failed (another attempt) → succeeded. */
 export const refundTransitions: TransitionTable<RefundStatus> = {
   pending: ['succeeded', 'failed'],
   failed: ['succeeded', 'failed'],
   succeeded: [],
+};
+
+export const refundLifecycle: Lifecycle<RefundStatus, RefundEntity> = {
+  name: 'refund',
+  entity: RefundEntity,
+  transitions: refundTransitions,
+  touchesUpdatedAt: true,
 };

@@ -1,23 +1,17 @@
 import { randomInt } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ServiceContext } from '../../core/context';
-import { affectedRows, insertId, withTransaction } from '../../core/transaction';
-import type { PaymentProvider } from '../payment/payment.provider';
-import { PaymentProviderError } from '../payment/payment.provider';
-import type { OrderService } from './order.service';
+import { move, recordCreated } from '../../core/lifecycle';
+import { emit } from '../../core/outbox';
+import { withTransaction } from '../../core/transaction';
+import { OrderEntity, RefundEntity, type RefundReason } from './order.entity';
+import { orderLifecycle, refundLifecycle } from './order.state';
 
-/** Why money goes back. Full refunds end the order in `refunded`; `opener_free` does not. */
-export type RefundReason = 'group_failed' | 'late_payment' | 'opener_free';
-const FULL_REFUNDS: ReadonlySet<string> = new Set(['group_failed', 'late_payment']);
+const FULL_REFUNDS: ReadonlySet<RefundReason> = new Set(['group_failed', 'late_payment']);
 
-interface RefundRow {
-  id: number;
-  refund_no: string;
-  order_id: number;
-  amount: number;
-  reason: RefundReason;
-  status: 'pending' | 'succeeded' | 'failed';
-  attempts: number;
+/** The refund call of a payment provider (WeChat Pay v3 or the sandbox), as refunds need it. */
+export interface RefundProvider {
+  refund(input: { outTradeNo: string; outRefundNo: string; refundAmount: number; totalAmount: number; reason: string }): Promise<{ status: string; refundId: string }>;
 }
 
 /** Backoff between attempts: 5 s, 10 s, 20 s … capped at 10 minutes. */
@@ -33,30 +27,45 @@ export function refundBackoffMs(attempts: number): number {
 export class RefundService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly provider: PaymentProvider,
-    private readonly orders: OrderService,
+    private readonly provider: RefundProvider,
+    private readonly describeError: (err: unknown) => string = (err) => (err as Error).message,
   ) {}
 
-  /** Inside the caller's transaction. Returns the refund id, new or existing. */
+  /**
+   * Inside the caller's transaction. Returns the refund id, new or existing. A new refund writes
+   * `refund.created`, whose subscriber queues the first attempt (the sweeper retries the rest).
+   */
   async create(tx: ServiceContext, orderId: number, amount: number, reason: RefundReason): Promise<number> {
     const refundNo = `R${Date.now()}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
-    const res = await tx.manager.query(
-      `INSERT IGNORE INTO refunds (refund_no, order_id, amount, reason, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-      [refundNo, orderId, amount, reason],
-    );
-    if (affectedRows(res) === 1) return insertId(res);
-    const [row] = await tx.manager.query(`SELECT id FROM refunds WHERE order_id = ? AND reason = ?`, [orderId, reason]);
-    return Number(row.id);
+    const now = new Date();
+    const res = await tx.manager
+      .createQueryBuilder()
+      .insert()
+      .into(RefundEntity)
+      .values({ refundNo, orderId, amount, reason, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
+      .orIgnore()
+      .execute();
+    const inserted = (res.raw as { affectedRows?: number }).affectedRows === 1;
+    if (!inserted) {
+      const existing = await tx.manager.findOneOrFail(RefundEntity, { where: { orderId, reason }, select: { id: true } });
+      return existing.id;
+    }
+    const id = Number((res.raw as { insertId: number }).insertId);
+    await recordCreated(tx, refundLifecycle, id, 'pending');
+    await emit(tx, { type: 'refund.created', aggregateType: 'order', aggregateId: orderId, payload: { refundId: id, orderId, amount, reason } });
+    return id;
   }
 
   /** Refunds whose next attempt is due (pending or failed), oldest first. */
   async due(ctx: ServiceContext, limit = 100): Promise<number[]> {
-    const rows = await ctx.manager.query(
-      `SELECT id FROM refunds WHERE status IN ('pending', 'failed') AND next_attempt_at <= UTC_TIMESTAMP(3) ORDER BY next_attempt_at LIMIT ?`,
-      [limit],
-    );
-    return rows.map((r: { id: number }) => Number(r.id));
+    const rows = await ctx.manager
+      .createQueryBuilder(RefundEntity, 'r')
+      .select('r.id', 'id')
+      .where(`r.status IN ('pending', 'failed') AND r.next_attempt_at <= UTC_TIMESTAMP(3)`)
+      .orderBy('r.next_attempt_at')
+      .limit(limit)
+      .getRawMany<{ id: number }>();
+    return rows.map((r) => Number(r.id));
   }
 
   /**
@@ -65,31 +74,30 @@ export class RefundService {
    * touches any other.
    */
   async process(ctx: ServiceContext, refundId: number): Promise<'succeeded' | 'processing' | 'failed' | 'noop'> {
-    const [raw] = await ctx.manager.query(`SELECT * FROM refunds WHERE id = ?`, [refundId]);
-    if (!raw || raw.status === 'succeeded') return 'noop';
-    const refund: RefundRow = { ...raw, id: Number(raw.id), order_id: Number(raw.order_id), amount: Number(raw.amount), attempts: Number(raw.attempts) };
-    const order = await this.orders.row(ctx, refund.order_id);
-    if (!order || !order.paid_amount) return 'noop';
+    const refund = await ctx.manager.findOne(RefundEntity, { where: { id: refundId } });
+    if (!refund || refund.status === 'succeeded') return 'noop';
+    const order = await ctx.manager.findOne(OrderEntity, { where: { id: refund.orderId }, select: { id: true, orderNo: true, paidAmount: true } });
+    if (!order?.paidAmount) return 'noop';
     try {
-      const result = await this.provider.refund({
-        outTradeNo: order.order_no,
-        outRefundNo: refund.refund_no,
-        refundAmount: refund.amount,
-        totalAmount: order.paid_amount,
-        reason: reasonText(refund.reason),
-      });
+      const result = await this.provider.refund({ outTradeNo: order.orderNo, outRefundNo: refund.refundNo, refundAmount: refund.amount, totalAmount: order.paidAmount, reason: reasonText(refund.reason) });
       if (result.status === 'SUCCESS') {
         await this.markSucceeded(ctx, refund, result.refundId);
         return 'succeeded';
       }
       if (result.status === 'PROCESSING') {
-        await ctx.manager.query(`UPDATE refunds SET provider_refund_id = ?, next_attempt_at = UTC_TIMESTAMP(3) + INTERVAL 30 SECOND, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status <> 'succeeded'`, [result.refundId, refund.id]);
+        // Not a status change: the provider is still working; look again in 30 s.
+        await ctx.manager
+          .createQueryBuilder()
+          .update(RefundEntity)
+          .set({ providerRefundId: result.refundId, nextAttemptAt: () => 'UTC_TIMESTAMP(3) + INTERVAL 30 SECOND', updatedAt: () => 'UTC_TIMESTAMP(3)' })
+          .where(`id = :id AND status <> 'succeeded'`, { id: refund.id })
+          .execute();
         return 'processing';
       }
       await this.markFailed(ctx, refund, `provider status ${result.status}`);
       return 'failed';
     } catch (err) {
-      const message = err instanceof PaymentProviderError ? `${err.code}: ${err.message}` : (err as Error).message;
+      const message = this.describeError(err);
       ctx.log.warn({ refundId: refund.id, err: message }, 'refund attempt failed');
       await this.markFailed(ctx, refund, message);
       return 'failed';
@@ -98,30 +106,32 @@ export class RefundService {
 
   /** Applies a refund the provider confirmed (by answer or by REFUND.SUCCESS notification). */
   async confirmByNumber(ctx: ServiceContext, refundNo: string, providerRefundId: string): Promise<void> {
-    const [raw] = await ctx.manager.query(`SELECT * FROM refunds WHERE refund_no = ?`, [refundNo]);
-    if (!raw) return;
-    await this.markSucceeded(ctx, { ...raw, id: Number(raw.id), order_id: Number(raw.order_id) }, providerRefundId);
+    const refund = await ctx.manager.findOne(RefundEntity, { where: { refundNo } });
+    if (refund) await this.markSucceeded(ctx, refund, providerRefundId);
   }
 
-  private async markSucceeded(ctx: ServiceContext, refund: RefundRow, providerRefundId: string): Promise<void> {
+  private async markSucceeded(ctx: ServiceContext, refund: RefundEntity, providerRefundId: string): Promise<void> {
     await withTransaction(this.dataSource, ctx, async (tx) => {
-      const res = await tx.manager.query(
-        `UPDATE refunds SET status = 'succeeded', provider_refund_id = ?, succeeded_at = UTC_TIMESTAMP(3), updated_at = UTC_TIMESTAMP(3), last_error = NULL
-          WHERE id = ? AND status IN ('pending', 'failed')`,
-        [providerRefundId, refund.id],
-      );
-      if (affectedRows(res) === 1 && FULL_REFUNDS.has(refund.reason)) {
-        await this.orders.transition(tx, refund.order_id, 'refunding', 'refunded', `退款成功 ${refund.refund_no}`);
-      }
+      const set = { providerRefundId, succeededAt: new Date(), lastError: null };
+      // pending → succeeded, or failed → succeeded: exactly one of them can apply.
+      const moved = (await move(tx, refundLifecycle, refund.id, 'pending', 'succeeded', { set })) || (await move(tx, refundLifecycle, refund.id, 'failed', 'succeeded', { set }));
+      if (!moved) return;
+      const full = FULL_REFUNDS.has(refund.reason) && (await move(tx, orderLifecycle, refund.orderId, 'refunding', 'refunded', { note: `退款成功 ${refund.refundNo}` }));
+      const order = await tx.manager.findOneOrFail(OrderEntity, { where: { id: refund.orderId }, select: { id: true, userId: true } });
+      await emit(tx, {
+        type: 'order.refunded', aggregateType: 'order', aggregateId: refund.orderId,
+        payload: { orderId: refund.orderId, userId: order.userId, refundId: refund.id, amount: refund.amount, reason: refund.reason, fullyRefunded: !!full },
+      });
     });
   }
 
-  private async markFailed(ctx: ServiceContext, refund: RefundRow, error: string): Promise<void> {
+  private async markFailed(ctx: ServiceContext, refund: RefundEntity, error: string): Promise<void> {
     const attempts = refund.attempts + 1;
-    await ctx.manager.query(
-      `UPDATE refunds SET status = 'failed', attempts = ?, last_error = ?, next_attempt_at = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status IN ('pending', 'failed')`,
-      [attempts, error.slice(0, 255), new Date(Date.now() + refundBackoffMs(attempts)), refund.id],
-    );
+    const set = { attempts, lastError: error.slice(0, 255), nextAttemptAt: new Date(Date.now() + refundBackoffMs(attempts)) };
+    await withTransaction(this.dataSource, ctx, async (tx) => {
+      // Whichever status it is in now (pending or failed); a concurrent success wins.
+      if (!(await move(tx, refundLifecycle, refund.id, 'pending', 'failed', { set }))) await move(tx, refundLifecycle, refund.id, 'failed', 'failed', { set });
+    });
   }
 }
 

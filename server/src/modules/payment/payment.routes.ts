@@ -2,9 +2,9 @@ import Router from '@koa/router';
 import type { DataSource } from 'typeorm';
 import { serviceContextOf } from '../../http/route';
 import type { AppContext, AppState } from '../../http/types';
-import type { GroupbuyService } from '../groupbuy/groupbuy.service';
-import type { RefundService } from '../order/refund.service';
+import type { RefundService } from '../order';
 import { notificationReply, type PaymentProvider } from './payment.provider';
+import type { PaymentService } from './payment.service';
 
 /**
  * WeChat Pay v3 notifications (the sandbox posts the same bytes). Verified over the raw body, never
@@ -12,7 +12,7 @@ import { notificationReply, type PaymentProvider } from './payment.provider';
  * Answers 204 once handled (duplicates included) and a 4xx/5xx `{code:'FAIL'}` otherwise, so WeChat
  * retries what we could not take.
  */
-export function paymentNotifyRouter(provider: PaymentProvider, merchant: { appId: string; mchId: string }, groupbuy: GroupbuyService, refunds: RefundService, dataSource: DataSource) {
+export function paymentNotifyRouter(provider: PaymentProvider, merchant: { appId: string; mchId: string }, payments: PaymentService, refunds: RefundService, dataSource: DataSource) {
   const router = new Router<AppState, AppContext>();
   router.post('/api/payments/wechatpay/notify', async (ctx) => {
     const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
@@ -23,7 +23,7 @@ export function paymentNotifyRouter(provider: PaymentProvider, merchant: { appId
         // it is not redelivered forever; logged for reconciliation.
         sctx.log.error({ outTradeNo: notice.outTradeNo, mchid: notice.mchid, appid: notice.appid }, 'payment notification for another merchant/app ignored');
       } else if (notice.tradeState === 'SUCCESS') {
-        const outcome = await groupbuy.onPaid(sctx, notice);
+        const { outcome } = await payments.applyNotification(sctx, notice);
         sctx.log.info({ outTradeNo: notice.outTradeNo, outcome }, 'payment notification handled');
       }
       const r = notificationReply();

@@ -1,15 +1,25 @@
+import type { DataSource } from 'typeorm';
 import { ErrorCode, type PayResponse } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
-import { userIdOf } from '../../core/context';
-import { DomainError, NotFoundError } from '../../http/errors';
-import type { OrderService } from '../order/order.service';
-import { PaymentProviderError, SandboxPaymentProvider, type PaymentProvider } from './payment.provider';
+import { withTransaction } from '../../core/transaction';
+import { DomainError } from '../../http/errors';
+import type { UserDirectory } from '../auth';
+import type { AppliedPayment, OrderOutcomes, OrderRecord, OrderService } from '../order';
+import { PaymentNotificationEntity } from './payment.entity';
+import { PaymentProviderError, SandboxPaymentProvider, type PaymentProvider, type TransactionNotice } from './payment.provider';
 
-/** Starting a payment for an order, and the sandbox's "模拟支付" button. */
+/**
+ * Payments: starting one for an order, the sandbox's "模拟支付" button, and applying verified
+ * notifications. The payment module owns the notification log; what a payment does to the order is
+ * the order module's decision (`OrderOutcomes.applyPayment`), taken in the same transaction.
+ */
 export class PaymentService {
   constructor(
+    private readonly dataSource: DataSource,
     private readonly provider: PaymentProvider,
     private readonly orders: OrderService,
+    private readonly outcomes: OrderOutcomes,
+    private readonly users: UserDirectory,
     private readonly notifyUrl: () => string,
     /** The mini-program's app id, which Taro.requestPayment needs beside the signed parameters. */
     private readonly appId: string,
@@ -21,19 +31,18 @@ export class PaymentService {
    */
   async pay(ctx: ServiceContext, orderId: number): Promise<PayResponse> {
     const order = await this.payableOrder(ctx, orderId);
-    const [user] = await ctx.manager.query(`SELECT openid FROM users WHERE id = ?`, [order.user_id]);
     try {
       const r = await this.provider.createJsapiPrepay({
-        outTradeNo: order.order_no,
+        outTradeNo: order.orderNo,
         description: order.title.slice(0, 120),
-        amountTotal: order.payable_amount,
-        openid: user.openid,
-        expiresAt: order.pay_deadline_at!,
+        amountTotal: order.payableAmount,
+        openid: (await this.users.openidOf(ctx, order.userId)) ?? '',
+        expiresAt: order.payDeadlineAt!,
       });
       return {
         provider: this.provider.name,
         orderId: order.id,
-        payableAmount: order.payable_amount,
+        payableAmount: order.payableAmount,
         params: { appId: this.appId, timeStamp: r.timeStamp, nonceStr: r.nonceStr, package: r.package, signType: 'RSA', paySign: r.paySign },
         serverTime: new Date().toISOString(),
       };
@@ -47,16 +56,29 @@ export class PaymentService {
   async sandboxPay(ctx: ServiceContext, orderId: number): Promise<number> {
     if (!(this.provider instanceof SandboxPaymentProvider)) throw new DomainError(ErrorCode.SANDBOX_ONLY, 'Simulated payment exists only with the sandbox provider');
     const order = await this.payableOrder(ctx, orderId);
-    const [user] = await ctx.manager.query(`SELECT openid FROM users WHERE id = ?`, [order.user_id]);
-    return this.provider.simulatePay(order.order_no, order.payable_amount, { openid: user.openid, notifyUrl: this.notifyUrl() });
+    return this.provider.simulatePay(order.orderNo, order.payableAmount, { openid: (await this.users.openidOf(ctx, order.userId)) ?? '', notifyUrl: this.notifyUrl() });
   }
 
-  private async payableOrder(ctx: ServiceContext, orderId: number) {
-    const order = await this.orders.row(ctx, orderId);
-    if (!order || order.user_id !== userIdOf(ctx)) throw new NotFoundError(ErrorCode.ORDER_NOT_FOUND, 'Order not found');
-    if (order.status !== 'pending_payment' || !order.pay_deadline_at || order.pay_deadline_at.getTime() <= Date.now()) {
+  /**
+   * A verified SUCCESS notification: the order module applies it and the outcome is logged in the
+   * same transaction (a replay logs nothing new).
+   */
+  async applyNotification(ctx: ServiceContext, n: TransactionNotice): Promise<AppliedPayment> {
+    return withTransaction(this.dataSource, ctx, async (tx) => {
+      const applied = await this.outcomes.applyPayment(tx, n);
+      if (applied.log) {
+        await tx.manager.insert(PaymentNotificationEntity, { notificationId: n.notificationId, outTradeNo: n.outTradeNo, transactionId: n.transactionId, amount: n.amountTotal, outcome: applied.log, createdAt: new Date() });
+      }
+      return applied;
+    });
+  }
+
+  private async payableOrder(ctx: ServiceContext, orderId: number): Promise<OrderRecord> {
+    const order = await this.orders.mine(ctx, orderId);
+    if (order.status !== 'pending_payment' || !order.payDeadlineAt || order.payDeadlineAt.getTime() <= Date.now()) {
       throw new DomainError(ErrorCode.ORDER_NOT_PAYABLE, 'This order cannot be paid now', { status: order.status });
     }
     return order;
   }
 }
+

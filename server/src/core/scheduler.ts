@@ -1,0 +1,10 @@
+/**
+ * Where durable timers go (BullMQ delayed jobs with idempotent ids, run by the worker role). Every
+ * deadline is also in MySQL, and the sweeper finds what a lost job missed, so a failure to schedule
+ * is logged, never surfaced.
+ */
+export interface DeadlineScheduler {
+  orderDeadline(orderId: number, at: Date): Promise<void>;
+  groupDeadline(groupId: number, at: Date): Promise<void>;
+  refundDue(refundId: number): Promise<void>;
+}

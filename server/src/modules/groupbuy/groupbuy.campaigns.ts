@@ -1,0 +1,165 @@
+import type { DataSource } from 'typeorm';
+import { ErrorCode, type CampaignStatus, type CampaignView, type CreateCampaignRequest, type Page, type PageQuery } from '@tuan/shared';
+import type { ServiceContext } from '../../core/context';
+import { move, recordCreated } from '../../core/lifecycle';
+import { withTransaction } from '../../core/transaction';
+import { DomainError, NotFoundError } from '../../http/errors';
+import { recordAudit } from '../admin';
+import type { CatalogService } from '../catalog';
+import { CampaignEntity, CampaignUsageEntity } from './groupbuy.entity';
+import { campaignLifecycle } from './groupbuy.state';
+
+/**
+ * Campaigns (拼团活动): operators create and move them; their stock allotment and the per-user
+ * limits are counters only ever changed by guarded updates whose affected rows are checked.
+ */
+export class CampaignService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  async create(ctx: ServiceContext, input: CreateCampaignRequest): Promise<CampaignView> {
+    const sku = await this.catalog.getSku(ctx, input.skuId);
+    if (!sku) throw new NotFoundError(ErrorCode.SKU_NOT_FOUND, 'SKU not found');
+    if (input.groupPrice > sku.sku.listPrice) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'groupPrice must not exceed the list price', { listPrice: sku.sku.listPrice });
+    if (sku.productStatus === 'archived') throw new DomainError(ErrorCode.PRODUCT_ARCHIVED, 'Product is archived');
+    const openerPrice = input.openerMode === 'opener_price' ? input.openerPrice! : input.groupPrice;
+    return withTransaction(this.dataSource, ctx, async (tx) => {
+      const now = new Date();
+      const res = await tx.manager.insert(CampaignEntity, {
+        title: input.title ?? sku.productTitle, productId: sku.productId, skuId: input.skuId, specLabel: sku.sku.specLabel, image: sku.image,
+        listPrice: sku.sku.listPrice, groupPrice: input.groupPrice, openerMode: input.openerMode, openerPrice, groupSize: input.groupSize,
+        groupDurationSec: input.groupDurationSec, paymentTimeoutSec: input.paymentTimeoutSec, startsAt: new Date(input.startsAt), endsAt: new Date(input.endsAt),
+        stockTotal: input.stock, stockLeft: input.stock, limitPerOrder: input.limits.perOrder, limitOpenGroups: input.limits.openGroupsPerUser,
+        limitUnitsPerUser: input.limits.unitsPerUser, newUsersOnly: input.newUsersOnly, virtualEnabled: input.virtualCompletion.enabled,
+        virtualMinReal: input.virtualCompletion.minRealMembers, allowSolo: input.allowSolo, status: input.status, createdAt: now, updatedAt: now,
+      });
+      const id = Number(res.identifiers[0].id);
+      await recordCreated(tx, campaignLifecycle, id, input.status);
+      // The campaign's stock is carved out of the SKU's stock with the same guarded decrement orders use.
+      await this.catalog.decrementStock(tx, input.skuId, input.stock, { type: 'campaign', id, reason: 'allotted to campaign' });
+      const view = await this.view(tx, id);
+      await recordAudit(tx, { action: 'campaign.create', entityType: 'campaign', entityId: id, after: view });
+      return view;
+    });
+  }
+
+  async view(ctx: ServiceContext, id: number): Promise<CampaignView> {
+    const c = await this.get(ctx, id);
+    if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+    return { ...campaignViewOf(c), serverTime: new Date().toISOString() };
+  }
+
+  /** Operators: every campaign, newest first, optionally by status. */
+  async list(ctx: ServiceContext, q: PageQuery & { status?: CampaignStatus }): Promise<Page<CampaignView>> {
+    const [rows, total] = await ctx.manager.findAndCount(CampaignEntity, { where: q.status ? { status: q.status } : {}, order: { id: 'DESC' }, take: q.pageSize, skip: (q.page - 1) * q.pageSize });
+    const serverTime = new Date().toISOString();
+    return { items: rows.map((r) => ({ ...campaignViewOf(r), serverTime })), page: q.page, pageSize: q.pageSize, total, serverTime };
+  }
+
+  /** Active campaigns whose window is open now. */
+  async listActive(ctx: ServiceContext, q: PageQuery): Promise<Page<CampaignView>> {
+    const [rows, total] = await ctx.manager
+      .createQueryBuilder(CampaignEntity, 'c')
+      .where(`c.status = 'active' AND c.starts_at <= UTC_TIMESTAMP(3) AND c.ends_at > UTC_TIMESTAMP(3)`)
+      .orderBy('c.id', 'DESC')
+      .take(q.pageSize)
+      .skip((q.page - 1) * q.pageSize)
+      .getManyAndCount();
+    const serverTime = new Date().toISOString();
+    return { items: rows.map((r) => ({ ...campaignViewOf(r), serverTime })), page: q.page, pageSize: q.pageSize, total, serverTime };
+  }
+
+  /**
+   * Activate a draft or end a campaign: a guarded status move, audited. An ended campaign takes no
+   * new orders; groups already open still run to their deadline, and their unsold stock stays counted.
+   */
+  async setStatus(ctx: ServiceContext, id: number, to: CampaignStatus): Promise<CampaignView> {
+    return withTransaction(this.dataSource, ctx, async (tx) => {
+      const before = await this.view(tx, id);
+      if (!(await move(tx, campaignLifecycle, id, before.status, to))) throw new DomainError(ErrorCode.CONFLICT, 'Campaign changed concurrently; retry');
+      await recordAudit(tx, { action: `campaign.${to}`, entityType: 'campaign', entityId: id, before: { status: before.status }, after: { status: to } });
+      return this.view(tx, id);
+    });
+  }
+
+  async get(ctx: ServiceContext, id: number): Promise<CampaignEntity | null> {
+    return ctx.manager.findOne(CampaignEntity, { where: { id } });
+  }
+
+  /** The campaign if it takes orders now (active and inside its window). */
+  async getActive(ctx: ServiceContext, id: number): Promise<CampaignEntity> {
+    const c = await this.get(ctx, id);
+    if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+    const now = Date.now();
+    if (c.status !== 'active' || c.startsAt.getTime() > now || c.endsAt.getTime() <= now) throw new DomainError(ErrorCode.CAMPAIGN_NOT_ACTIVE, 'This campaign is not running');
+    return c;
+  }
+
+  /** Per-user limits as guarded counters on one row per (campaign, user): never read-then-insert. */
+  async takeUsage(tx: ServiceContext, c: CampaignEntity, userId: number, units: number, openGroups: number): Promise<void> {
+    // Exclusive lock at once: INSERT IGNORE + UPDATE would take a shared lock first, and concurrent
+    // requests of one user deadlock upgrading it. ODKU has no QueryBuilder form that keeps the row as is.
+    await tx.manager.query(`INSERT INTO campaign_user_usage (campaign_id, user_id, units, open_groups) VALUES (?, ?, 0, 0) ON DUPLICATE KEY UPDATE units = units`, [c.id, userId]);
+    const res = await tx.manager
+      .createQueryBuilder()
+      .update(CampaignUsageEntity)
+      .set({ units: () => `units + ${Number(units)}`, openGroups: () => `open_groups + ${Number(openGroups)}` })
+      .where('campaign_id = :c AND user_id = :u AND units + :units <= :maxUnits AND open_groups + :og <= :maxOg', { c: c.id, u: userId, units, maxUnits: c.limitUnitsPerUser, og: openGroups, maxOg: c.limitOpenGroups })
+      .execute();
+    if (res.affected !== 1) {
+      throw new DomainError(
+        ErrorCode.LIMIT_EXCEEDED,
+        openGroups ? `You may have at most ${c.limitOpenGroups} open group(s) and ${c.limitUnitsPerUser} unit(s) in this campaign` : `At most ${c.limitUnitsPerUser} unit(s) per user in this campaign`,
+        { limit: openGroups ? 'openGroupsPerUser|unitsPerUser' : 'unitsPerUser' },
+      );
+    }
+  }
+
+  /**
+   * Gives back what an order held of the limits. A cancelled order gives back exactly what it took;
+   * a refund clamps at zero, because a succeeded group already freed its opener's open-group slot.
+   */
+  async giveUsage(tx: ServiceContext, campaignId: number, userId: number, units: number, openGroups: number, clamp: boolean): Promise<void> {
+    const expr = (col: string, n: number) => (clamp ? `GREATEST(${col} - ${Number(n)}, 0)` : `${col} - ${Number(n)}`);
+    await tx.manager
+      .createQueryBuilder()
+      .update(CampaignUsageEntity)
+      .set({ units: () => expr('units', units), openGroups: () => expr('open_groups', openGroups) })
+      .where('campaign_id = :c AND user_id = :u', { c: campaignId, u: userId })
+      .execute();
+  }
+
+  /** The campaign row is every order's hot spot: callers take it last, so its lock is held only until commit. */
+  async takeStock(tx: ServiceContext, c: CampaignEntity, quantity: number): Promise<void> {
+    const res = await tx.manager
+      .createQueryBuilder()
+      .update(CampaignEntity)
+      .set({ stockLeft: () => `stock_left - ${Number(quantity)}`, updatedAt: () => 'UTC_TIMESTAMP(3)' })
+      .where('id = :id AND stock_left >= :q', { id: c.id, q: quantity })
+      .execute();
+    if (res.affected !== 1) throw new DomainError(ErrorCode.CAMPAIGN_SOLD_OUT, 'This campaign is sold out');
+  }
+
+  async giveStock(tx: ServiceContext, campaignId: number, quantity: number): Promise<void> {
+    await tx.manager
+      .createQueryBuilder()
+      .update(CampaignEntity)
+      .set({ stockLeft: () => `stock_left + ${Number(quantity)}` })
+      .where('id = :id', { id: campaignId })
+      .execute();
+  }
+}
+
+export function campaignViewOf(c: CampaignEntity): Omit<CampaignView, 'serverTime'> {
+  return {
+    id: c.id, title: c.title, productId: c.productId, skuId: c.skuId, specLabel: c.specLabel, image: c.image,
+    listPrice: c.listPrice, groupPrice: c.groupPrice, openerPrice: c.openerPrice, openerMode: c.openerMode,
+    groupSize: c.groupSize, groupDurationSec: c.groupDurationSec, paymentTimeoutSec: c.paymentTimeoutSec,
+    startsAt: c.startsAt.toISOString(), endsAt: c.endsAt.toISOString(), stockTotal: c.stockTotal, stockLeft: c.stockLeft,
+    limits: { perOrder: c.limitPerOrder, openGroupsPerUser: c.limitOpenGroups, unitsPerUser: c.limitUnitsPerUser },
+    newUsersOnly: c.newUsersOnly, virtualCompletion: { enabled: c.virtualEnabled, minRealMembers: c.virtualMinReal },
+    allowSolo: c.allowSolo, status: c.status,
+  };
+}

@@ -1,0 +1,179 @@
+import type { DataSource } from 'typeorm';
+import { ErrorCode, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
+import type { ServiceContext } from '../../core/context';
+import { userIdOf } from '../../core/context';
+import { recordCreated } from '../../core/lifecycle';
+import { withTransaction } from '../../core/transaction';
+import { DomainError, NotFoundError } from '../../http/errors';
+import type { CouponService } from '../coupon';
+import type { NewOrder, OrderRecord, OrderService } from '../order';
+import type { CampaignService } from './groupbuy.campaigns';
+import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.entity';
+import type { SeatGate } from './groupbuy.gate';
+import type { GroupService } from './groupbuy.groups';
+import { groupLifecycle } from './groupbuy.state';
+
+/**
+ * Ordering from a campaign: 开团 (launch), 参团 (join), 单独购买 (solo) and the checkout preview.
+ * Every scarce thing is taken by a guarded UPDATE whose affected-row count is checked (campaign
+ * stock, seats, per-user limits) or by a unique key (one seat per user per group); Redis only turns
+ * requests away early. The order itself is created by the order module, in the same transaction.
+ */
+export class CheckoutService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly campaigns: CampaignService,
+    private readonly groups: GroupService,
+    private readonly orders: OrderService,
+    private readonly coupons: CouponService,
+    private readonly gate: SeatGate,
+  ) {}
+
+  /** 开团: reserve stock and the opener's seat; the group opens when the opener pays. */
+  async launch(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number): Promise<OrderView> {
+    const userId = userIdOf(ctx);
+    const order = await withTransaction(this.dataSource, ctx, async (tx) => {
+      const c = await this.campaigns.getActive(tx, campaignId);
+      checkPerOrder(c, quantity);
+      await this.campaigns.takeUsage(tx, c, userId, quantity, 1);
+      const now = new Date();
+      const g = await tx.manager.insert(GroupEntity, {
+        campaignId: c.id, openerUserId: userId, size: c.groupSize, status: 'pending', seatsTaken: 1, paidCount: 0,
+        deadlineAt: null, openedAt: null, finishedAt: null, isVirtual: false, createdAt: now, updatedAt: now,
+      });
+      const groupId = Number(g.identifiers[0].id);
+      await recordCreated(tx, groupLifecycle, groupId, 'pending');
+      const deadline = new Date(Math.min(now.getTime() + c.paymentTimeoutSec * 1000, c.endsAt.getTime()));
+      const o = await this.createOrder(tx, c, couponId, {
+        userId, kind: 'group_open', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
+        specLabel: c.specLabel, image: c.image, unitPrice: c.openerPrice, quantity, payDeadlineAt: deadline,
+      });
+      await this.insertSeat(tx, groupId, userId, o.id, 'opener');
+      // The campaign row is every order's hot spot: lock it last so it is held only until commit.
+      await this.campaigns.takeStock(tx, c, quantity);
+      return o;
+    });
+    return this.orders.newOrderView(order, 'pending');
+  }
+
+  /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */
+  async join(ctx: ServiceContext, groupId: number, quantity: number, couponId?: number): Promise<OrderView> {
+    const userId = userIdOf(ctx);
+    const g0 = await this.groups.get(ctx, groupId);
+    if (!g0) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
+    if (g0.openerUserId === userId) throw new DomainError(ErrorCode.CANNOT_JOIN_OWN_GROUP, 'You cannot join the group you opened');
+    if (g0.status !== 'open' || !g0.deadlineAt || g0.deadlineAt.getTime() <= Date.now()) throw new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
+    if (await ctx.manager.exists(GroupMemberEntity, { where: { groupId, activeUserId: userId } })) throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
+    const passed = await this.gate.take(groupId, async () => {
+      const g = await this.groups.get(ctx, groupId);
+      return { seatsLeft: g ? g.size - g.seatsTaken : 0, ttlSec: g?.deadlineAt ? Math.ceil((g.deadlineAt.getTime() - Date.now()) / 1000) + 600 : 60 };
+    });
+    if (!passed) throw new DomainError(ErrorCode.GROUP_FULL, 'This group is full');
+    let order: OrderRecord;
+    try {
+      order = await withTransaction(this.dataSource, ctx, async (tx) => {
+        const c = await this.campaigns.get(tx, g0.campaignId);
+        if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+        checkPerOrder(c, quantity);
+        if (c.newUsersOnly && (await this.orders.hasPaidOrder(tx, userId))) throw new DomainError(ErrorCode.NEW_USERS_ONLY, 'Only new users may join this group');
+        await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
+        const deadline = new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, g0.deadlineAt!.getTime()));
+        const o = await this.createOrder(tx, c, couponId, {
+          userId, kind: 'group_join', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
+          specLabel: c.specLabel, image: c.image, unitPrice: c.groupPrice, quantity, payDeadlineAt: deadline,
+        });
+        try {
+          await this.insertSeat(tx, groupId, userId, o.id, 'member');
+        } catch (err) {
+          if ((err as { code?: string }).code === 'ER_DUP_ENTRY' || (err as { driverError?: { code?: string } }).driverError?.code === 'ER_DUP_ENTRY') {
+            throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
+          }
+          throw err;
+        }
+        // The contended rows go last, so their locks are held only until commit: the group's seat
+        // counter, then the campaign's stock (shared by every group of the campaign).
+        const seat = await tx.manager
+          .createQueryBuilder()
+          .update(GroupEntity)
+          .set({ seatsTaken: () => 'seats_taken + 1', updatedAt: () => 'UTC_TIMESTAMP(3)' })
+          .where(`id = :id AND status = 'open' AND seats_taken < size AND deadline_at > UTC_TIMESTAMP(3)`, { id: groupId })
+          .execute();
+        if (seat.affected !== 1) {
+          const g = await this.groups.get(tx, groupId);
+          throw g && g.status === 'open' && g.deadlineAt && g.deadlineAt.getTime() > Date.now()
+            ? new DomainError(ErrorCode.GROUP_FULL, 'This group is full')
+            : new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
+        }
+        await this.campaigns.takeStock(tx, c, quantity);
+        return o;
+      });
+    } catch (err) {
+      await this.gate.give(groupId); // the seat the gate let through was not taken
+      throw err;
+    }
+    return this.orders.newOrderView(order, 'open');
+  }
+
+  /** Buy alone at list price, when the campaign allows it. */
+  async buySolo(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number): Promise<OrderView> {
+    const userId = userIdOf(ctx);
+    const order = await withTransaction(this.dataSource, ctx, async (tx) => {
+      const c = await this.campaigns.getActive(tx, campaignId);
+      if (!c.allowSolo) throw new DomainError(ErrorCode.SOLO_NOT_ALLOWED, 'This campaign cannot be bought alone');
+      checkPerOrder(c, quantity);
+      await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
+      const o = await this.createOrder(tx, c, couponId, {
+        userId, kind: 'solo', campaignId: c.id, groupId: null, productId: c.productId, skuId: c.skuId, title: c.title,
+        specLabel: c.specLabel, image: c.image, unitPrice: c.listPrice, quantity,
+        payDeadlineAt: new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, c.endsAt.getTime())),
+      });
+      await this.campaigns.takeStock(tx, c, quantity);
+      return o;
+    });
+    return this.orders.newOrderView(order, null);
+  }
+
+  /**
+   * The price an order would have, and my coupons against it (best one suggested). Nothing is
+   * reserved: the same checks run again when the order is created.
+   */
+  async preview(ctx: ServiceContext, req: CheckoutPreviewRequest): Promise<CheckoutPreviewResponse> {
+    const userId = userIdOf(ctx);
+    let c: CampaignEntity | null;
+    let unitPrice: number;
+    if (req.kind === 'join') {
+      const g = await this.groups.get(ctx, req.groupId!);
+      if (!g) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
+      c = await this.campaigns.get(ctx, g.campaignId);
+      unitPrice = c!.groupPrice;
+    } else {
+      c = await this.campaigns.get(ctx, req.campaignId!);
+      if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+      unitPrice = req.kind === 'launch' ? c.openerPrice : c.listPrice;
+    }
+    const goodsAmount = unitPrice * req.quantity;
+    const { coupons, best } = await this.coupons.evaluate(ctx, userId, { goodsAmount, productId: c!.productId, campaignId: c!.id });
+    return {
+      unitPrice, quantity: req.quantity, goodsAmount, coupons,
+      bestCouponId: best?.coupon.id ?? null, bestDiscount: best?.discount ?? 0,
+      payableWithBest: Math.max(1, goodsAmount - (best?.discount ?? 0)), serverTime: new Date().toISOString(),
+    };
+  }
+
+  /** Creates the order with my coupon's discount (if any) and locks the coupon to it, in `tx`. */
+  private async createOrder(tx: ServiceContext, c: CampaignEntity, couponId: number | undefined, o: Omit<NewOrder, 'discountAmount' | 'couponId'>): Promise<OrderRecord> {
+    const discount = couponId ? await this.coupons.discountFor(tx, o.userId, couponId, { goodsAmount: o.unitPrice * o.quantity, productId: c.productId, campaignId: c.id }) : 0;
+    const order = await this.orders.create(tx, { ...o, discountAmount: discount, couponId: couponId ?? null });
+    if (couponId) await this.coupons.lock(tx, couponId, order.id);
+    return order;
+  }
+
+  /** A seat starts `reserved` (its row's created_at is its history; its later moves go through `move`). */
+  private async insertSeat(tx: ServiceContext, groupId: number, userId: number, orderId: number, role: 'opener' | 'member'): Promise<void> {
+    await tx.manager.insert(GroupMemberEntity, { groupId, userId, activeUserId: userId, orderId, role, status: 'reserved', createdAt: new Date(), paidAt: null });
+  }
+}
+
+function checkPerOrder(c: CampaignEntity, quantity: number): void {
+  if (quantity > c.limitPerOrder) throw new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitPerOrder} per order`, { limit: 'perOrder', max: c.limitPerOrder });
+}

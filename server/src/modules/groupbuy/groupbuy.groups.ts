@@ -1,0 +1,192 @@
+import { In, Not, type DataSource } from 'typeorm';
+import { ErrorCode, type GroupStatus, type GroupSummary, type GroupView } from '@tuan/shared';
+import type { ServiceContext } from '../../core/context';
+import { userIdOf } from '../../core/context';
+import { move } from '../../core/lifecycle';
+import { emit } from '../../core/outbox';
+import { NotFoundError } from '../../http/errors';
+import type { UserDirectory } from '../auth';
+import type { OrderParticipant, OrderRecord, PaymentDecision } from '../order';
+import { campaignViewOf, type CampaignService } from './groupbuy.campaigns';
+import { CampaignEntity, GroupEntity, GroupMemberEntity } from './groupbuy.entity';
+import type { SeatGate } from './groupbuy.gate';
+import { groupLifecycle, memberLifecycle } from './groupbuy.state';
+
+/**
+ * Groups (团) and their seats: the group pages, and group-buy's side of every order — implemented as
+ * the order module's `OrderParticipant`. Group-buy decides group matters (open, count, succeed, seats,
+ * campaign stock and limits); the order module moves the orders.
+ */
+export class GroupService implements OrderParticipant {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly campaigns: CampaignService,
+    private readonly users: UserDirectory,
+    private readonly gate: SeatGate,
+  ) {}
+
+  async get(ctx: ServiceContext, id: number, lock = false): Promise<GroupEntity | null> {
+    return ctx.manager.findOne(GroupEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  async view(ctx: ServiceContext, groupId: number, viewerId: number | null): Promise<GroupView> {
+    const g = await this.get(ctx, groupId);
+    if (!g) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
+    const [c, members] = await Promise.all([
+      this.campaigns.get(ctx, g.campaignId),
+      ctx.manager.find(GroupMemberEntity, { where: { groupId, status: Not('released') }, order: { id: 'ASC' } }),
+    ]);
+    const profiles = await this.users.profiles(ctx, members.map((m) => m.userId));
+    const mine = viewerId ? members.find((m) => m.userId === viewerId) : undefined;
+    return {
+      ...groupSummaryOf(g),
+      members: members.map((m) => ({ nickname: profiles.get(m.userId)?.nickname ?? '', avatarUrl: profiles.get(m.userId)?.avatarUrl ?? null, role: m.role, paid: m.status === 'paid', joinedAt: m.createdAt.toISOString() })),
+      myRole: mine?.role ?? null,
+      myOrderId: mine ? mine.orderId : null,
+      campaign: campaignViewOf(c!),
+      serverTime: new Date().toISOString(),
+    };
+  }
+
+  /** Open groups of a campaign that still have seats and time, soonest deadline first. */
+  async joinable(ctx: ServiceContext, campaignId: number): Promise<{ items: GroupSummary[]; serverTime: string }> {
+    const rows = await ctx.manager
+      .createQueryBuilder(GroupEntity, 'g')
+      .where(`g.campaign_id = :campaignId AND g.status = 'open' AND g.seats_taken < g.size AND g.deadline_at > UTC_TIMESTAMP(3)`, { campaignId })
+      .orderBy('g.deadline_at')
+      .limit(20)
+      .getMany();
+    return this.summariesWithOpeners(ctx, rows);
+  }
+
+  async mine(ctx: ServiceContext): Promise<{ items: GroupSummary[]; serverTime: string }> {
+    const seats = await ctx.manager.find(GroupMemberEntity, { where: { userId: userIdOf(ctx), status: Not('released') }, select: { groupId: true }, order: { groupId: 'DESC' }, take: 50 });
+    const groups = seats.length ? await ctx.manager.find(GroupEntity, { where: { id: In(seats.map((s) => s.groupId)) }, order: { id: 'DESC' } }) : [];
+    return this.summariesWithOpeners(ctx, groups);
+  }
+
+  async groupStatuses(ctx: ServiceContext, groupIds: number[]): Promise<Map<number, GroupStatus>> {
+    if (!groupIds.length) return new Map();
+    const rows = await ctx.manager.find(GroupEntity, { where: { id: In(groupIds) }, select: { id: true, status: true } });
+    return new Map(rows.map((g) => [g.id, g.status]));
+  }
+
+  // ---------- group-buy's side of orders (OrderParticipant), in the order module's transaction ----------
+
+  /**
+   * An order was paid. Solo: fulfil it. Opener: the group opens (its deadline runs from this payment).
+   * Member: the payment counts only while the group is open, before its deadline and not full; the
+   * payment that fills the group succeeds it — exactly once, by guarded updates.
+   */
+  async onOrderPaid(tx: ServiceContext, o: OrderRecord, paidAt: Date): Promise<PaymentDecision> {
+    const reject: PaymentDecision = { accept: false, fulfil: [], refundOpenerFree: null };
+    if (o.kind === 'solo') return { accept: true, fulfil: [{ orderId: o.id, note: '单独购买，待发货' }], refundOpenerFree: null };
+    const g = (await this.get(tx, o.groupId!, true))!;
+    const c = (await this.campaigns.get(tx, g.campaignId))!;
+    if (o.kind === 'group_open') {
+      const deadline = new Date(Math.min(paidAt.getTime() + c.groupDurationSec * 1000, c.endsAt.getTime()));
+      const opened = await move(tx, groupLifecycle, g.id, 'pending', 'open', {
+        set: { paidCount: 1, openedAt: paidAt, deadlineAt: deadline },
+        note: '团长已支付，开团',
+        events: [{ type: 'group.opened', aggregateType: 'group', aggregateId: g.id, payload: { groupId: g.id, campaignId: g.campaignId, openerUserId: g.openerUserId, size: g.size, deadlineAt: deadline.toISOString() } }],
+      });
+      if (!opened) return reject;
+      await this.markSeatPaid(tx, o.id, paidAt);
+      // Fast path for the seat gate; the `group.opened` subscriber does the same durably.
+      tx.afterCommit?.push(() => this.gate.open(g.id, g.size - g.seatsTaken, deadline));
+      return { accept: true, fulfil: [], refundOpenerFree: null };
+    }
+    const counted = await tx.manager
+      .createQueryBuilder()
+      .update(GroupEntity)
+      .set({ paidCount: () => 'paid_count + 1', updatedAt: () => 'UTC_TIMESTAMP(3)' })
+      .where(`id = :id AND status = 'open' AND deadline_at >= :paidAt AND paid_count < size`, { id: g.id, paidAt })
+      .execute();
+    if (counted.affected !== 1) return reject;
+    await this.markSeatPaid(tx, o.id, paidAt);
+    return this.succeedIfFull(tx, g, c);
+  }
+
+  /**
+   * Succeeds the group when every seat is paid (guarded on status and count, so exactly once) and
+   * says which orders move on: every paid seat; the opener's money back if the opener rides free.
+   */
+  private async succeedIfFull(tx: ServiceContext, g: GroupEntity, c: CampaignEntity): Promise<PaymentDecision> {
+    const done = await move(tx, groupLifecycle, g.id, 'open', 'succeeded', {
+      guard: 'paid_count = size',
+      set: { finishedAt: new Date() },
+      note: '拼团成功',
+      events: [{ type: 'group.succeeded', aggregateType: 'group', aggregateId: g.id, payload: { groupId: g.id, campaignId: g.campaignId, virtual: false } }],
+    });
+    if (!done) return { accept: true, fulfil: [], refundOpenerFree: null };
+    tx.afterCommit?.push(() => this.gate.close(g.id));
+    return this.successDecision(tx, g, c);
+  }
+
+  /** What follows a group's success (real or virtual): its paid seats ship; the opener's slot frees up. */
+  async successDecision(tx: ServiceContext, g: GroupEntity, c: CampaignEntity): Promise<PaymentDecision> {
+    const paid = await tx.manager.find(GroupMemberEntity, { where: { groupId: g.id, status: 'paid' }, order: { id: 'ASC' } });
+    // Groups close in their own user's limits: the opener may open another one.
+    await this.campaigns.giveUsage(tx, g.campaignId, g.openerUserId, 0, 1, true);
+    const opener = paid.find((m) => m.role === 'opener');
+    return {
+      accept: true,
+      fulfil: paid.map((m) => ({ orderId: m.orderId, note: '拼团成功，待发货' })),
+      refundOpenerFree: c.openerMode === 'free' && opener ? opener.orderId : null,
+    };
+  }
+
+  /**
+   * An order will not be served: its campaign stock and limits come back; an unpaid seat is released
+   * (an unpaid opener's group never opens). The seat gate learns it right after commit (fast path)
+   * and through `group.seat_released` (durable).
+   */
+  async onOrderReleased(tx: ServiceContext, o: OrderRecord, why: 'cancelled' | 'refunded'): Promise<void> {
+    if (o.campaignId) {
+      await this.campaigns.giveStock(tx, o.campaignId, o.quantity);
+      await this.campaigns.giveUsage(tx, o.campaignId, o.userId, o.quantity, o.kind === 'group_open' ? 1 : 0, why === 'refunded');
+    }
+    if (!o.groupId) return;
+    // A seat whose payment was refunded before it counted (the group ended or filled meanwhile) is
+    // released too, so the group page never shows a refunded payer as a member; seats paid for stay.
+    const seat = await tx.manager.findOne(GroupMemberEntity, { where: { orderId: o.id } });
+    if (seat) await move(tx, memberLifecycle, seat.id, 'reserved', 'released', { set: { activeUserId: null } });
+    if (why !== 'cancelled') return;
+    if (o.kind === 'group_open') {
+      await move(tx, groupLifecycle, o.groupId, 'pending', 'cancelled', { set: { seatsTaken: 0, finishedAt: new Date() }, note: '团长未支付' });
+      return;
+    }
+    const res = await tx.manager
+      .createQueryBuilder()
+      .update(GroupEntity)
+      .set({ seatsTaken: () => 'seats_taken - 1', updatedAt: () => 'UTC_TIMESTAMP(3)' })
+      .where('id = :id AND seats_taken > 0', { id: o.groupId })
+      .execute();
+    if (res.affected === 1) {
+      const groupId = o.groupId;
+      await emit(tx, { type: 'group.seat_released', aggregateType: 'group', aggregateId: groupId, payload: { groupId, orderId: o.id } });
+      tx.afterCommit?.push(() => this.gate.give(groupId));
+    }
+  }
+
+  private async markSeatPaid(tx: ServiceContext, orderId: number, paidAt: Date): Promise<void> {
+    const seat = await tx.manager.findOne(GroupMemberEntity, { where: { orderId } });
+    if (seat) await move(tx, memberLifecycle, seat.id, 'reserved', 'paid', { set: { paidAt } });
+  }
+
+  private async summariesWithOpeners(ctx: ServiceContext, groups: GroupEntity[]): Promise<{ items: GroupSummary[]; serverTime: string }> {
+    const profiles = await this.users.profiles(ctx, groups.map((g) => g.openerUserId));
+    const serverTime = new Date().toISOString();
+    return {
+      items: groups.map((g) => ({ ...groupSummaryOf(g), openerNickname: profiles.get(g.openerUserId)?.nickname ?? '', openerAvatarUrl: profiles.get(g.openerUserId)?.avatarUrl ?? null, serverTime })),
+      serverTime,
+    };
+  }
+}
+
+export function groupSummaryOf(g: GroupEntity) {
+  return {
+    id: g.id, campaignId: g.campaignId, status: g.status, size: g.size, paidCount: g.paidCount,
+    seatsLeft: Math.max(0, g.size - g.seatsTaken), deadlineAt: g.deadlineAt?.toISOString() ?? null, virtual: g.isVirtual,
+  };
+}

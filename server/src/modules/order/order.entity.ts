@@ -1,0 +1,153 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { OrderKind, OrderStatus, RefundStatus } from '@tuan/shared';
+
+/** An order: one SKU line (group-buy or solo), its money in fen, and its lifecycle status. */
+@Entity('orders')
+export class OrderEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: number;
+
+  @Column({ name: 'order_no', type: 'varchar', length: 32 })
+  orderNo: string;
+
+  @Column({ name: 'user_id', type: 'bigint' })
+  userId: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind: OrderKind;
+
+  @Column({ name: 'campaign_id', type: 'bigint', nullable: true })
+  campaignId: number | null;
+
+  @Column({ name: 'group_id', type: 'bigint', nullable: true })
+  groupId: number | null;
+
+  @Column({ name: 'product_id', type: 'bigint' })
+  productId: number;
+
+  @Column({ name: 'sku_id', type: 'bigint' })
+  skuId: number;
+
+  @Column({ type: 'varchar', length: 60 })
+  title: string;
+
+  @Column({ name: 'spec_label', type: 'varchar', length: 64 })
+  specLabel: string;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  image: string | null;
+
+  @Column({ name: 'unit_price', type: 'bigint' })
+  unitPrice: number;
+
+  @Column({ type: 'int' })
+  quantity: number;
+
+  @Column({ name: 'goods_amount', type: 'bigint' })
+  goodsAmount: number;
+
+  @Column({ name: 'discount_amount', type: 'bigint' })
+  discountAmount: number;
+
+  @Column({ name: 'coupon_id', type: 'bigint', nullable: true })
+  couponId: number | null;
+
+  /** Never below 1 fen (CHECK constraint and `OrderService.create`). */
+  @Column({ name: 'payable_amount', type: 'bigint' })
+  payableAmount: number;
+
+  @Column({ type: 'varchar', length: 24 })
+  status: OrderStatus;
+
+  @Column({ name: 'pay_deadline_at', type: 'datetime', precision: 3, nullable: true })
+  payDeadlineAt: Date | null;
+
+  @Column({ name: 'paid_at', type: 'datetime', precision: 3, nullable: true })
+  paidAt: Date | null;
+
+  @Column({ name: 'paid_amount', type: 'bigint', nullable: true })
+  paidAmount: number | null;
+
+  @Column({ name: 'transaction_id', type: 'varchar', length: 64, nullable: true })
+  transactionId: string | null;
+
+  @Column({ name: 'cancel_reason', type: 'varchar', length: 64, nullable: true })
+  cancelReason: string | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}
+
+/** The order's timeline: every status it entered, with a note for the shopper. */
+@Entity('order_events')
+export class OrderEventEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: number;
+
+  @Column({ name: 'order_id', type: 'bigint' })
+  orderId: number;
+
+  @Column({ name: 'from_status', type: 'varchar', length: 24, nullable: true })
+  fromStatus: OrderStatus | null;
+
+  @Column({ name: 'to_status', type: 'varchar', length: 24 })
+  toStatus: OrderStatus;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  note: string | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+}
+
+/** Why money goes back. Full refunds end the order in `refunded`; `opener_free` does not. */
+export type RefundReason = 'group_failed' | 'late_payment' | 'opener_free';
+
+/**
+ * A refund: a fixed refund number (the provider's idempotency key, reused on every attempt) and its
+ * own lifecycle, retried until the provider confirms. One per (order, reason).
+ */
+@Entity('refunds')
+export class RefundEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: number;
+
+  @Column({ name: 'refund_no', type: 'varchar', length: 32 })
+  refundNo: string;
+
+  @Column({ name: 'order_id', type: 'bigint' })
+  orderId: number;
+
+  @Column({ type: 'bigint' })
+  amount: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  reason: RefundReason;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: RefundStatus;
+
+  @Column({ type: 'int' })
+  attempts: number;
+
+  @Column({ name: 'next_attempt_at', type: 'datetime', precision: 3 })
+  nextAttemptAt: Date;
+
+  @Column({ name: 'provider_refund_id', type: 'varchar', length: 64, nullable: true })
+  providerRefundId: string | null;
+
+  @Column({ name: 'last_error', type: 'varchar', length: 255, nullable: true })
+  lastError: string | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+
+  @Column({ name: 'succeeded_at', type: 'datetime', precision: 3, nullable: true })
+  succeededAt: Date | null;
+}

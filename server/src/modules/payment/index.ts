@@ -1,0 +1,10 @@
+/** The payment module's public face. */
+export { PaymentService } from './payment.service';
+export { paymentNotifyRouter } from './payment.routes';
+export {
+  createPaymentProvider,
+  PaymentProviderError,
+  SandboxPaymentProvider,
+  type PaymentProvider,
+  type TransactionNotice,
+} from './payment.provider';
