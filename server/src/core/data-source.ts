@@ -2,11 +2,12 @@ import { DataSource } from 'typeorm';
 import { AdminUserEntity, AuditLogEntity } from '../modules/admin/admin.entity';
 import { RefreshTokenEntity, UserEntity } from '../modules/auth/auth.entity';
 import { ProductEntity, SkuEntity, StockMovementEntity } from '../modules/catalog/catalog.entity';
+import { CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity } from '../modules/coupon/coupon.entity';
 import { migrations } from '../migrations';
 import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
 
-export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity, DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
+export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity, CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity, DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 
 /**
  * TypeORM on mysql2. Dates are UTC on the wire (`timezone: 'Z'`); SQL that needs "now" uses
