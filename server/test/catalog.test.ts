@@ -72,6 +72,20 @@ describe('catalog CRUD', () => {
     expect(admin.body.items.map((i: { id: number }) => i.id)).toContain(p.id);
   });
 
+  it('when a product is published, unpublished and archived, then each move is in state_history', async () => {
+    const p = await create({ status: 'draft' });
+    for (const action of ['publish', 'unpublish', 'publish', 'archive']) await t.http.post(`/admin/products/${p.id}/${action}`).set(op.auth).expect(200);
+    expect((await t.http.post(`/admin/products/${p.id}/unpublish`).set(op.auth)).body.error.code).toBe(ErrorCode.ILLEGAL_TRANSITION);
+    const rows = await t.infra.dataSource.query(`SELECT from_status, to_status FROM state_history WHERE entity = 'product' AND entity_id = ? ORDER BY id`, [p.id]);
+    expect(rows.map((r: { from_status: string | null; to_status: string }) => [r.from_status, r.to_status])).toEqual([
+      [null, 'draft'],
+      ['draft', 'on_sale'],
+      ['on_sale', 'draft'],
+      ['draft', 'on_sale'],
+      ['on_sale', 'archived'],
+    ]);
+  });
+
   it('when a product does not exist, then 404 PRODUCT_NOT_FOUND (shopper and operator)', async () => {
     expect((await t.http.get('/api/products/999999999')).body.error.code).toBe(ErrorCode.PRODUCT_NOT_FOUND);
     expect((await t.http.get('/admin/products/999999999').set(op.auth)).status).toBe(404);

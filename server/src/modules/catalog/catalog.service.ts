@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import {
   ErrorCode,
   type AddSkuRequest,
@@ -16,12 +16,12 @@ import {
 } from '@tuan/shared';
 import type { z } from 'zod';
 import type { ServiceContext } from '../../core/context';
-import { assertTransition } from '../../core/state';
-import { affectedRows, withTransaction } from '../../core/transaction';
+import { move, recordCreated } from '../../core/lifecycle';
+import { withTransaction } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { recordAudit } from '../admin';
 import { ProductEntity, SkuEntity, StockMovementEntity } from './catalog.entity';
-import { productTransitions } from './catalog.state';
+import { productLifecycle } from './catalog.state';
 
 type AddSku = z.infer<typeof AddSkuRequest>;
 
@@ -38,44 +38,35 @@ export class CatalogService {
 
   // ---------- shopper ----------
 
+  /** Products on sale that have at least one SKU, newest first, with their price range and stock. */
   async listOnSale(ctx: ServiceContext, q: ProductListQuery): Promise<Page<ProductSummary>> {
-    const params: unknown[] = ['on_sale'];
-    let filter = '';
-    if (q.category) {
-      filter = ' AND p.category = ?';
-      params.push(q.category);
-    }
-    const rows: Array<{ id: number; title: string; category: string; images: string | string[]; min_price: number; max_price: number; stock: number }> =
-      await ctx.manager.query(
-        `SELECT p.id, p.title, p.category, p.images,
-                MIN(s.list_price) AS min_price, MAX(s.list_price) AS max_price, COALESCE(SUM(s.stock), 0) AS stock
-           FROM products p JOIN skus s ON s.product_id = p.id
-          WHERE p.status = ?${filter}
-          GROUP BY p.id, p.title, p.category, p.images
-          ORDER BY p.id DESC
-          LIMIT ? OFFSET ?`,
-        [...params, q.pageSize, (q.page - 1) * q.pageSize],
-      );
-    const [{ n }] = await ctx.manager.query(
-      `SELECT COUNT(*) AS n FROM products p WHERE p.status = ?${filter} AND EXISTS (SELECT 1 FROM skus s WHERE s.product_id = p.id)`,
-      params,
-    );
+    const page = ctx.manager
+      .createQueryBuilder(ProductEntity, 'p')
+      .where('p.status = :status', { status: 'on_sale' satisfies ProductStatus })
+      .andWhere((sub) => `EXISTS ${sub.subQuery().select('1').from(SkuEntity, 's').where('s.productId = p.id').getQuery()}`)
+      .orderBy('p.id', 'DESC')
+      .skip((q.page - 1) * q.pageSize)
+      .take(q.pageSize);
+    if (q.category) page.andWhere('p.category = :category', { category: q.category });
+    const [rows, total] = await page.getManyAndCount();
+    const skus = await this.skusOf(ctx, rows.map((p) => p.id));
     return {
-      items: rows.map((r) => {
-        const images = parseImages(r.images);
+      items: rows.map((p) => {
+        const mine = skus.filter((s) => s.productId === p.id);
+        const prices = mine.map((s) => s.listPrice);
         return {
-          id: Number(r.id),
-          title: r.title,
-          category: r.category,
-          coverImage: images[0] ?? null,
-          minPrice: Number(r.min_price),
-          maxPrice: Number(r.max_price),
-          stock: Number(r.stock),
+          id: p.id,
+          title: p.title,
+          category: p.category,
+          coverImage: p.images[0] ?? null,
+          minPrice: Math.min(...prices),
+          maxPrice: Math.max(...prices),
+          stock: mine.reduce((sum, s) => sum + s.stock, 0),
         };
       }),
       page: q.page,
       pageSize: q.pageSize,
-      total: Number(n),
+      total,
       serverTime: new Date().toISOString(),
     };
   }
@@ -85,7 +76,7 @@ export class CatalogService {
     const p = await this.load(ctx, id);
     if (!p || p.status !== 'on_sale') throw new NotFoundError(ErrorCode.PRODUCT_NOT_FOUND, 'Product not found');
     return {
-      id: Number(p.id),
+      id: p.id,
       title: p.title,
       description: p.description,
       category: p.category,
@@ -100,7 +91,7 @@ export class CatalogService {
   async getSku(ctx: ServiceContext, skuId: number): Promise<{ sku: SkuView; productId: number; productTitle: string; productStatus: ProductStatus; image: string | null } | null> {
     const s = await ctx.manager.findOne(SkuEntity, { where: { id: skuId }, relations: { product: true } });
     if (!s) return null;
-    return { sku: skuView(s), productId: Number(s.productId), productTitle: s.product.title, productStatus: s.product.status, image: s.product.images[0] ?? null };
+    return { sku: skuView(s), productId: s.productId, productTitle: s.product.title, productStatus: s.product.status, image: s.product.images[0] ?? null };
   }
 
   /**
@@ -109,11 +100,13 @@ export class CatalogService {
    */
   async decrementStock(ctx: ServiceContext, skuId: number, qty: number, ref: StockRef): Promise<void> {
     if (!Number.isSafeInteger(qty) || qty <= 0) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'quantity must be a positive integer');
-    const res = await ctx.manager.query(
-      `UPDATE skus SET stock = stock - ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND stock >= ?`,
-      [qty, skuId, qty],
-    );
-    if (affectedRows(res) !== 1) {
+    const res = await ctx.manager
+      .createQueryBuilder()
+      .update(SkuEntity)
+      .set({ stock: () => 'stock - :qty', updatedAt: () => 'UTC_TIMESTAMP(3)' })
+      .where('id = :skuId AND stock >= :qty', { skuId, qty })
+      .execute();
+    if (res.affected !== 1) {
       const exists = await ctx.manager.existsBy(SkuEntity, { id: skuId });
       if (!exists) throw new NotFoundError(ErrorCode.SKU_NOT_FOUND, 'SKU not found');
       throw new DomainError(ErrorCode.INSUFFICIENT_STOCK, 'Not enough stock', { skuId, requested: qty });
@@ -123,8 +116,13 @@ export class CatalogService {
 
   async incrementStock(ctx: ServiceContext, skuId: number, qty: number, ref: StockRef): Promise<void> {
     if (!Number.isSafeInteger(qty) || qty <= 0) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'quantity must be a positive integer');
-    const res = await ctx.manager.query(`UPDATE skus SET stock = stock + ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?`, [qty, skuId]);
-    if (affectedRows(res) !== 1) throw new NotFoundError(ErrorCode.SKU_NOT_FOUND, 'SKU not found');
+    const res = await ctx.manager
+      .createQueryBuilder()
+      .update(SkuEntity)
+      .set({ stock: () => 'stock + :qty', updatedAt: () => 'UTC_TIMESTAMP(3)' })
+      .where('id = :skuId', { skuId, qty })
+      .execute();
+    if (res.affected !== 1) throw new NotFoundError(ErrorCode.SKU_NOT_FOUND, 'SKU not found');
     await this.logMovement(ctx, skuId, qty, ref);
   }
 
@@ -135,11 +133,9 @@ export class CatalogService {
     if (q.status) qb.andWhere('p.status = :status', { status: q.status });
     if (q.q) qb.andWhere('p.title LIKE :q', { q: `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
     const [rows, total] = await qb.getManyAndCount();
-    const skus = rows.length
-      ? await ctx.manager.createQueryBuilder(SkuEntity, 's').where('s.product_id IN (:...ids)', { ids: rows.map((r) => r.id) }).orderBy('s.id').getMany()
-      : [];
+    const skus = await this.skusOf(ctx, rows.map((p) => p.id));
     return {
-      items: rows.map((p) => adminView({ ...p, skus: skus.filter((s) => Number(s.productId) === Number(p.id)) })),
+      items: rows.map((p) => adminView({ ...p, skus: skus.filter((s) => s.productId === p.id) })),
       page: q.page,
       pageSize: q.pageSize,
       total,
@@ -166,8 +162,11 @@ export class CatalogService {
           updatedAt: now,
         }),
       );
-      for (const s of input.skus) await this.insertSku(tx, Number(p.id), s);
-      const view = adminView(await this.mustLoad(tx, Number(p.id)));
+      // `save` hands back a generated BIGINT id as a string (TypeORM #720); rows read back are numbers.
+      const id = Number(p.id);
+      await recordCreated(tx, productLifecycle, id, p.status);
+      for (const s of input.skus) await this.insertSku(tx, id, s);
+      const view = adminView(await this.mustLoad(tx, id));
       await recordAudit(tx, { action: 'product.create', entityType: 'product', entityId: p.id, after: view });
       return view;
     });
@@ -184,14 +183,16 @@ export class CatalogService {
     });
   }
 
-  /** publish / unpublish / archive: a guarded status move recorded in the audit log. */
+  /**
+   * publish / unpublish / archive: one `move` of the product lifecycle (transition table, guarded
+   * update, `state_history` row), recorded in the audit log.
+   */
   async transition(ctx: ServiceContext, id: number, to: ProductStatus): Promise<AdminProductView> {
     return withTransaction(this.dataSource, ctx, async (tx) => {
       const before = await this.mustLoad(tx, id, true);
-      assertTransition('product', productTransitions, before.status, to);
+      // Products are created with SKUs and SKUs are never deleted; this guards against a future that does.
       if (to === 'on_sale' && before.skus.length === 0) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'A product needs at least one SKU to go on sale');
-      const res = await tx.manager.query(`UPDATE products SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = ?`, [to, id, before.status]);
-      if (affectedRows(res) !== 1) throw new DomainError(ErrorCode.CONFLICT, 'Product changed concurrently; retry');
+      if (!(await move(tx, productLifecycle, id, before.status, to))) throw new DomainError(ErrorCode.CONFLICT, 'Product changed concurrently; retry');
       const after = adminView(await this.mustLoad(tx, id));
       await recordAudit(tx, { action: `product.${to}`, entityType: 'product', entityId: id, before: { status: before.status }, after: { status: to } });
       return after;
@@ -246,6 +247,11 @@ export class CatalogService {
     await ctx.manager.insert(StockMovementEntity, { skuId, delta, reason: ref.reason, refType: ref.type, refId: String(ref.id), createdAt: new Date() });
   }
 
+  /** The SKUs of these products, in id order. */
+  private async skusOf(ctx: ServiceContext, productIds: number[]): Promise<SkuEntity[]> {
+    return productIds.length ? ctx.manager.find(SkuEntity, { where: { productId: In(productIds) }, order: { id: 'ASC' } }) : [];
+  }
+
   private async load(ctx: ServiceContext, id: number, forUpdate = false): Promise<ProductEntity | null> {
     const p = await ctx.manager.findOne(ProductEntity, { where: { id }, ...(forUpdate ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     if (!p) return null;
@@ -260,21 +266,17 @@ export class CatalogService {
   }
 }
 
-function parseImages(v: string | string[]): string[] {
-  return Array.isArray(v) ? v : (JSON.parse(v) as string[]);
-}
-
 function skuView(s: SkuEntity): SkuView {
-  return { id: Number(s.id), specLabel: s.specLabel, listPrice: Number(s.listPrice), stock: Number(s.stock) };
+  return { id: s.id, specLabel: s.specLabel, listPrice: s.listPrice, stock: s.stock };
 }
 
 function adminView(p: ProductEntity): AdminProductView {
   return {
-    id: Number(p.id),
+    id: p.id,
     title: p.title,
     description: p.description,
     category: p.category,
-    images: parseImages(p.images),
+    images: p.images,
     status: p.status,
     skus: (p.skus ?? []).map(skuView),
     createdAt: p.createdAt.toISOString(),
