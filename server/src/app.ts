@@ -11,7 +11,7 @@ import { requestIdMiddleware } from './http/request-id.middleware';
 import { ApiRouter } from './http/route';
 import { serveStatic } from './http/static.middleware';
 import type { AppContext, AppState } from './http/types';
-import { AdminService, registerAdminRoutes } from './modules/admin';
+import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAdminRoutes } from './modules/admin';
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
 import { GroupbuyService, SeatGate, registerGroupbuyAdminRoutes, registerGroupbuyRoutes, type DeadlineScheduler } from './modules/groupbuy';
@@ -21,6 +21,8 @@ import { paymentNotifyRouter } from './modules/payment/payment.routes';
 import { PaymentService } from './modules/payment/payment.service';
 import { createDeadlineScheduler } from './jobs/deadline.worker';
 import { CounterGate } from './core/counter-gate';
+import { setOutboxWaker } from './core/outbox';
+import { createOutboxWaker } from './core/outbox.dispatcher';
 import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
 
@@ -28,6 +30,8 @@ export interface Services {
   tokens: TokenService;
   auth: AuthService;
   admin: AdminService;
+  /** Operators' view of the outbox: parked deliveries, retry, backlog and lag. */
+  events: EventsAdminService;
   catalog: CatalogService;
   orders: OrderService;
   refunds: RefundService;
@@ -67,6 +71,9 @@ export async function createServices(infra: Infra): Promise<Services> {
     },
     { redis: infra.redis, redisPrefix: config.REDIS_PREFIX },
   );
+  // After a commit that wrote domain events, wake the workers' outbox dispatchers (a Redis PUBLISH).
+  const wakeOutbox = createOutboxWaker(infra.redis, config.REDIS_PREFIX);
+  setOutboxWaker(wakeOutbox);
   const catalog = new CatalogService(dataSource);
   const orders = new OrderService(dataSource);
   const refunds = new RefundService(dataSource, payment, orders);
@@ -81,6 +88,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     }),
     coupons,
     admin: new AdminService(dataSource, tokens),
+    events: new EventsAdminService(dataSource, wakeOutbox),
     catalog,
     orders,
     refunds,
@@ -106,6 +114,7 @@ export function createApp(infra: Infra, services: Services) {
   const api = new ApiRouter(createAuthenticators(services.tokens, services.admin), infra.dataSource);
   registerAuthRoutes(api, services.auth, infra.limiter, config.LOGIN_RATE_LIMIT_PER_MIN);
   registerAdminRoutes(api, services.admin, infra.limiter, config.LOGIN_RATE_LIMIT_PER_MIN);
+  registerEventsAdminRoutes(api, services.events);
   registerCatalogRoutes(api, services.catalog);
   registerCatalogAdminRoutes(api, services.catalog);
   registerGroupbuyRoutes(api, services.groupbuy, infra.redis, config.REDIS_PREFIX);

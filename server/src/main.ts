@@ -7,6 +7,8 @@ import { closeInfra, createInfra } from './core/infra';
 import { createLogger } from './core/logger';
 import { startMaintenanceWorker } from './jobs/maintenance.worker';
 import { startDeadlineWorker } from './jobs/deadline.worker';
+import { startOutboxDispatcher } from './core/outbox.dispatcher';
+import { testSubscribers } from './core/outbox.test-subscriber';
 
 /**
  * One binary, three roles: `api` serves HTTP, `worker` runs timers and jobs, `all` does both.
@@ -65,6 +67,9 @@ async function main(): Promise<void> {
     stops.push(() => maintenance.close());
     const deadlines = await startDeadlineWorker(infra, services.groupbuy, services.refunds, services.coupons);
     stops.push(() => deadlines.close());
+    // Domain events → module subscribers (plus, under NODE_ENV=test only, the crash tests' fault injector).
+    const outbox = await startOutboxDispatcher(infra, [...services.subscribers, ...testSubscribers(config)]);
+    stops.push(() => outbox.close());
     log.info('workers started');
   }
 

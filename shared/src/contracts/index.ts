@@ -3,6 +3,7 @@ import * as auth from './auth';
 import * as catalog from './catalog';
 import * as coupon from './coupon';
 import { type AnyRouteContract, isRouteContract } from './define';
+import * as events from './events';
 import * as groupbuy from './groupbuy';
 import * as order from './order';
 
@@ -11,6 +12,7 @@ export * from './admin';
 export * from './auth';
 export * from './catalog';
 export * from './coupon';
+export * from './events';
 export * from './groupbuy';
 export * from './order';
 
@@ -18,6 +20,6 @@ export * from './order';
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [admin, auth, catalog, coupon, groupbuy, order].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [admin, auth, catalog, coupon, events, groupbuy, order].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );
