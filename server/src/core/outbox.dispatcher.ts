@@ -84,13 +84,38 @@ export interface DispatcherOptions {
 }
 
 const MAX_BACKOFF_MS = 3600_000;
-const MIN_PASS_GAP_MS = 10;
+const MIN_PASS_GAP_MS = 20;
 const ERROR_MAX = 1000;
 
 /** Full exponential backoff with "equal jitter": between half and all of base·2^(attempt−1). */
 export function backoffDelay(baseMs: number, attempt: number, random: () => number = Math.random): number {
   const exp = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+/**
+ * A due delivery with its event, as the candidates query returns it. `attempts` is as read before
+ * the claim: the failure update is guarded by it, so a stale value (another worker failed it in
+ * between) makes that update a no-op and the lease simply runs out.
+ */
+interface DueRow {
+  id: number | string;
+  subscriber: string;
+  attempts: number | string;
+  eventId: number | string;
+  eId: number | string | null;
+  type: DomainEventType;
+  aggregateType: DomainEvent['aggregateType'];
+  aggregateId: number | string;
+  schemaVersion: number | string;
+  payload: object | string;
+  createdAt: Date | string;
+}
+interface ClaimedDelivery {
+  id: number;
+  subscriber: string;
+  attempts: number;
+  eventId: number;
 }
 
 interface UnfannedEventRow {
@@ -251,13 +276,20 @@ export class OutboxDispatcher {
     });
   }
 
-  /** Claims due deliveries for the free slots and starts them. */
+  /**
+   * Claims due deliveries for the free slots and starts them. The candidates come with their event
+   * (one query), so a delivery costs its claim plus its own transaction.
+   */
   private async fillSlots(): Promise<void> {
     const free = this.opts.concurrency - this.running.size;
     if (free <= 0 || !this.byName.size || this.stopped) return; // a finishing delivery wakes us
     const due = await this.dataSource
       .createQueryBuilder(EventDeliveryEntity, 'd')
-      .select('d.id', 'id')
+      // LEFT JOIN: a delivery whose event is gone must fail (and be parked), not wait unseen forever.
+      .leftJoin(DomainEventEntity, 'e', 'e.id = d.eventId')
+      .select(['d.id AS id', 'd.subscriber AS subscriber', 'd.attempts AS attempts', 'd.eventId AS eventId'])
+      .addSelect(['e.id AS eId', 'e.type AS type', 'e.aggregateType AS aggregateType', 'e.aggregateId AS aggregateId'])
+      .addSelect(['e.schemaVersion AS schemaVersion', 'e.payload AS payload', 'e.createdAt AS createdAt'])
       .where('d.status = :pending AND d.nextAttemptAt <= UTC_TIMESTAMP(3)')
       .andWhere('(d.lockedUntil IS NULL OR d.lockedUntil < UTC_TIMESTAMP(3))')
       .andWhere('d.subscriber IN (:...names)')
@@ -266,17 +298,18 @@ export class OutboxDispatcher {
            AND p.aggregate_id = d.aggregate_id AND p.event_id < d.event_id AND p.status <> :done)`,
       )
       .andWhere(
-        `NOT EXISTS (SELECT 1 FROM domain_events e WHERE e.aggregate_type = d.aggregate_type AND e.aggregate_id = d.aggregate_id
-           AND e.id < d.event_id AND e.fanned_out_at IS NULL)`,
+        `NOT EXISTS (SELECT 1 FROM domain_events u WHERE u.aggregate_type = d.aggregate_type AND u.aggregate_id = d.aggregate_id
+           AND u.id < d.event_id AND u.fanned_out_at IS NULL)`,
       )
       .setParameters({ pending: 'pending', done: 'done', names: this.subscriberNames })
       .orderBy('d.nextAttemptAt', 'ASC')
       .limit(free)
-      .getRawMany<{ id: number | string }>();
-    for (const { id } of due) {
+      .getRawMany<DueRow>();
+    for (const row of due) {
       if (this.stopped || this.running.size >= this.opts.concurrency) break;
-      if (!(await this.claim(Number(id)))) continue; // another worker took it
-      const p: Promise<void> = this.deliver(Number(id)).finally(() => {
+      const d = { id: Number(row.id), subscriber: row.subscriber, attempts: Number(row.attempts), eventId: Number(row.eventId) };
+      if (!(await this.claim(d.id))) continue; // another worker took it
+      const p: Promise<void> = this.deliver(d, row).finally(() => {
         this.running.delete(p);
         this.wake();
       });
@@ -314,17 +347,21 @@ export class OutboxDispatcher {
     return timer;
   }
 
-  private async deliver(id: number): Promise<void> {
-    const renew = this.renewLease(id);
-    let delivery: EventDeliveryEntity | null = null;
+  private async deliver(d: ClaimedDelivery, row: DueRow): Promise<void> {
+    const renew = this.renewLease(d.id);
     try {
-      delivery = await this.dataSource.manager.findOneBy(EventDeliveryEntity, { id });
-      if (!delivery || delivery.status !== 'pending') return;
-      const sub = this.byName.get(delivery.subscriber);
-      if (!sub) return; // not ours (cannot happen: we only claim our own); the lease runs out
-      const row = await this.dataSource.manager.findOneBy(DomainEventEntity, { id: delivery.eventId });
-      if (!row) throw new Error(`event ${delivery.eventId} no longer exists`);
-      const event = toDomainEvent(row);
+      const sub = this.byName.get(d.subscriber);
+      if (!sub) return; // not ours (cannot happen: we only select our own); the lease runs out
+      if (row.eId === null) throw new Error(`event ${d.eventId} no longer exists`);
+      const event = toDomainEvent({
+        id: Number(row.eId),
+        type: row.type,
+        aggregateType: row.aggregateType,
+        aggregateId: Number(row.aggregateId),
+        schemaVersion: Number(row.schemaVersion),
+        payload: row.payload,
+        createdAt: new Date(row.createdAt),
+      });
       const ctx = createSystemContext({ dataSource: this.dataSource, log: this.log }, `outbox-${sub.name}`);
       const started = Date.now();
       await withTransaction(this.dataSource, ctx, async (tx) => {
@@ -343,28 +380,27 @@ export class OutboxDispatcher {
           .createQueryBuilder()
           .update(EventDeliveryEntity)
           .set({ status: 'done', deliveredAt: () => 'UTC_TIMESTAMP(3)', lockedUntil: null })
-          .where('id = :id AND status = :pending', { id, pending: 'pending' })
+          .where('id = :id AND status = :pending', { id: d.id, pending: 'pending' })
           .execute();
       });
       this.log.debug({ subscriber: sub.name, eventId: event.id, type: event.type, ms: Date.now() - started }, 'outbox event delivered');
     } catch (err) {
-      if (delivery) await this.recordFailure(delivery, err);
-      else this.log.warn({ deliveryId: id, err: (err as Error).message }, 'outbox delivery could not be loaded; the lease will run out');
+      await this.recordFailure(d, err);
     } finally {
       clearInterval(renew);
     }
   }
 
   /** attempts + 1, then either due again after a backoff (lease released) or parked. */
-  private async recordFailure(d: EventDeliveryEntity, err: unknown): Promise<void> {
+  private async recordFailure(d: ClaimedDelivery, err: unknown): Promise<void> {
     const attempts = d.attempts + 1;
     const message = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, ERROR_MAX);
-    const log = { subscriber: d.subscriber, eventId: Number(d.eventId), deliveryId: Number(d.id), attempts, err: message };
+    const log = { subscriber: d.subscriber, eventId: d.eventId, deliveryId: d.id, attempts, err: message };
     const ctx = createSystemContext({ dataSource: this.dataSource, log: this.log }, 'outbox-failure');
     try {
       if (attempts >= this.opts.maxAttempts) {
         await withTransaction(this.dataSource, ctx, (tx) =>
-          move(tx, DELIVERY_LIFECYCLE, Number(d.id), 'pending', 'parked', {
+          move(tx, DELIVERY_LIFECYCLE, d.id, 'pending', 'parked', {
             set: { attempts, lastError: message, lockedUntil: null, nextAttemptAt: () => 'UTC_TIMESTAMP(3)' },
             guard: 'attempts = :seen',
             params: { seen: d.attempts },
@@ -380,7 +416,7 @@ export class OutboxDispatcher {
         .update(EventDeliveryEntity)
         .set({ attempts, lastError: message, lockedUntil: null, nextAttemptAt: () => 'DATE_ADD(UTC_TIMESTAMP(3), INTERVAL :delayUs MICROSECOND)' })
         .where('id = :id AND status = :pending AND attempts = :seen')
-        .setParameters({ id: Number(d.id), pending: 'pending', seen: d.attempts, delayUs: delay * 1000 })
+        .setParameters({ id: d.id, pending: 'pending', seen: d.attempts, delayUs: delay * 1000 })
         .execute();
       this.log.warn({ ...log, retryInMs: delay }, 'outbox delivery failed; will retry');
       // Due before the next poll, most of the time: look again when it is.
@@ -411,8 +447,8 @@ export class OutboxDispatcher {
   }
 }
 
-export function toDomainEvent(row: DomainEventEntity): DomainEvent {
-  // MariaDB keeps JSON as LONGTEXT: the driver hands it back as text there.
+export function toDomainEvent(row: Omit<DomainEventEntity, 'fannedOutAt' | 'payload'> & { payload: object | string }): DomainEvent {
+  // MariaDB keeps JSON as LONGTEXT: the driver hands it back as text there (and raw queries always do).
   const payload = typeof row.payload === 'string' ? (JSON.parse(row.payload) as object) : row.payload;
   return {
     id: Number(row.id),
