@@ -22,7 +22,8 @@
 // Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), DB_POOL_SIZE (40).
 //   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 1800), BENCH_USERS (joiners, 7200),
 //          BENCH_PAY_MAX (join orders to pay, all), BENCH_PAY_SEC (time cap of the pay phase, 25),
-//          BENCH_PAY_CONCURRENCY (50).
+//          BENCH_PAY_CONCURRENCY (50), BENCH_OUTBOX_DRAIN_SEC (wait for the outbox backlog before
+//          reading the dispatch lag, 30).
 //   claim: BENCH_CLAIM_SEC (15), BENCH_CLAIM_USERS (claimers, 6000), BENCH_CLAIM_STOCK (template stock,
 //          3000), BENCH_BURST_CLAIMS (concurrent claims of the one user, 50).
 import { spawn } from 'node:child_process';
@@ -504,6 +505,7 @@ async function benchJoin(stack) {
   const items = joiners.users.map((u, i) => ({ ...u, groupId: groups[i % groups.length] }));
   const joinedOrders = []; // { orderId, token, groupId }
   log(`POST /api/groups/:id/join for ${JOIN_SEC} s, ${CONNECTIONS} connections per process, ${items.length} distinct users over ${groups.length} open groups`);
+  const joinFrom = new Date();
   const measured = await distinctRun(bases, {
     sec: JOIN_SEC,
     items,
@@ -516,6 +518,7 @@ async function benchJoin(stack) {
       return status === 201 ? '201 (no order id)' : outcomeOf(status, json);
     },
   });
+  const joinTo = new Date();
 
   // ---------------- pay the join orders
   const toPay = joinedOrders.slice(0, PAY_MAX);
@@ -544,11 +547,59 @@ async function benchJoin(stack) {
     lines: [
       `  POST /api/orders/:id/sandbox-pay ${fmt(payLat.length / paySec, 0)} req/s   p50 ${fmt(payL.p50)} ms  p99 ${fmt(payL.p99)} ms   (${payLat.length} of ${joinedOrders.length} join orders in ${fmt(paySec)} s, concurrency ${PAY_CONCURRENCY})`,
       `      outcomes: ${listOutcomes([...payOutcomes]) || 'none'}`,
+      ...(await outboxLines(stack.databaseUrl, joinFrom, joinTo, measured.stats.duration)),
     ],
     ratio: 'join',
     sideErrors: serverErrorsIn(payOutcomes),
     invariants: await joinInvariants(stack.databaseUrl, campaign.id),
   };
+}
+
+const OUTBOX_DRAIN_SEC = int('BENCH_OUTBOX_DRAIN_SEC', 30);
+
+/**
+ * The outbox during the join run, read from MySQL: events written per second (created in the run's
+ * window, over the time its real requests took) and, once the worker has drained its backlog (at most
+ * BENCH_OUTBOX_DRAIN_SEC), the dispatch lag of those events — commit to subscriber done
+ * (`delivered_at − created_at`) — and the fan-out lag (commit to deliveries created). `created_at` is
+ * taken when the request's transaction writes the event, a little before its commit, so under this
+ * load the figures also hold the tail of the writing transaction.
+ */
+async function outboxLines(databaseUrl, from, to, runSec) {
+  const sqlTime = (d) => d.toISOString().replace('T', ' ').replace('Z', ''); // UTC, as the columns hold it
+  const window = [sqlTime(from), sqlTime(to)];
+  const lines = [];
+  await withDb(databaseUrl, async ({ q }) => {
+    const types = await q(`SELECT type, COUNT(*) AS n FROM domain_events WHERE created_at >= ? AND created_at < ? GROUP BY type ORDER BY n DESC`, window);
+    const written = types.reduce((a, r) => a + Number(r.n), 0);
+    lines.push(
+      `  outbox: ${written} events written during the join run → ${fmt(written / runSec, 0)} events/s${types.length ? `   (${types.map((r) => `${r.type} ${r.n}`).join(', ')})` : ''}`,
+    );
+    const drainStart = performance.now();
+    let backlog;
+    for (;;) {
+      [backlog] = await q(
+        `SELECT (SELECT COUNT(*) FROM domain_events WHERE fanned_out_at IS NULL) AS unfanned, (SELECT COUNT(*) FROM event_deliveries WHERE status = 'pending') AS pending`,
+      );
+      if ((Number(backlog.unfanned) === 0 && Number(backlog.pending) === 0) || performance.now() - drainStart > OUTBOX_DRAIN_SEC * 1000) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const lagOf = async (sql) => latencySummary((await q(sql, window)).map((r) => Math.max(0, Number(r.ms))));
+    const dispatch = await lagOf(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, e.created_at, d.delivered_at) / 1000 AS ms FROM event_deliveries d JOIN domain_events e ON e.id = d.event_id
+        WHERE e.created_at >= ? AND e.created_at < ? AND d.status = 'done'`,
+    );
+    const fanOut = await lagOf(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, fanned_out_at) / 1000 AS ms FROM domain_events WHERE created_at >= ? AND created_at < ? AND fanned_out_at IS NOT NULL`,
+    );
+    const [parked] = await q(`SELECT COUNT(*) AS n FROM event_deliveries WHERE status = 'parked'`);
+    lines.push(`      dispatch lag (commit → subscriber done): p50 ${fmt(dispatch.p50)} ms  p99 ${fmt(dispatch.p99)} ms  max ${fmt(dispatch.max)} ms   (${dispatch.n} deliveries)`);
+    lines.push(`      fan-out lag (commit → deliveries created): p50 ${fmt(fanOut.p50)} ms  p99 ${fmt(fanOut.p99)} ms   (${fanOut.n} events); parked deliveries ${parked.n}`);
+    if (Number(backlog.unfanned) || Number(backlog.pending)) {
+      lines.push(`      NOTE: after ${OUTBOX_DRAIN_SEC} s the worker still had ${backlog.unfanned} events to fan out and ${backlog.pending} deliveries pending`);
+    }
+  });
+  return lines;
 }
 
 function joinInvariants(databaseUrl, campaignId) {
