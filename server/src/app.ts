@@ -14,12 +14,14 @@ import type { AppContext, AppState } from './http/types';
 import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAdminRoutes } from './modules/admin';
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
-import { GroupbuyService, SeatGate, registerGroupbuyAdminRoutes, registerGroupbuyRoutes, type DeadlineScheduler } from './modules/groupbuy';
-import { OrderService, RefundService, registerOrderRoutes } from './modules/order';
-import { createPaymentProvider, type PaymentProvider } from './modules/payment/payment.provider';
-import { paymentNotifyRouter } from './modules/payment/payment.routes';
-import { PaymentService } from './modules/payment/payment.service';
+import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
+import { OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderRoutes } from './modules/order';
+import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
 import { createDeadlineScheduler } from './jobs/deadline.worker';
+import type { DeadlineScheduler } from './core/scheduler';
+import type { Subscriber } from './core/outbox.dispatcher';
+import type { ServiceContext } from './core/context';
+import { UserDirectory } from './modules/auth';
 import { CounterGate } from './core/counter-gate';
 import { setOutboxWaker } from './core/outbox';
 import { createOutboxWaker } from './core/outbox.dispatcher';
@@ -33,14 +35,23 @@ export interface Services {
   /** Operators' view of the outbox: parked deliveries, retry, backlog and lag. */
   events: EventsAdminService;
   catalog: CatalogService;
+  users: UserDirectory;
   orders: OrderService;
+  /** Payment outcomes, cancellation, fulfilment and refunds of orders. */
+  outcomes: OrderOutcomes;
   refunds: RefundService;
-  groupbuy: GroupbuyService;
+  campaigns: CampaignService;
+  groups: GroupService;
+  checkout: CheckoutService;
+  deadlines: GroupDeadlines;
   payments: PaymentService;
   coupons: CouponService;
   merchant: { appId: string; mchId: string };
   provider: PaymentProvider;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
+  subscribers: Subscriber[];
+  /** The backstop for lost timers: overdue unpaid orders, due refunds, expired groups and coupons. */
+  sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number; groups: number; coupons: unknown }>;
   close(): Promise<void>;
 }
 
@@ -75,11 +86,24 @@ export async function createServices(infra: Infra): Promise<Services> {
   const wakeOutbox = createOutboxWaker(infra.redis, config.REDIS_PREFIX);
   setOutboxWaker(wakeOutbox);
   const catalog = new CatalogService(dataSource);
+  const users = new UserDirectory();
   const orders = new OrderService(dataSource);
-  const refunds = new RefundService(dataSource, payment, orders);
+  // Provider errors carry a code worth keeping in the refund's last_error.
+  const refunds = new RefundService(dataSource, payment, (err) => (err instanceof PaymentProviderError ? `${err.code}: ${err.message}` : (err as Error).message));
   const scheduler = createDeadlineScheduler(infra);
-  const coupons = new CouponService(dataSource, new CounterGate(infra.redis), { returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX });
-  const groupbuy = new GroupbuyService(dataSource, catalog, orders, refunds, new SeatGate(infra.redis, config.REDIS_PREFIX), scheduler, coupons);
+  // Coupons ask the owners of orders and users, never their tables.
+  const coupons = new CouponService(dataSource, new CounterGate(infra.redis), { returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX }, {
+    hasPaidOrder: (ctx, userId) => orders.hasPaidOrder(ctx, userId),
+    userExists: (ctx, userId) => users.exists(ctx, userId),
+  });
+  const gate = new SeatGate(infra.redis, config.REDIS_PREFIX);
+  const campaigns = new CampaignService(dataSource, catalog);
+  const groups = new GroupService(dataSource, campaigns, users, gate);
+  // Group-buy is the order module's participant: orders ask it about seats, groups, stock and limits.
+  orders.useParticipant(groups);
+  const outcomes = new OrderOutcomes(dataSource, orders, refunds, coupons, () => groups);
+  const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate);
+  const deadlines = new GroupDeadlines(dataSource, campaigns, groups, outcomes, gate);
   return {
     tokens,
     auth: new AuthService({
@@ -90,13 +114,23 @@ export async function createServices(infra: Infra): Promise<Services> {
     admin: new AdminService(dataSource, tokens),
     events: new EventsAdminService(dataSource, wakeOutbox),
     catalog,
+    users,
     orders,
+    outcomes,
     refunds,
-    groupbuy,
-    payments: new PaymentService(payment, orders, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId),
+    campaigns,
+    groups,
+    checkout,
+    deadlines,
+    payments: new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId),
     merchant,
     provider: payment,
     scheduler,
+    // Module reactions to domain events, delivered by the worker's outbox dispatcher.
+    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler)],
+    async sweep(ctx) {
+      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), coupons: await coupons.sweep(ctx) };
+    },
     close: () => scheduler.close(),
   };
 }
@@ -117,12 +151,12 @@ export function createApp(infra: Infra, services: Services) {
   registerEventsAdminRoutes(api, services.events);
   registerCatalogRoutes(api, services.catalog);
   registerCatalogAdminRoutes(api, services.catalog);
-  registerGroupbuyRoutes(api, services.groupbuy, infra.redis, config.REDIS_PREFIX);
-  registerGroupbuyAdminRoutes(api, services.groupbuy);
-  registerOrderRoutes(api, services.orders, services.groupbuy, services.payments, infra.redis, config.REDIS_PREFIX);
+  registerGroupbuyRoutes(api, services, infra.redis, config.REDIS_PREFIX);
+  registerGroupbuyAdminRoutes(api, services);
+  registerOrderRoutes(api, services.orders, services.outcomes, services.payments, infra.redis, config.REDIS_PREFIX);
   registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
   registerCouponAdminRoutes(api, services.coupons);
-  const notify = paymentNotifyRouter(services.provider, services.merchant, services.groupbuy, services.refunds, infra.dataSource);
+  const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });
   const corsOrigins = new Set(config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean));

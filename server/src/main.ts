@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   if (config.ROLE !== 'api') {
     const maintenance = await startMaintenanceWorker(infra, services);
     stops.push(() => maintenance.close());
-    const deadlines = await startDeadlineWorker(infra, services.groupbuy, services.refunds, services.coupons);
+    const deadlines = await startDeadlineWorker(infra, services);
     stops.push(() => deadlines.close());
     // Domain events → module subscribers (plus, under NODE_ENV=test only, the crash tests' fault injector).
     const outbox = await startOutboxDispatcher(infra, [...services.subscribers, ...testSubscribers(config)]);

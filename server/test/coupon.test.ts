@@ -179,7 +179,7 @@ describe('checkout with a coupon', () => {
     const o2 = await t.http.post('/api/orders/solo').set(user.auth).send({ campaignId: campaign.id, couponId });
     expect(o2.status).toBe(201);
     await sleep(2200);
-    expect(await t.services.groupbuy.expireOrder(sysCtx(t), o2.body.id)).toBe(true);
+    expect(await t.services.outcomes.expireOrder(sysCtx(t), o2.body.id)).toBe(true);
     const mine = await t.http.get('/api/my/coupons?status=available').set(user.auth);
     expect(mine.body.items.find((c: { id: number }) => c.id === couponId)).toMatchObject({ status: 'available', orderId: null });
   });
@@ -198,7 +198,7 @@ describe('checkout with a coupon', () => {
     // Force failure of this group: it is full now, so fail it by hand through an expired deadline.
     await q(`UPDATE group_buys SET status = 'open', paid_count = 1, deadline_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ?`, [opener.groupId]);
     await q(`UPDATE orders SET status = 'paid' WHERE group_id = ? AND status = 'to_fulfil'`, [opener.groupId]);
-    expect(await t.services.groupbuy.expireGroup(sysCtx(t), opener.groupId)).toBe('failed');
+    expect(await t.services.deadlines.expireGroup(sysCtx(t), opener.groupId)).toBe('failed');
     const [c] = await q(`SELECT status, used_order_id FROM user_coupons WHERE id = ?`, [couponId]);
     expect(c).toEqual({ status: 'available', used_order_id: null });
   });

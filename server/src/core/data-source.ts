@@ -3,11 +3,16 @@ import { AdminUserEntity, AuditLogEntity } from '../modules/admin/admin.entity';
 import { RefreshTokenEntity, UserEntity } from '../modules/auth/auth.entity';
 import { ProductEntity, SkuEntity, StockMovementEntity } from '../modules/catalog/catalog.entity';
 import { CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity } from '../modules/coupon/coupon.entity';
+import { CampaignEntity, CampaignUsageEntity, GroupEntity, GroupMemberEntity } from '../modules/groupbuy/groupbuy.entity';
+import { OrderEntity, OrderEventEntity, RefundEntity } from '../modules/order/order.entity';
+import { PaymentNotificationEntity } from '../modules/payment/payment.entity';
 import { migrations } from '../migrations';
 import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
 
-export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity, CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity, DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
+export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity, CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity,
+  CampaignEntity, GroupEntity, GroupMemberEntity, CampaignUsageEntity, OrderEntity, OrderEventEntity, RefundEntity, PaymentNotificationEntity,
+  DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 
 /**
  * TypeORM on mysql2. Dates are UTC on the wire (`timezone: 'Z'`); SQL that needs "now" uses
