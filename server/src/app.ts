@@ -9,6 +9,7 @@ import { createAuthenticators } from './http/auth.middleware';
 import { DOCS_HTML, DOCS_INIT_JS, buildOpenApi } from './http/openapi';
 import { requestIdMiddleware } from './http/request-id.middleware';
 import { ApiRouter } from './http/route';
+import { corsFor, securityHeaders } from './http/security.middleware';
 import { serveStatic } from './http/static.middleware';
 import type { AppContext, AppState } from './http/types';
 import { AdminService, registerAdminRoutes } from './modules/admin';
@@ -97,8 +98,8 @@ const STATIC_DIR = join(__dirname, '..', 'static');
 const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 
 /**
- * The Koa app. Middleware order: request id → errors → CORS → body → routes (each route adds its
- * own auth and validation).
+ * The Koa app. Middleware order: request id → errors → security headers → CORS → probes and docs →
+ * static files → body → routes (each route adds its own auth and validation).
  */
 export function createApp(infra: Infra, services: Services) {
   const { config } = infra;
@@ -116,25 +117,11 @@ export function createApp(infra: Infra, services: Services) {
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.groupbuy, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });
-  const corsOrigins = new Set(config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean));
 
   app.use(requestIdMiddleware(infra.log));
   app.use(errorMiddleware());
-  app.use(async (ctx, next) => {
-    const origin = ctx.get('origin');
-    if (origin && corsOrigins.has(origin)) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.set('Vary', 'Origin');
-      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key, X-Request-Id');
-      ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
-      if (ctx.method === 'OPTIONS') {
-        ctx.status = 204;
-        return;
-      }
-    }
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    return next();
-  });
+  app.use(securityHeaders('/docs'));
+  app.use(corsFor(config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean)));
   app.use(async (ctx, next) => {
     switch (ctx.path) {
       case '/healthz':
@@ -162,13 +149,13 @@ export function createApp(infra: Infra, services: Services) {
         return next();
     }
   });
-  app.use(serveStatic('/static', STATIC_DIR, 86400));
+  app.use(serveStatic('/static', STATIC_DIR, 86400, { crossOrigin: true }));
   app.use(serveStatic('/docs/assets', SWAGGER_DIR, 86400));
   app.use(bodyMiddleware({ limitBytes: config.BODY_LIMIT_BYTES }));
   app.use(notify.routes());
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
-  return { app, services, openapi, system: () => createSystemContext(infra) };
+  return { app, services, openapi, routes: api.docs, system: () => createSystemContext(infra) };
 }
 
 async function readiness(infra: Infra): Promise<{ ok: boolean; detail: Record<string, string> }> {

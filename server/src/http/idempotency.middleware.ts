@@ -29,7 +29,7 @@ export function idempotency(redis: Redis, prefix: string, scope: string): Middle
     if (!KEY_RE.test(key)) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 8–128 characters of [A-Za-z0-9_.:-]');
     const owner = ctx.state.user?.id ?? 'anon';
     const rkey = `${prefix}idem:{${owner}}:${scope}:${key}`;
-    const hash = createHash('sha256').update(ctx.method).update(ctx.path).update(ctx.state.rawBody ?? Buffer.alloc(0)).digest('hex');
+    const hash = createHash('sha256').update(ctx.method).update(ctx.path).update(ctx.request.rawBody ?? '').digest('hex');
     const claimed = await redis.set(rkey, JSON.stringify({ state: 'pending', hash } satisfies Stored), 'EX', TTL_SEC, 'NX');
     if (claimed !== 'OK') {
       const raw = await redis.get(rkey);

@@ -86,7 +86,7 @@ export class ApiRouter {
       const input = {
         params: parse(def.params, c.params, 'path'),
         query: parse(def.query, ctx.query, 'query'),
-        body: parse(def.body, ctx.state.body, 'body'),
+        body: parse(def.body, ctx.request.body, 'body'),
       } as RouteInput<z.output<P>, z.output<Q>, z.output<B>>;
       const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
       const result = await handler(input, sctx, c);

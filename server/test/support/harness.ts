@@ -6,6 +6,8 @@ import { createApp, createServices, type Services } from '../../src/app';
 import { loadConfig } from '../../src/core/config';
 import { hashPassword } from '../../src/core/crypto';
 import { closeInfra, createInfra, type Infra } from '../../src/core/infra';
+import type { Logger } from '../../src/core/logger';
+import type { RouteDoc } from '../../src/http/route';
 import type { AdminRole, LoginResponse } from '@tuan/shared';
 
 export interface TestApp {
@@ -13,14 +15,17 @@ export interface TestApp {
   url: string;
   infra: Infra;
   services: Services;
+  /** Every route the API router registered, with its zod schemas (what /openapi.json is built from). */
+  routes: RouteDoc[];
   close(): Promise<void>;
 }
 
 /**
  * A real app on the real test database and Redis, listening on an ephemeral port. Each app gets its
  * own Redis key prefix so rate-limit windows of one test file never leak into another.
+ * `opts.log` replaces the (silent) test logger, for tests that read what gets logged.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestApp> {
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
@@ -30,9 +35,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     SANDBOX_PAY_KEY_DIR: `${__dirname}/../../../.data/sandbox-pay-test`,
     ...env,
   });
-  const infra = await createInfra(config);
+  const infra = await createInfra(config, opts.log);
   const services = await createServices(infra);
-  const { app } = createApp(infra, services);
+  const { app, routes } = createApp(infra, services);
   const server: Server = createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -42,6 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     url,
     infra,
     services,
+    routes,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,0 +1,85 @@
+import { Writable } from 'node:stream';
+import { SignJWT } from 'jose';
+import { ErrorCode } from '@tuan/shared';
+import { createLogger } from '../src/core/logger';
+import { loginAdmin, loginUser, productBody, startTestApp, uniq, type TestApp, type TestUser } from './support/harness';
+import { createCampaign, createCouponTemplate, pay } from './support/groupbuy.factory';
+
+// Issue 14 ("what a hostile client found"): one test per finding, over HTTP against the real MariaDB
+// and Redis. The limits are written out as numbers on purpose: they are the contract with WeChat Pay
+// (an int32 of fen) and with the database, not whatever the code happens to export.
+const INT32_MAX = 2_147_483_647;
+const H5_ORIGIN = 'https://h5.tuan.example';
+
+/** Everything the app logs, as parsed JSON lines (the logger writes to this sink instead of stdout). */
+const logLines: Array<Record<string, unknown>> = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logLines.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  },
+});
+
+let t: TestApp;
+let op: Awaited<ReturnType<typeof loginAdmin>>;
+let shopper: TestUser;
+beforeAll(async () => {
+  t = await startTestApp({ CORS_ORIGINS: H5_ORIGIN }, { log: createLogger({ LOG_LEVEL: 'info', NODE_ENV: 'test' }, {}, sink) });
+  op = await loginAdmin(t, 'operator');
+  shopper = await loginUser(t);
+});
+afterAll(() => t.close());
+
+const secret = () => new TextEncoder().encode(t.infra.config.JWT_SECRET);
+const expectEnvelope = (res: { status: number; body: { error?: { code?: unknown; message?: unknown } } }, status: number, code: string) => {
+  expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
+  expect(typeof res.body.error?.message).toBe('string');
+};
+
+async function productWithSku(sku: { specLabel?: string; listPrice?: number; stock?: number } = {}) {
+  const res = await t.http.post('/admin/products').set(op.auth).send(productBody({ skus: [{ specLabel: '一份', listPrice: 2990, stock: 10, ...sku }] }));
+  expect(res.status).toBe(201);
+  return { productId: res.body.id as number, skuId: res.body.skus[0].id as number };
+}
+
+describe('10. HTTP plumbing from well-kept middleware', () => {
+  it('when any answer goes out, then helmet’s security headers are on it', async () => {
+    const res = await t.http.get('/api/products');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-permitted-cross-domain-policies']).toBe('none');
+  });
+
+  it('when an allowed origin sends a preflight, then @koa/cors answers it; other origins get no CORS headers', async () => {
+    const pre = await t.http.options('/api/orders').set('Origin', H5_ORIGIN).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'authorization,content-type');
+    expect(pre.status).toBe(204);
+    expect(pre.headers['access-control-allow-origin']).toBe(H5_ORIGIN);
+    expect(pre.headers['access-control-allow-headers']).toContain('Idempotency-Key');
+    const simple = await t.http.get('/api/products').set('Origin', H5_ORIGIN);
+    expect(simple.headers['access-control-allow-origin']).toBe(H5_ORIGIN);
+    expect(simple.headers.vary).toContain('Origin');
+    const other = await t.http.get('/api/products').set('Origin', 'https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('when static files are fetched, then they are served with type, length and Last-Modified; escapes are 404', async () => {
+    const svg = await t.http.get('/static/products/orange.svg');
+    expect(svg.status).toBe(200);
+    expect(svg.headers['content-type']).toContain('image/svg+xml');
+    expect(svg.headers['last-modified']).toBeTruthy();
+    expect(svg.headers['cache-control']).toContain('max-age=86400');
+    for (const path of ['/static/..%2f..%2fpackage.json', '/static/%2e%2e/%2e%2e/package.json', '/static/products/nope.svg', '/static/%E0%A4%A']) {
+      expectEnvelope(await t.http.get(path), 404, ErrorCode.ROUTE_NOT_FOUND);
+    }
+  });
+
+  it('when bodies are too large, not JSON or malformed, then the same envelopes as before', async () => {
+    expectEnvelope(await t.http.post('/api/auth/login').set('content-type', 'text/plain').send('code=dev:x'), 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+    expectEnvelope(await t.http.post('/api/auth/login').set('content-type', 'application/json').send('{"code":'), 400, ErrorCode.MALFORMED_JSON);
+    expectEnvelope(await t.http.post('/api/auth/login').send({ code: 'x'.repeat(300_000) }), 413, ErrorCode.PAYLOAD_TOO_LARGE);
+    // +json media types are JSON too.
+    const vendor = await t.http.post('/api/auth/login').set('content-type', 'application/vnd.tuan+json').send(JSON.stringify({ code: `dev:${uniq('v')}` }));
+    expect(vendor.status).toBe(200);
+  });
+});
