@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import Koa from 'koa';
+import { ErrorCode } from '@tuan/shared';
 import { createSystemContext } from './core/system';
 import type { Infra } from './core/infra';
 import { withTimeout } from './core/infra';
@@ -131,6 +132,8 @@ export function createApp(infra: Infra, services: Services) {
         const checks = await readiness(infra);
         ctx.status = checks.ok ? 200 : 503;
         ctx.body = { status: checks.ok ? 'ready' : 'unavailable', checks: checks.detail, serverTime: new Date().toISOString() };
+        // A 503 is an error answer like any other: it carries the envelope too (probes read `checks`).
+        if (!checks.ok) Object.assign(ctx.body, { error: { code: ErrorCode.SERVICE_UNAVAILABLE, message: 'MySQL or Redis is unreachable', requestId: ctx.state.requestId } });
         return;
       }
       case '/openapi.json':

@@ -42,6 +42,39 @@ async function productWithSku(sku: { specLabel?: string; listPrice?: number; sto
   return { productId: res.body.id as number, skuId: res.body.skus[0].id as number };
 }
 
+describe('5. router answers: envelope on 404 and 405, never 501', () => {
+  it('when a known path is called with a method it does not take, then 405 METHOD_NOT_ALLOWED with Allow', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['get', '/api/auth/login', 'POST'],
+      ['put', '/api/me', 'HEAD, GET, PATCH'],
+      ['get', '/api/groups/', 'POST'],
+      ['delete', '/api/products', 'HEAD, GET'],
+      ['get', '/api/payments/wechatpay/notify', 'POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await (t.http as unknown as Record<string, (p: string) => Promise<{ status: number; headers: Record<string, string>; body: never }>>)[method]!(path);
+      expectEnvelope(res, 405, ErrorCode.METHOD_NOT_ALLOWED);
+      expect(res.headers.allow!.split(', ').sort()).toEqual(allow.split(', ').sort());
+    }
+  });
+
+  it('when an unknown method such as TRACE or PROPFIND is used, then 405 on a known path and 404 elsewhere — never 501', async () => {
+    const trace = await t.http.trace('/api/me').set(shopper.auth);
+    expectEnvelope(trace, 405, ErrorCode.METHOD_NOT_ALLOWED);
+    expect(trace.headers.allow).toContain('GET');
+    const propfind = await fetch(`${t.url}/api/auth/login`, { method: 'PROPFIND' });
+    expect(propfind.status).toBe(405);
+    expect(propfind.headers.get('allow')).toBe('POST');
+    expect((await propfind.json()).error.code).toBe(ErrorCode.METHOD_NOT_ALLOWED);
+    expectEnvelope(await t.http.trace('/api/nowhere'), 404, ErrorCode.ROUTE_NOT_FOUND);
+    expectEnvelope(await t.http.get('/api/nowhere'), 404, ErrorCode.ROUTE_NOT_FOUND);
+    // OPTIONS is answered (200 with Allow), not an error.
+    const opts = await t.http.options('/api/me');
+    expect(opts.status).toBe(200);
+    expect(opts.headers.allow).toContain('PATCH');
+  });
+});
+
 describe('10. HTTP plumbing from well-kept middleware', () => {
   it('when any answer goes out, then helmet’s security headers are on it', async () => {
     const res = await t.http.get('/api/products');

@@ -6,6 +6,8 @@
 export const ErrorCode = {
   // generic input / protocol
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** A request the HTTP layer refused before any route saw it (no more specific code applies). */
+  BAD_REQUEST: 'BAD_REQUEST',
   MALFORMED_JSON: 'MALFORMED_JSON',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -73,6 +75,8 @@ export interface ErrorEnvelope {
 /** Chinese text the mini-program shows for a code when it has nothing more specific. */
 export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   VALIDATION_FAILED: '输入有误，请检查后重试',
+  BAD_REQUEST: '请求格式错误',
+  METHOD_NOT_ALLOWED: '请求方式不正确',
   MALFORMED_JSON: '请求格式错误',
   PAYLOAD_TOO_LARGE: '请求内容过大',
   NOT_FOUND: '内容不存在',

@@ -3,6 +3,7 @@ import { ErrorCode } from '@tuan/shared';
 /** The one place where error codes become HTTP statuses. Unlisted codes are 400. */
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
   MALFORMED_JSON: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
