@@ -75,6 +75,44 @@ describe('5. router answers: envelope on 404 and 405, never 501', () => {
   });
 });
 
+describe('6. caching and framing', () => {
+  it('when an answer carries tokens or personal data, then Cache-Control is no-store', async () => {
+    const name = uniq('cache');
+    const login = await t.http.post('/api/auth/login').send({ code: `dev:${name}` });
+    const u = { auth: { Authorization: `Bearer ${login.body.accessToken}` } };
+    const answers: Array<[string, { headers: Record<string, string> }]> = [
+      ['login', login],
+      ['refresh', await t.http.post('/api/auth/refresh').send({ refreshToken: login.body.refreshToken })],
+      ['admin login (401)', await t.http.post('/admin/auth/login').send({ username: 'nobody', password: 'wrong-password' })],
+      ['me', await t.http.get('/api/me').set(u.auth)],
+      ['me (401)', await t.http.get('/api/me')],
+      ['orders', await t.http.get('/api/orders').set(u.auth)],
+      ['order (404)', await t.http.get('/api/orders/999999999').set(u.auth)],
+      ['my coupons', await t.http.get('/api/my/coupons').set(u.auth)],
+      ['coupon centre', await t.http.get('/api/coupon-center')],
+      ['admin me', await t.http.get('/admin/me').set(op.auth)],
+      ['admin products', await t.http.get('/admin/products').set(op.auth)],
+    ];
+    for (const [what, res] of answers) expect(`${what}: ${res.headers['cache-control']}`).toBe(`${what}: no-store`);
+    // Public catalogue reads are not personal and stay cacheable by default.
+    expect((await t.http.get('/api/products')).headers['cache-control']).toBeUndefined();
+  });
+
+  it('when the docs page is loaded, then it has a CSP that forbids framing, X-Frame-Options DENY and a Referrer-Policy', async () => {
+    for (const path of ['/docs', '/docs/init.js', '/openapi.json', '/api/products']) {
+      const res = await t.http.get(path);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+    }
+    const csp = (await t.http.get('/docs')).headers['content-security-policy']!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("script-src 'self' 'unsafe-inline'");
+    expect((await t.http.get('/api/products')).headers['content-security-policy']).toContain("default-src 'none'");
+  });
+});
+
 describe('10. HTTP plumbing from well-kept middleware', () => {
   it('when any answer goes out, then helmet’s security headers are on it', async () => {
     const res = await t.http.get('/api/products');

@@ -76,6 +76,8 @@ export class ApiRouter {
     const status = def.status ?? (def.method === 'post' ? 201 : 200);
     this.docs.push({ ...def, status });
     const chain: Middleware<AppState>[] = [];
+    // First in the chain, so even a 401 from the auth step carries it.
+    if (!isPublicRead(def)) chain.push(noStore);
     if (def.auth === 'user') chain.push(this.auth.user);
     else if (def.auth === 'optional') chain.push(this.auth.optionalUser);
     else if (def.auth !== 'public') chain.push(this.auth.admin(def.auth.roles));
@@ -101,6 +103,21 @@ export class ApiRouter {
     this.router.register(def.path, [def.method.toUpperCase()], chain as never);
   }
 }
+
+/**
+ * Caching rule: only public reads (GET on a `public` route — the catalogue, running campaigns) may be
+ * stored by browsers and proxies. Everything else answers for someone (a shopper or operator token,
+ * or an optional one that personalises the answer) or hands out tokens (the public login and
+ * refresh POSTs), so it is `no-store`.
+ */
+function isPublicRead(def: { method: Method; auth: RouteAuth }): boolean {
+  return def.auth === 'public' && def.method === 'get';
+}
+
+const noStore: Middleware<AppState> = (ctx, next) => {
+  ctx.set('Cache-Control', 'no-store');
+  return next();
+};
 
 function parse(schema: ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body'): unknown {
   if (!schema) {
