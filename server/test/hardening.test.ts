@@ -113,6 +113,33 @@ describe('6. caching and framing', () => {
   });
 });
 
+describe('7. access tokens: exp, iat and a canonical subject', () => {
+  const sign = (sub: string, aud: string, opts: { exp?: boolean; iat?: boolean } = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    let jwt = new SignJWT(aud === 'tuan-admin' ? { role: 'admin' } : {}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(t.infra.config.JWT_ISSUER).setAudience(aud);
+    if (opts.iat !== false) jwt = jwt.setIssuedAt(now);
+    if (opts.exp !== false) jwt = jwt.setExpirationTime(now + 600);
+    return jwt.sign(secret());
+  };
+  const me = async (token: string, path = '/api/me') => t.http.get(path).set('Authorization', `Bearer ${token}`);
+
+  it('when a correctly signed token has no exp or no iat, then 401 TOKEN_INVALID', async () => {
+    expect((await me(await sign(String(shopper.id), 'tuan-app'))).status).toBe(200);
+    expectEnvelope(await me(await sign(String(shopper.id), 'tuan-app', { exp: false })), 401, ErrorCode.TOKEN_INVALID);
+    expectEnvelope(await me(await sign(String(shopper.id), 'tuan-app', { iat: false })), 401, ErrorCode.TOKEN_INVALID);
+  });
+
+  it('when the subject is not the canonical decimal id, then 401 TOKEN_INVALID for shopper and operator tokens', async () => {
+    const admin = await loginAdmin(t, 'admin');
+    for (const [id, aud, path] of [[shopper.id, 'tuan-app', '/api/me'], [admin.id, 'tuan-admin', '/admin/me']] as const) {
+      expect((await me(await sign(String(id), aud), path)).status).toBe(200);
+      for (const sub of [` ${id}`, `${id} `, `0x${id.toString(16)}`, `${id}e0`, `0${id}`, `+${id}`, `${id}.0`, `${id}.`, '0', '-1', '9007199254740993', '1'.repeat(17)]) {
+        expectEnvelope(await me(await sign(sub, aud), path), 401, ErrorCode.TOKEN_INVALID);
+      }
+    }
+  });
+});
+
 describe('10. HTTP plumbing from well-kept middleware', () => {
   it('when any answer goes out, then helmet’s security headers are on it', async () => {
     const res = await t.http.get('/api/products');
