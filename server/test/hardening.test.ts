@@ -140,6 +140,32 @@ describe('7. access tokens: exp, iat and a canonical subject', () => {
   });
 });
 
+describe('8. logs carry the statement shape, never its values', () => {
+  const trigger = `tuan_test_boom_${process.pid}`;
+  const marker = uniq('boom');
+  afterAll(() => t.infra.dataSource.query(`DROP TRIGGER IF EXISTS ${trigger}`));
+
+  it('when a statement fails with personal data bound to it, then the error line has the SQL shape and none of the values', async () => {
+    // A trigger makes exactly this user's profile update fail inside MariaDB, like any failing statement would.
+    await t.infra.dataSource.query(`DROP TRIGGER IF EXISTS ${trigger}`);
+    await t.infra.dataSource.query(
+      `CREATE TRIGGER ${trigger} BEFORE UPDATE ON users FOR EACH ROW BEGIN IF NEW.nickname = '${marker}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'simulated failure'; END IF; END`,
+    );
+    const avatar = `https://img.example.com/${uniq('private')}.png`;
+    const res = await t.http.patch('/api/me').set(shopper.auth).send({ nickname: marker, avatarUrl: avatar });
+    expectEnvelope(res, 500, ErrorCode.INTERNAL);
+    const line = logLines.find((l) => l.msg === 'unhandled error' && l.requestId === res.body.error.requestId);
+    expect(line).toBeDefined();
+    const text = JSON.stringify(line);
+    expect(text).not.toContain(marker);
+    expect(text).not.toContain(avatar);
+    const err = line!.err as Record<string, unknown>;
+    expect(err.parameters).toBeUndefined();
+    expect(err.query).toMatch(/^UPDATE `users` SET .*`nickname` = \?/);
+    expect(err.message).toContain('simulated failure');
+  });
+});
+
 describe('10. HTTP plumbing from well-kept middleware', () => {
   it('when any answer goes out, then helmet’s security headers are on it', async () => {
     const res = await t.http.get('/api/products');
