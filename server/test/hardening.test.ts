@@ -42,6 +42,23 @@ async function productWithSku(sku: { specLabel?: string; listPrice?: number; sto
   return { productId: res.body.id as number, skuId: res.body.skus[0].id as number };
 }
 
+describe('3. lone UTF-16 surrogates', () => {
+  it('when operator or shopper text holds a lone surrogate, then 400 VALIDATION_FAILED and nothing is written; a real emoji is fine', async () => {
+    const { skuId } = await productWithSku();
+    expectEnvelope(await t.http.post('/admin/products').set(op.auth).send(productBody({ skus: [{ specLabel: '\ud800', listPrice: 100, stock: 1 }] })), 400, ErrorCode.VALIDATION_FAILED);
+    expectEnvelope(await t.http.patch(`/admin/skus/${skuId}`).set(op.auth).send({ specLabel: 'a\udc00b' }), 400, ErrorCode.VALIDATION_FAILED);
+    expectEnvelope(await t.http.post(`/admin/skus/${skuId}/stock-adjustments`).set(op.auth).send({ delta: 1, reason: '\ud800' }), 400, ErrorCode.VALIDATION_FAILED);
+    expectEnvelope(await t.http.patch('/api/me').set(shopper.auth).send({ nickname: '\ud83d' }), 400, ErrorCode.VALIDATION_FAILED);
+    expectEnvelope(await t.http.post('/admin/coupon-templates').set(op.auth).send({ name: '\udfff' }), 400, ErrorCode.VALIDATION_FAILED);
+    const [sku] = await t.infra.dataSource.query(`SELECT spec_label, stock FROM skus WHERE id = ?`, [skuId]);
+    expect(sku).toMatchObject({ spec_label: '一份', stock: 10 });
+
+    const emoji = await t.http.patch(`/admin/skus/${skuId}`).set(op.auth).send({ specLabel: '🍊 五斤装' });
+    expect(emoji.status).toBe(200);
+    expect(emoji.body.specLabel).toBe('🍊 五斤装');
+  });
+});
+
 describe('5. router answers: envelope on 404 and 405, never 501', () => {
   it('when a known path is called with a method it does not take, then 405 METHOD_NOT_ALLOWED with Allow', async () => {
     const cases: Array<[string, string, string]> = [

@@ -4,6 +4,14 @@ import { z } from 'zod';
 export const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const IdParams = z.object({ id: IdParam });
 
+/**
+ * Text a client sends. Lone UTF-16 surrogates (`"\ud800"` is valid JSON) are refused here: MySQL's
+ * utf8mb4 and JSON columns cannot hold them, so they would fail deep inside a write (a 500) or be
+ * silently replaced. Every text field of a request is `text()…`, never a bare `z.string()`.
+ */
+export const text = () => z.string().refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (no lone UTF-16 surrogates)');
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /** Integer fen; never a float, never a string. */
 export const FenSchema = z.number().int().safe();
 export const PositiveFen = FenSchema.min(1);

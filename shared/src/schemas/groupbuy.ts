@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CampaignStatus, GroupStatus, OpenerMode, OrderKind, OrderStatus, RefundStatus } from '../enums';
-import { FenSchema, IsoTime, PageQuery, PositiveFen, pageOf } from './common';
+import { FenSchema, IsoTime, PageQuery, PositiveFen, pageOf, text } from './common';
 
 // ---------- campaigns (operators) ----------
 export const CampaignLimits = z.object({
@@ -16,7 +16,7 @@ export type CampaignLimits = z.infer<typeof CampaignLimits>;
 export const CreateCampaignRequest = z
   .object({
     skuId: z.number().int().positive(),
-    title: z.string().trim().min(1).max(60).optional(),
+    title: text().trim().min(1).max(60).optional(),
     groupPrice: PositiveFen,
     groupSize: z.number().int().min(2).max(50),
     /** Seconds from the opener's payment to the group deadline (never past the campaign end). */
