@@ -59,6 +59,32 @@ describe('3. lone UTF-16 surrogates', () => {
   });
 });
 
+describe('4. stock bounds', () => {
+  it('when repeated valid adjustments would push SKU stock past its maximum, then 409 STOCK_LIMIT_EXCEEDED and the stock stays put', async () => {
+    const { skuId } = await productWithSku({ stock: 0 });
+    const add = (delta: number) => t.http.post(`/admin/skus/${skuId}/stock-adjustments`).set(op.auth).send({ delta, reason: '补货' });
+    expect((await add(10_000_000)).body.stock).toBe(10_000_000);
+    expectEnvelope(await add(10_000_000), 409, ErrorCode.STOCK_LIMIT_EXCEEDED);
+    expectEnvelope(await add(1), 409, ErrorCode.STOCK_LIMIT_EXCEEDED);
+    expect((await add(-5)).body.stock).toBe(9_999_995);
+    expect((await add(5)).body.stock).toBe(10_000_000);
+    const [sku] = await t.infra.dataSource.query(`SELECT stock FROM skus WHERE id = ?`, [skuId]);
+    expect(Number(sku.stock)).toBe(10_000_000);
+    // The movements log holds exactly the moves that happened.
+    const [{ n }] = await t.infra.dataSource.query(`SELECT COUNT(*) AS n FROM stock_movements WHERE sku_id = ? AND ref_type = 'admin_adjustment'`, [skuId]);
+    expect(Number(n)).toBe(3);
+  });
+
+  it('when 20 concurrent top-ups race to the maximum, then exactly the ones that fit succeed', async () => {
+    const { skuId } = await productWithSku({ stock: 9_000_000 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => t.http.post(`/admin/skus/${skuId}/stock-adjustments`).set(op.auth).send({ delta: 100_000, reason: '补货' })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(10);
+    expect(results.filter((r) => r.status === 409 && r.body.error.code === ErrorCode.STOCK_LIMIT_EXCEEDED)).toHaveLength(10);
+    const [sku] = await t.infra.dataSource.query(`SELECT stock FROM skus WHERE id = ?`, [skuId]);
+    expect(Number(sku.stock)).toBe(10_000_000);
+  });
+});
+
 describe('5. router answers: envelope on 404 and 405, never 501', () => {
   it('when a known path is called with a method it does not take, then 405 METHOD_NOT_ALLOWED with Allow', async () => {
     const cases: Array<[string, string, string]> = [

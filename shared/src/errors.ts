@@ -35,6 +35,7 @@ export const ErrorCode = {
   PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
   SKU_NOT_FOUND: 'SKU_NOT_FOUND',
   INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
+  STOCK_LIMIT_EXCEEDED: 'STOCK_LIMIT_EXCEEDED',
   PRODUCT_ARCHIVED: 'PRODUCT_ARCHIVED',
   ILLEGAL_TRANSITION: 'ILLEGAL_TRANSITION',
   // group-buy
@@ -94,6 +95,7 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   PRODUCT_NOT_FOUND: '商品不存在或已下架',
   SKU_NOT_FOUND: '规格不存在',
   INSUFFICIENT_STOCK: '库存不足',
+  STOCK_LIMIT_EXCEEDED: '库存超过上限',
   PRODUCT_ARCHIVED: '商品已下架',
   CAMPAIGN_NOT_FOUND: '活动不存在',
   CAMPAIGN_NOT_ACTIVE: '活动未开始或已结束',

@@ -48,10 +48,16 @@ export const ImageRef = text()
   .max(512)
   .regex(/^(https:\/\/|\/static\/)[^\s]+$/, 'image must be an https URL or a /static/ path');
 
+/**
+ * Most units one SKU may hold. Stock only grows by guarded updates that stop here, so it never
+ * reaches the 32-bit column limit however many top-ups arrive.
+ */
+export const MAX_SKU_STOCK = 10_000_000;
+
 export const SkuInput = z.object({
   specLabel: text().trim().min(1).max(64),
   listPrice: PositiveFen.max(100_000_000),
-  stock: z.number().int().min(0).max(10_000_000),
+  stock: z.number().int().min(0).max(MAX_SKU_STOCK),
 });
 export type SkuInput = z.infer<typeof SkuInput>;
 
@@ -87,9 +93,9 @@ export const UpdateSkuRequest = z
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
 export type UpdateSkuRequest = z.infer<typeof UpdateSkuRequest>;
 
-/** Stock moves by a signed delta with a guarded update; it never drops below zero. */
+/** Stock moves by a signed delta with a guarded update; it stays within 0..MAX_SKU_STOCK. */
 export const StockAdjustmentRequest = z.object({
-  delta: z.number().int().min(-10_000_000).max(10_000_000).refine((d) => d !== 0, 'delta must not be 0'),
+  delta: z.number().int().min(-MAX_SKU_STOCK).max(MAX_SKU_STOCK).refine((d) => d !== 0, 'delta must not be 0'),
   reason: text().trim().min(1).max(200),
 });
 export type StockAdjustmentRequest = z.infer<typeof StockAdjustmentRequest>;

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import {
   ErrorCode,
+  MAX_SKU_STOCK,
   type AddSkuRequest,
   type AdminProductListQuery,
   type AdminProductView,
@@ -121,10 +122,18 @@ export class CatalogService {
     await this.logMovement(ctx, skuId, -qty, ref);
   }
 
+  /** Adds `qty` units with the mirror-image guard (`WHERE stock + qty <= MAX_SKU_STOCK`), checked. */
   async incrementStock(ctx: ServiceContext, skuId: number, qty: number, ref: StockRef): Promise<void> {
     if (!Number.isSafeInteger(qty) || qty <= 0) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'quantity must be a positive integer');
-    const res = await ctx.manager.query(`UPDATE skus SET stock = stock + ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?`, [qty, skuId]);
-    if (affectedRows(res) !== 1) throw new NotFoundError(ErrorCode.SKU_NOT_FOUND, 'SKU not found');
+    const res = await ctx.manager.query(
+      `UPDATE skus SET stock = stock + ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND stock <= ? - ?`,
+      [qty, skuId, MAX_SKU_STOCK, qty],
+    );
+    if (affectedRows(res) !== 1) {
+      const exists = await ctx.manager.existsBy(SkuEntity, { id: skuId });
+      if (!exists) throw new NotFoundError(ErrorCode.SKU_NOT_FOUND, 'SKU not found');
+      throw new DomainError(ErrorCode.STOCK_LIMIT_EXCEEDED, `A SKU holds at most ${MAX_SKU_STOCK} units`, { skuId, requested: qty, max: MAX_SKU_STOCK });
+    }
     await this.logMovement(ctx, skuId, qty, ref);
   }
 
