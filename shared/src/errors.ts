@@ -54,6 +54,8 @@ export const ErrorCode = {
   ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
   ORDER_NOT_PAYABLE: 'ORDER_NOT_PAYABLE',
   PAYMENT_PROVIDER_ERROR: 'PAYMENT_PROVIDER_ERROR',
+  /** More than one payment can carry (see `MAX_PAYABLE_FEN`). */
+  AMOUNT_TOO_LARGE: 'AMOUNT_TOO_LARGE',
   SANDBOX_ONLY: 'SANDBOX_ONLY',
   // coupons
   COUPON_TEMPLATE_NOT_FOUND: 'COUPON_TEMPLATE_NOT_FOUND',
@@ -67,6 +69,21 @@ export const ErrorCode = {
   COUPON_STOCK_BELOW_ISSUED: 'COUPON_STOCK_BELOW_ISSUED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * An error with a stable code, thrown by rules that live here in shared (e.g. `assertPayable`); the
+ * server answers it exactly like its own domain errors (its `DomainError` is this class).
+ */
+export class CodedError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
 
 /** The one error envelope every non-2xx response carries. */
 export interface ErrorEnvelope {
@@ -111,6 +128,7 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   ORDER_NOT_FOUND: '订单不存在',
   ORDER_NOT_PAYABLE: '订单当前不能支付',
   PAYMENT_PROVIDER_ERROR: '支付服务繁忙，请稍后再试',
+  AMOUNT_TOO_LARGE: '金额超过单笔支付上限，请减少数量',
   IDEMPOTENCY_IN_PROGRESS: '请求处理中，请稍候',
   ILLEGAL_TRANSITION: '当前状态不能进行该操作',
   COUPON_TEMPLATE_NOT_FOUND: '优惠券不存在',

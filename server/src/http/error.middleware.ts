@@ -1,6 +1,6 @@
 import type { Middleware, ParameterizedContext } from 'koa';
-import { ErrorCode } from '@tuan/shared';
-import { DomainError, RateLimitedError } from './errors';
+import { CodedError, ErrorCode } from '@tuan/shared';
+import { RateLimitedError } from './errors';
 import { statusOf } from './error-status';
 import type { AppState } from './types';
 
@@ -36,7 +36,7 @@ export function errorMiddleware(): Middleware<AppState> {
       if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null)) bareAnswer(ctx);
     } catch (err) {
       const requestId = ctx.state.requestId;
-      if (err instanceof DomainError) {
+      if (err instanceof CodedError) {
         ctx.status = statusOf(err.code);
         if (err instanceof RateLimitedError) ctx.set('Retry-After', String(err.retryAfterSec));
         ctx.body = { error: { code: err.code, message: err.message, details: err.details, requestId } };

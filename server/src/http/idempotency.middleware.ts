@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Middleware } from 'koa';
-import { ErrorCode } from '@tuan/shared';
+import { CodedError, ErrorCode } from '@tuan/shared';
 import { DomainError } from './errors';
 import { statusOf } from './error-status';
 import type { AppState } from './types';
@@ -45,7 +45,7 @@ export function idempotency(redis: Redis, prefix: string, scope: string): Middle
       await next();
       await redis.set(rkey, JSON.stringify({ state: 'done', hash, status: ctx.status, body: ctx.body } satisfies Stored), 'EX', TTL_SEC);
     } catch (err) {
-      if (err instanceof DomainError && statusOf(err.code) < 500) {
+      if (err instanceof CodedError && statusOf(err.code) < 500) {
         const body = { error: { code: err.code, message: err.message, details: err.details, requestId: ctx.state.requestId } };
         await redis.set(rkey, JSON.stringify({ state: 'done', hash, status: statusOf(err.code), body } satisfies Stored), 'EX', TTL_SEC);
       } else {

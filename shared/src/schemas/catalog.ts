@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProductStatus } from '../enums';
-import { FenSchema, IsoTime, PageQuery, PositiveFen, pageOf, text } from './common';
+import { FenSchema, IsoTime, PageQuery, UnitPriceFen, pageOf, text } from './common';
 
 export const SkuView = z.object({
   id: z.number().int(),
@@ -56,7 +56,7 @@ export const MAX_SKU_STOCK = 10_000_000;
 
 export const SkuInput = z.object({
   specLabel: text().trim().min(1).max(64),
-  listPrice: PositiveFen.max(100_000_000),
+  listPrice: UnitPriceFen,
   stock: z.number().int().min(0).max(MAX_SKU_STOCK),
 });
 export type SkuInput = z.infer<typeof SkuInput>;
@@ -87,7 +87,7 @@ export const AddSkuRequest = SkuInput;
 export const UpdateSkuRequest = z
   .object({
     specLabel: text().trim().min(1).max(64),
-    listPrice: PositiveFen.max(100_000_000),
+    listPrice: UnitPriceFen,
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });

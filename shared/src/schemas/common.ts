@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ORDER_QUANTITY, MAX_UNIT_PRICE_FEN } from '../money';
 
 /** Positive integer id in a path or query string ("12" → 12). */
 export const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -15,6 +16,10 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 /** Integer fen; never a float, never a string. */
 export const FenSchema = z.number().int().safe();
 export const PositiveFen = FenSchema.min(1);
+/** A price per unit (SKU list price, group and opener prices): 1 fen to ¥1,000,000. */
+export const UnitPriceFen = PositiveFen.max(MAX_UNIT_PRICE_FEN);
+/** Units in one order (and the most a campaign may allow per order). */
+export const OrderQuantity = z.number().int().min(1).max(MAX_ORDER_QUANTITY);
 
 /** ISO-8601 UTC timestamp as the API emits it. */
 export const IsoTime = z.string().datetime({ offset: true });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CouponAudience, CouponChannel, CouponKind, CouponScope, CouponTemplateStatus, UserCouponStatus } from '../enums';
-import { FenSchema, IsoTime, PageQuery, PositiveFen, pageOf, text } from './common';
+import { FenSchema, IsoTime, OrderQuantity, PageQuery, PositiveFen, pageOf, text } from './common';
 
 export const CouponValidity = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fixed'), from: IsoTime, to: IsoTime }),
@@ -103,7 +103,7 @@ export const CheckoutPreviewRequest = z.object({
   kind: z.enum(['launch', 'join', 'solo']),
   campaignId: z.number().int().positive().optional(),
   groupId: z.number().int().positive().optional(),
-  quantity: z.number().int().min(1).max(99).default(1),
+  quantity: OrderQuantity.default(1),
 }).refine((v) => (v.kind === 'join' ? v.groupId !== undefined : v.campaignId !== undefined), { message: 'join needs groupId; launch and solo need campaignId' });
 export type CheckoutPreviewRequest = z.infer<typeof CheckoutPreviewRequest>;
 
