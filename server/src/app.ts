@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import Koa from 'koa';
+import { ErrorCode } from '@tuan/shared';
 import { createSystemContext } from './core/system';
 import type { Infra } from './core/infra';
 import { withTimeout } from './core/infra';
@@ -9,6 +10,7 @@ import { createAuthenticators } from './http/auth.middleware';
 import { DOCS_HTML, DOCS_INIT_JS, buildOpenApi } from './http/openapi';
 import { requestIdMiddleware } from './http/request-id.middleware';
 import { ApiRouter } from './http/route';
+import { corsFor, securityHeaders } from './http/security.middleware';
 import { serveStatic } from './http/static.middleware';
 import type { AppContext, AppState } from './http/types';
 import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAdminRoutes } from './modules/admin';
@@ -139,8 +141,8 @@ const STATIC_DIR = join(__dirname, '..', 'static');
 const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 
 /**
- * The Koa app. Middleware order: request id → errors → CORS → body → routes (each route adds its
- * own auth and validation).
+ * The Koa app. Middleware order: request id → errors → security headers → CORS → probes and docs →
+ * static files → body → routes (each route adds its own auth and validation).
  */
 export function createApp(infra: Infra, services: Services) {
   const { config } = infra;
@@ -159,25 +161,11 @@ export function createApp(infra: Infra, services: Services) {
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });
-  const corsOrigins = new Set(config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean));
 
   app.use(requestIdMiddleware(infra.log));
   app.use(errorMiddleware());
-  app.use(async (ctx, next) => {
-    const origin = ctx.get('origin');
-    if (origin && corsOrigins.has(origin)) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.set('Vary', 'Origin');
-      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key, X-Request-Id');
-      ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
-      if (ctx.method === 'OPTIONS') {
-        ctx.status = 204;
-        return;
-      }
-    }
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    return next();
-  });
+  app.use(securityHeaders('/docs'));
+  app.use(corsFor(config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean)));
   app.use(async (ctx, next) => {
     switch (ctx.path) {
       case '/healthz':
@@ -187,6 +175,8 @@ export function createApp(infra: Infra, services: Services) {
         const checks = await readiness(infra);
         ctx.status = checks.ok ? 200 : 503;
         ctx.body = { status: checks.ok ? 'ready' : 'unavailable', checks: checks.detail, serverTime: new Date().toISOString() };
+        // A 503 is an error answer like any other: it carries the envelope too (probes read `checks`).
+        if (!checks.ok) Object.assign(ctx.body, { error: { code: ErrorCode.SERVICE_UNAVAILABLE, message: 'MySQL or Redis is unreachable', requestId: ctx.state.requestId } });
         return;
       }
       case '/openapi.json':
@@ -205,7 +195,7 @@ export function createApp(infra: Infra, services: Services) {
         return next();
     }
   });
-  app.use(serveStatic('/static', STATIC_DIR, 86400));
+  app.use(serveStatic('/static', STATIC_DIR, 86400, { crossOrigin: true }));
   app.use(serveStatic('/docs/assets', SWAGGER_DIR, 86400));
   app.use(bodyMiddleware({ limitBytes: config.BODY_LIMIT_BYTES }));
   app.use(notify.routes());

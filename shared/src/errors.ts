@@ -6,6 +6,8 @@
 export const ErrorCode = {
   // generic input / protocol
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** A request the HTTP layer refused before any route saw it (no more specific code applies). */
+  BAD_REQUEST: 'BAD_REQUEST',
   MALFORMED_JSON: 'MALFORMED_JSON',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -33,6 +35,7 @@ export const ErrorCode = {
   PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
   SKU_NOT_FOUND: 'SKU_NOT_FOUND',
   INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
+  STOCK_LIMIT_EXCEEDED: 'STOCK_LIMIT_EXCEEDED',
   PRODUCT_ARCHIVED: 'PRODUCT_ARCHIVED',
   ILLEGAL_TRANSITION: 'ILLEGAL_TRANSITION',
   // group-buy
@@ -51,6 +54,8 @@ export const ErrorCode = {
   ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
   ORDER_NOT_PAYABLE: 'ORDER_NOT_PAYABLE',
   PAYMENT_PROVIDER_ERROR: 'PAYMENT_PROVIDER_ERROR',
+  /** More than one payment can carry (see `MAX_PAYABLE_FEN`). */
+  AMOUNT_TOO_LARGE: 'AMOUNT_TOO_LARGE',
   SANDBOX_ONLY: 'SANDBOX_ONLY',
   // coupons
   COUPON_TEMPLATE_NOT_FOUND: 'COUPON_TEMPLATE_NOT_FOUND',
@@ -67,6 +72,21 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * An error with a stable code, thrown by rules that live here in shared (e.g. `assertPayable`); the
+ * server answers it exactly like its own domain errors (its `DomainError` is this class).
+ */
+export class CodedError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 /** The one error envelope every non-2xx response carries. */
 export interface ErrorEnvelope {
   error: { code: ErrorCode | string; message: string; details?: unknown; requestId?: string };
@@ -75,6 +95,8 @@ export interface ErrorEnvelope {
 /** Chinese text the mini-program shows for a code when it has nothing more specific. */
 export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   VALIDATION_FAILED: '输入有误，请检查后重试',
+  BAD_REQUEST: '请求格式错误',
+  METHOD_NOT_ALLOWED: '请求方式不正确',
   MALFORMED_JSON: '请求格式错误',
   PAYLOAD_TOO_LARGE: '请求内容过大',
   NOT_FOUND: '内容不存在',
@@ -92,6 +114,7 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   PRODUCT_NOT_FOUND: '商品不存在或已下架',
   SKU_NOT_FOUND: '规格不存在',
   INSUFFICIENT_STOCK: '库存不足',
+  STOCK_LIMIT_EXCEEDED: '库存超过上限',
   PRODUCT_ARCHIVED: '商品已下架',
   CAMPAIGN_NOT_FOUND: '活动不存在',
   CAMPAIGN_NOT_ACTIVE: '活动未开始或已结束',
@@ -107,6 +130,7 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   ORDER_NOT_FOUND: '订单不存在',
   ORDER_NOT_PAYABLE: '订单当前不能支付',
   PAYMENT_PROVIDER_ERROR: '支付服务繁忙，请稍后再试',
+  AMOUNT_TOO_LARGE: '金额超过单笔支付上限，请减少数量',
   IDEMPOTENCY_IN_PROGRESS: '请求处理中，请稍候',
   ILLEGAL_TRANSITION: '当前状态不能进行该操作',
   COUPON_TEMPLATE_NOT_FOUND: '优惠券不存在',

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { formatFen, splitByWeights } from './money';
+import { CodedError, ErrorCode } from './errors';
+import { MAX_ORDER_QUANTITY, MAX_PAYABLE_FEN, MAX_UNIT_PRICE_FEN, assertPayable, formatFen, splitByWeights } from './money';
 
 describe('formatFen', () => {
   it('when given fen, then shows yuan with two decimals', () => {
@@ -46,5 +47,22 @@ describe('splitByWeights (largest remainder)', () => {
         },
       ),
     );
+  });
+});
+
+describe('money limits', () => {
+  it('when the largest order validation allows is priced, then its goods amount is a safe integer that a BIGINT holds', () => {
+    const most = MAX_UNIT_PRICE_FEN * MAX_ORDER_QUANTITY;
+    expect(Number.isSafeInteger(most)).toBe(true);
+    expect(most).toBeLessThan(2 ** 63);
+    // …but more than one WeChat Pay payment carries, which is why assertPayable exists.
+    expect(most).toBeGreaterThan(MAX_PAYABLE_FEN);
+  });
+
+  it('when an amount is above the int32 WeChat Pay takes, then AMOUNT_TOO_LARGE; at the limit, fine', () => {
+    expect(MAX_PAYABLE_FEN).toBe(2 ** 31 - 1);
+    expect(() => assertPayable(MAX_PAYABLE_FEN)).not.toThrow();
+    expect(() => assertPayable(MAX_PAYABLE_FEN + 1)).toThrow(expect.objectContaining({ code: ErrorCode.AMOUNT_TOO_LARGE }));
+    expect(() => assertPayable(MAX_PAYABLE_FEN + 1)).toThrow(CodedError);
   });
 });

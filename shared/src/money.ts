@@ -1,8 +1,31 @@
+import { CodedError, ErrorCode } from './errors';
+
 /**
  * Money is an integer number of fen (分) everywhere: columns, API and computations.
  * The brand stops a yuan float from being passed where fen are expected.
  */
 export type Fen = number & { readonly __brand?: 'fen' };
+
+/**
+ * Limits that keep every amount representable end to end. A unit price is at most ¥1,000,000 and
+ * an order at most 99 units, so goods amounts stay below 10^10 fen: safe integers in JS and BIGINT
+ * columns in MySQL. What one payment can carry is smaller: WeChat Pay's `amount.total` is an int32
+ * of fen (¥21,474,836.47), so a larger payable amount is refused with AMOUNT_TOO_LARGE (a 422)
+ * before any order or prepay is attempted with it.
+ */
+export const MAX_UNIT_PRICE_FEN = 100_000_000;
+export const MAX_ORDER_QUANTITY = 99;
+export const MAX_PAYABLE_FEN = 2_147_483_647;
+
+/** Throws AMOUNT_TOO_LARGE when `fen` is more than one payment can carry. */
+export function assertPayable(fen: number): void {
+  if (fen > MAX_PAYABLE_FEN) {
+    throw new CodedError(ErrorCode.AMOUNT_TOO_LARGE, `The amount ${formatFen(fen)} exceeds the ${formatFen(MAX_PAYABLE_FEN)} one payment can carry`, {
+      amount: fen,
+      max: MAX_PAYABLE_FEN,
+    });
+  }
+}
 
 export function isFen(value: unknown): value is Fen {
   return typeof value === 'number' && Number.isSafeInteger(value);

@@ -3,6 +3,7 @@ import { ErrorCode } from '@tuan/shared';
 /** The one place where error codes become HTTP statuses. Unlisted codes are 400. */
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
   MALFORMED_JSON: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
@@ -28,6 +29,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   PRODUCT_NOT_FOUND: 404,
   SKU_NOT_FOUND: 404,
   INSUFFICIENT_STOCK: 409,
+  STOCK_LIMIT_EXCEEDED: 409,
   PRODUCT_ARCHIVED: 409,
   ILLEGAL_TRANSITION: 409,
   CAMPAIGN_NOT_FOUND: 404,
@@ -44,6 +46,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ORDER_NOT_FOUND: 404,
   ORDER_NOT_PAYABLE: 409,
   PAYMENT_PROVIDER_ERROR: 502,
+  AMOUNT_TOO_LARGE: 422,
   SANDBOX_ONLY: 404,
   COUPON_TEMPLATE_NOT_FOUND: 404,
   COUPON_NOT_CLAIMABLE: 409,

@@ -1,19 +1,11 @@
-import { ErrorCode } from '@tuan/shared';
+import { CodedError, ErrorCode } from '@tuan/shared';
 
 /**
  * Domain errors carry a stable code and a readable message, never an HTTP status: the one
- * mapping from code to status lives in `error-status.ts`.
+ * mapping from code to status lives in `error-status.ts`. They are shared's `CodedError`, so a rule
+ * that lives in shared (`assertPayable`) fails the same way.
  */
-export class DomainError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export class DomainError extends CodedError {}
 
 export class ValidationError extends DomainError {
   constructor(message: string, details?: unknown) {

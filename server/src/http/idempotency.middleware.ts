@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Middleware } from 'koa';
-import { ErrorCode } from '@tuan/shared';
+import { CodedError, ErrorCode } from '@tuan/shared';
 import { DomainError } from './errors';
 import { statusOf } from './error-status';
 import type { AppState } from './types';
@@ -32,7 +32,7 @@ export function idempotency(redis: Redis, prefix: string, scope: string): Middle
     if (!KEY_RE.test(key)) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 8–128 characters of [A-Za-z0-9_.:-]');
     const owner = ctx.state.user?.id ?? 'anon';
     const rkey = `${prefix}idem:{${owner}}:${scope}:${key}`;
-    const hash = createHash('sha256').update(ctx.method).update(ctx.path).update(ctx.state.rawBody ?? Buffer.alloc(0)).digest('hex');
+    const hash = createHash('sha256').update(ctx.method).update(ctx.path).update(ctx.request.rawBody ?? '').digest('hex');
     const claimed = await redis.set(rkey, JSON.stringify({ state: 'pending', hash } satisfies Stored), 'EX', TTL_SEC, 'NX');
     if (claimed !== 'OK') {
       const raw = await redis.get(rkey);
@@ -48,7 +48,7 @@ export function idempotency(redis: Redis, prefix: string, scope: string): Middle
       await next();
       await redis.set(rkey, JSON.stringify({ state: 'done', hash, status: ctx.status, body: ctx.body } satisfies Stored), 'EX', TTL_SEC);
     } catch (err) {
-      if (err instanceof DomainError && statusOf(err.code) < 500) {
+      if (err instanceof CodedError && statusOf(err.code) < 500) {
         const body = { error: { code: err.code, message: err.message, details: err.details, requestId: ctx.state.requestId } };
         await redis.set(rkey, JSON.stringify({ state: 'done', hash, status: statusOf(err.code), body } satisfies Stored), 'EX', TTL_SEC);
       } else {

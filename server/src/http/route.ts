@@ -57,6 +57,8 @@ export class ApiRouter {
     }
     this.docs.push(contract);
     const chain: Middleware<AppState>[] = [];
+    // First in the chain, so even a 401 from the auth step carries it.
+    if (!isPublicRead(contract)) chain.push(noStore);
     if (contract.auth === 'user') chain.push(this.auth.user);
     else if (contract.auth === 'optional') chain.push(this.auth.optionalUser);
     else if (contract.auth !== 'public') chain.push(this.auth.admin(contract.auth.roles));
@@ -67,7 +69,7 @@ export class ApiRouter {
       const input = {
         params: parse(contract.params, c.params, 'path'),
         query: parse(contract.query, ctx.query, 'query'),
-        body: parse(contract.body, ctx.state.body, 'body'),
+        body: parse(contract.body, ctx.request.body, 'body'),
       } as RouteInput<RouteContract<P, Q, B, R>>;
       const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
       const result = await handler(input, sctx, c);
@@ -82,6 +84,21 @@ export class ApiRouter {
     this.router.register(contract.path, [contract.method.toUpperCase()], chain as never);
   }
 }
+
+/**
+ * Caching rule: only public reads (GET on a `public` route — the catalogue, running campaigns) may be
+ * stored by browsers and proxies. Everything else answers for someone (a shopper or operator token,
+ * or an optional one that personalises the answer) or hands out tokens (the public login and
+ * refresh POSTs), so it is `no-store`.
+ */
+function isPublicRead(def: Pick<RouteDoc, 'method' | 'auth'>): boolean {
+  return def.auth === 'public' && def.method === 'get';
+}
+
+const noStore: Middleware<AppState> = (ctx, next) => {
+  ctx.set('Cache-Control', 'no-store');
+  return next();
+};
 
 function parse(schema: ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body'): unknown {
   if (!schema) {

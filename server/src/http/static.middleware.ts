@@ -1,40 +1,30 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { send } from '@koa/send';
 import type { Middleware } from 'koa';
 import type { AppState } from './types';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'application/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.map': 'application/json; charset=utf-8',
-};
-
-/** Serves files under `dir` at `prefix`; paths that escape `dir` are never served. */
-export function serveStatic(prefix: string, dir: string, maxAgeSec = 3600): Middleware<AppState> {
-  const root = normalize(dir + sep);
+/**
+ * Serves files under `dir` at `prefix` with `@koa/send` (path resolution that never leaves `dir`,
+ * content type, length, Last-Modified, max-age). The prefix mount is ours: `koa-static` has none
+ * without `koa-mount`. Anything `send` refuses (missing, hidden, malformed or escaping path) falls
+ * through to the router, which answers 404 — so a refused path reveals nothing about the disk.
+ */
+export function serveStatic(prefix: string, dir: string, maxAgeSec = 3600, opts: { crossOrigin?: boolean } = {}): Middleware<AppState> {
   return async (ctx, next) => {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || !ctx.path.startsWith(prefix + '/')) return next();
-    let rel: string;
+    let served: string | undefined;
     try {
-      rel = decodeURIComponent(ctx.path.slice(prefix.length + 1));
-    } catch {
-      return next();
+      served = await send(ctx as never, ctx.path.slice(prefix.length + 1), {
+        root: dir,
+        maxage: maxAgeSec * 1000,
+        gzip: false,
+        brotli: false,
+        // Product images are embedded by pages on other origins (h5 behind a CDN, the mini-program).
+        setHeaders: opts.crossOrigin ? (res) => res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin') : undefined,
+      });
+    } catch (err) {
+      if ((err as { status?: number }).status && (err as { status: number }).status < 500) return next();
+      throw err;
     }
-    const file = normalize(join(root, rel));
-    if (!file.startsWith(root)) return next();
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) return next();
-    ctx.type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    ctx.length = info.size;
-    ctx.set('Cache-Control', `public, max-age=${maxAgeSec}`);
-    ctx.body = createReadStream(file); // Koa sends headers only for HEAD
+    if (!served) return next();
   };
 }

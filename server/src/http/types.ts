@@ -6,10 +6,6 @@ import type { Logger } from '../core/logger';
 export interface AppState {
   requestId: string;
   log: Logger;
-  /** Raw request bytes (needed to verify payment notification signatures). */
-  rawBody?: Buffer;
-  /** Parsed JSON body (undefined when the request had none). */
-  body?: unknown;
   user?: { id: number };
   admin?: { id: number; role: AdminRole; username: string };
 }

@@ -6,15 +6,16 @@ import { createApp, createServices, type Services } from '../../src/app';
 import { loadConfig } from '../../src/core/config';
 import { hashPassword } from '../../src/core/crypto';
 import { closeInfra, createInfra, type Infra } from '../../src/core/infra';
-import type { AdminRole, LoginResponse } from '@tuan/shared';
+import type { Logger } from '../../src/core/logger';
 import type { RouteDoc } from '../../src/http/route';
+import type { AdminRole, LoginResponse } from '@tuan/shared';
 
 export interface TestApp {
   http: ReturnType<typeof request>;
   url: string;
   infra: Infra;
   services: Services;
-  /** The route contracts the app registered. */
+  /** Every route the API router registered: its contract with the zod schemas (what /openapi.json is built from). */
   routes: readonly RouteDoc[];
   close(): Promise<void>;
 }
@@ -22,8 +23,9 @@ export interface TestApp {
 /**
  * A real app on the real test database and Redis, listening on an ephemeral port. Each app gets its
  * own Redis key prefix so rate-limit windows of one test file never leak into another.
+ * `opts.log` replaces the (silent) test logger, for tests that read what gets logged.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestApp> {
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
@@ -33,7 +35,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     SANDBOX_PAY_KEY_DIR: `${__dirname}/../../../.data/sandbox-pay-test`,
     ...env,
   });
-  const infra = await createInfra(config);
+  const infra = await createInfra(config, opts.log);
   const services = await createServices(infra);
   const { app, routes } = createApp(infra, services);
   const server: Server = createServer(app.callback());

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { AdminRole } from '../enums';
-import { IsoTime, PageQuery, pageOf } from './common';
+import { IsoTime, PageQuery, pageOf, text } from './common';
 
 export const CreateAdminUserRequest = z.object({
-  username: z.string().trim().regex(/^[a-zA-Z0-9_.-]{3,32}$/, '3–32 letters, digits, _ . -'),
-  password: z.string().min(10, 'at least 10 characters').max(128),
+  username: text().trim().regex(/^[a-zA-Z0-9_.-]{3,32}$/, '3–32 letters, digits, _ . -'),
+  password: text().min(10, 'at least 10 characters').max(128),
   role: z.enum(AdminRole),
 });
 export type CreateAdminUserRequest = z.infer<typeof CreateAdminUserRequest>;
@@ -33,8 +33,8 @@ export const AuditLogView = z.object({
 export type AuditLogView = z.infer<typeof AuditLogView>;
 
 export const AuditLogQuery = PageQuery.extend({
-  entityType: z.string().trim().min(1).max(32).optional(),
-  entityId: z.string().trim().min(1).max(64).optional(),
+  entityType: text().trim().min(1).max(32).optional(),
+  entityId: text().trim().min(1).max(64).optional(),
 });
 export type AuditLogQuery = z.infer<typeof AuditLogQuery>;
 export const AuditLogPage = pageOf(AuditLogView);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { AdminRole } from '../enums';
-import { IsoTime } from './common';
+import { IsoTime, text } from './common';
 
 /** `code` from wx.login on WeChat; `dev:<name>` with the dev provider (development and tests only). */
 export const LoginRequest = z.object({
-  code: z.string().trim().min(1).max(128),
+  code: text().trim().min(1).max(128),
   /** Share token the user arrived through (used by share chains later; ignored when unknown). */
-  shareToken: z.string().max(64).optional(),
+  shareToken: text().max(64).optional(),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
@@ -37,23 +37,23 @@ export const LoginResponse = TokenPair.extend({
 });
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
-export const RefreshRequest = z.object({ refreshToken: z.string().min(10).max(256) });
+export const RefreshRequest = z.object({ refreshToken: text().min(10).max(256) });
 export type RefreshRequest = z.infer<typeof RefreshRequest>;
 export const RefreshResponse = TokenPair.extend({ serverTime: IsoTime });
 export type RefreshResponse = z.infer<typeof RefreshResponse>;
 
-export const PhoneSchema = z.string().regex(/^1[3-9]\d{9}$/, '请输入 11 位中国大陆手机号');
+export const PhoneSchema = text().regex(/^1[3-9]\d{9}$/, '请输入 11 位中国大陆手机号');
 
 export const UpdateProfileRequest = z.object({
-  nickname: z.string().trim().min(1).max(32).optional(),
-  avatarUrl: z.string().url().max(512).nullable().optional(),
+  nickname: text().trim().min(1).max(32).optional(),
+  avatarUrl: text().url().max(512).nullable().optional(),
   phone: PhoneSchema.nullable().optional(),
 });
 export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequest>;
 
 export const AdminLoginRequest = z.object({
-  username: z.string().trim().min(1).max(64),
-  password: z.string().min(1).max(256),
+  username: text().trim().min(1).max(64),
+  password: text().min(1).max(256),
 });
 export type AdminLoginRequest = z.infer<typeof AdminLoginRequest>;
 

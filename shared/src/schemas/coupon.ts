@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CouponAudience, CouponChannel, CouponKind, CouponScope, CouponTemplateStatus, UserCouponStatus } from '../enums';
-import { FenSchema, IsoTime, PageQuery, PositiveFen, pageOf } from './common';
+import { FenSchema, IsoTime, OrderQuantity, PageQuery, PositiveFen, pageOf, text } from './common';
 
 export const CouponValidity = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fixed'), from: IsoTime, to: IsoTime }),
@@ -9,7 +9,7 @@ export const CouponValidity = z.discriminatedUnion('type', [
 export type CouponValidity = z.infer<typeof CouponValidity>;
 
 const TemplateFields = z.object({
-  name: z.string().trim().min(1).max(40),
+  name: text().trim().min(1).max(40),
   kind: z.enum(CouponKind),
   amountOff: FenSchema.min(0).max(10_000_000).default(0),
   threshold: FenSchema.min(0).max(100_000_000).default(0),
@@ -103,7 +103,7 @@ export const CheckoutPreviewRequest = z.object({
   kind: z.enum(['launch', 'join', 'solo']),
   campaignId: z.number().int().positive().optional(),
   groupId: z.number().int().positive().optional(),
-  quantity: z.number().int().min(1).max(99).default(1),
+  quantity: OrderQuantity.default(1),
 }).refine((v) => (v.kind === 'join' ? v.groupId !== undefined : v.campaignId !== undefined), { message: 'join needs groupId; launch and solo need campaignId' });
 export type CheckoutPreviewRequest = z.infer<typeof CheckoutPreviewRequest>;
 

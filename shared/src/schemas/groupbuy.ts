@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { CampaignStatus, GroupStatus, OpenerMode, OrderKind, OrderStatus, RefundStatus } from '../enums';
-import { FenSchema, IsoTime, PageQuery, PositiveFen, pageOf } from './common';
+import { FenSchema, IsoTime, OrderQuantity, PageQuery, UnitPriceFen, pageOf, text } from './common';
 
 // ---------- campaigns (operators) ----------
 export const CampaignLimits = z.object({
   /** Units one order may buy. */
-  perOrder: z.number().int().min(1).max(99).default(1),
+  perOrder: OrderQuantity.default(1),
   /** Groups a user may have open (pending or open) at once as opener. */
   openGroupsPerUser: z.number().int().min(1).max(20).default(1),
   /** Total units a user may buy in this campaign (all orders that are not cancelled). */
@@ -16,8 +16,8 @@ export type CampaignLimits = z.infer<typeof CampaignLimits>;
 export const CreateCampaignRequest = z
   .object({
     skuId: z.number().int().positive(),
-    title: z.string().trim().min(1).max(60).optional(),
-    groupPrice: PositiveFen,
+    title: text().trim().min(1).max(60).optional(),
+    groupPrice: UnitPriceFen,
     groupSize: z.number().int().min(2).max(50),
     /** Seconds from the opener's payment to the group deadline (never past the campaign end). */
     groupDurationSec: z.number().int().min(2).max(7 * 86400),
@@ -28,7 +28,7 @@ export const CreateCampaignRequest = z
     stock: z.number().int().min(1).max(1_000_000),
     limits: CampaignLimits.default({ perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 5 }),
     openerMode: z.enum(OpenerMode).default('group_price'),
-    openerPrice: PositiveFen.optional(),
+    openerPrice: UnitPriceFen.optional(),
     newUsersOnly: z.boolean().default(false),
     virtualCompletion: z.object({ enabled: z.boolean(), minRealMembers: z.number().int().min(1).max(50) }).default({ enabled: false, minRealMembers: 1 }),
     allowSolo: z.boolean().default(true),
@@ -111,7 +111,7 @@ export const GroupSummaryList = z.object({ items: z.array(GroupSummary), serverT
 
 // ---------- orders ----------
 /** `couponId`: one of my available coupons to apply (at most one per order). */
-export const QuantityBody = z.object({ quantity: z.number().int().min(1).max(99).default(1), couponId: z.number().int().positive().optional() });
+export const QuantityBody = z.object({ quantity: OrderQuantity.default(1), couponId: z.number().int().positive().optional() });
 export const LaunchRequest = QuantityBody.extend({ campaignId: z.number().int().positive() });
 export type LaunchRequest = z.infer<typeof LaunchRequest>;
 export const JoinRequest = QuantityBody;

@@ -38,11 +38,24 @@ export class TokenService {
     return this.verify(token, ADMIN_AUDIENCE);
   }
 
+  /**
+   * `exp`, `iat` and `sub` are required (a token without `exp` would never expire), and the token may
+   * be no older than our own lifetime, so neither a far `exp` nor a future `iat` stretches it. The
+   * subject must be the id exactly as we write it: `Number()` would read " 17", "0x11" or "17e0" as
+   * user 17, so one user would have many spellings that all verify.
+   */
   private async verify(token: string, audience: string): Promise<{ sub: number }> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: this.issuer, audience });
-      const sub = Number(payload.sub);
-      if (!Number.isSafeInteger(sub) || sub <= 0) throw new UnauthenticatedError(ErrorCode.TOKEN_INVALID, 'Token subject is invalid');
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: this.issuer,
+        audience,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: this.accessTtlSec,
+        clockTolerance: CLOCK_TOLERANCE_SEC,
+      });
+      const sub = canonicalId(payload.sub);
+      if (sub === null) throw new UnauthenticatedError(ErrorCode.TOKEN_INVALID, 'Token subject is invalid');
       return { sub };
     } catch (err) {
       if (err instanceof UnauthenticatedError) throw err;
@@ -64,4 +77,15 @@ export class TokenService {
       .sign(this.key);
     return { token, expiresAt: new Date(exp * 1000) };
   }
+}
+
+/** Seconds of clock difference between processes tolerated on `exp`/`iat`. */
+const CLOCK_TOLERANCE_SEC = 5;
+const CANONICAL_ID = /^[1-9][0-9]{0,15}$/;
+
+/** A positive id written the one way `String(id)` writes it, or null. */
+export function canonicalId(sub: unknown): number | null {
+  if (typeof sub !== 'string' || !CANONICAL_ID.test(sub)) return null;
+  const id = Number(sub);
+  return Number.isSafeInteger(id) && String(id) === sub ? id : null;
 }

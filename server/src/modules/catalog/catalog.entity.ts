@@ -50,8 +50,8 @@ export class SkuEntity {
   @Column({ name: 'spec_label', type: 'varchar', length: 64 })
   specLabel: string;
 
-  /** List price in fen. */
-  @Column({ name: 'list_price', type: 'int' })
+  /** List price in fen (BIGINT like every money column; read back as a number below 2^53). */
+  @Column({ name: 'list_price', type: 'bigint' })
   listPrice: number;
 
   /** Never written by read-modify-write: only by guarded UPDATE … WHERE stock >= :n. */

@@ -1,6 +1,7 @@
 import { In, type DataSource } from 'typeorm';
 import {
   ErrorCode,
+  MAX_SKU_STOCK,
   type AddSkuRequest,
   type AdminProductListQuery,
   type AdminProductView,
@@ -114,15 +115,20 @@ export class CatalogService {
     await this.logMovement(ctx, skuId, -qty, ref);
   }
 
+  /** Adds `qty` units with the mirror-image guard (`WHERE stock + qty <= MAX_SKU_STOCK`), checked. */
   async incrementStock(ctx: ServiceContext, skuId: number, qty: number, ref: StockRef): Promise<void> {
     if (!Number.isSafeInteger(qty) || qty <= 0) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'quantity must be a positive integer');
     const res = await ctx.manager
       .createQueryBuilder()
       .update(SkuEntity)
       .set({ stock: () => 'stock + :qty', updatedAt: () => 'UTC_TIMESTAMP(3)' })
-      .where('id = :skuId', { skuId, qty })
+      .where('id = :skuId AND stock <= :max - :qty', { skuId, qty, max: MAX_SKU_STOCK })
       .execute();
-    if (res.affected !== 1) throw new NotFoundError(ErrorCode.SKU_NOT_FOUND, 'SKU not found');
+    if (res.affected !== 1) {
+      const exists = await ctx.manager.existsBy(SkuEntity, { id: skuId });
+      if (!exists) throw new NotFoundError(ErrorCode.SKU_NOT_FOUND, 'SKU not found');
+      throw new DomainError(ErrorCode.STOCK_LIMIT_EXCEEDED, `A SKU holds at most ${MAX_SKU_STOCK} units`, { skuId, requested: qty, max: MAX_SKU_STOCK });
+    }
     await this.logMovement(ctx, skuId, qty, ref);
   }
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ErrorCode, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
+import { ErrorCode, assertPayable, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { recordCreated } from '../../core/lifecycle';
@@ -153,6 +153,8 @@ export class CheckoutService {
     }
     const goodsAmount = unitPrice * req.quantity;
     const { coupons, best } = await this.coupons.evaluate(ctx, userId, { goodsAmount, productId: c!.productId, campaignId: c!.id });
+    // The same limit the order creation enforces: never preview an order that could not be paid.
+    assertPayable(Math.max(1, goodsAmount - (best?.discount ?? 0)));
     return {
       unitPrice, quantity: req.quantity, goodsAmount, coupons,
       bestCouponId: best?.coupon.id ?? null, bestDiscount: best?.discount ?? 0,

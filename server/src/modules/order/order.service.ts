@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { In, IsNull, Not, type DataSource } from 'typeorm';
-import { ErrorCode, type GroupStatus, type OrderKind, type OrderListQuery, type OrderSummary, type OrderView, type Page } from '@tuan/shared';
+import { ErrorCode, assertPayable, type GroupStatus, type OrderKind, type OrderListQuery, type OrderSummary, type OrderView, type Page } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { recordCreated } from '../../core/lifecycle';
@@ -53,11 +53,14 @@ export class OrderService {
 
   /**
    * Inserts a `pending_payment` order in the caller's transaction and writes `order.created` (which
-   * schedules its payment deadline). The payable amount is never below 1 fen.
+   * schedules its payment deadline). The payable amount is never below 1 fen, nor above what the
+   * payment provider accepts (422 AMOUNT_TOO_LARGE).
    */
   async create(tx: ServiceContext, o: NewOrder): Promise<OrderRecord> {
     const goods = o.unitPrice * o.quantity;
     const payable = Math.max(1, goods - o.discountAmount);
+    // Refused before any row is written: the caller's transaction rolls back what it took.
+    assertPayable(payable);
     const now = new Date();
     const row: Omit<OrderEntity, 'id'> = {
       orderNo: newOrderNo(now), userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, productId: o.productId,

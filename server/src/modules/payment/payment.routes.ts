@@ -17,7 +17,7 @@ export function paymentNotifyRouter(provider: PaymentProvider, merchant: { appId
   router.post('/api/payments/wechatpay/notify', async (ctx) => {
     const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
     try {
-      const notice = await provider.parseTransactionNotification(ctx.headers, ctx.state.rawBody ?? Buffer.alloc(0));
+      const notice = await provider.parseTransactionNotification(ctx.headers, ctx.request.rawBody ?? '');
       if (notice.mchid !== merchant.mchId || notice.appid !== merchant.appId) {
         // Signed by the platform but for another merchant or app: not ours to apply. Acknowledged so
         // it is not redelivered forever; logged for reconciliation.
@@ -38,7 +38,7 @@ export function paymentNotifyRouter(provider: PaymentProvider, merchant: { appId
   router.post('/api/payments/wechatpay/refund-notify', async (ctx) => {
     const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
     try {
-      const notice = await provider.parseRefundNotification(ctx.headers, ctx.state.rawBody ?? Buffer.alloc(0));
+      const notice = await provider.parseRefundNotification(ctx.headers, ctx.request.rawBody ?? '');
       if (notice.refundStatus === 'SUCCESS') await refunds.confirmByNumber(sctx, notice.outRefundNo, notice.refundId);
       ctx.status = notificationReply().status;
     } catch (err) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type Redis from 'ioredis';
 import { z } from 'zod';
+import { assertPayable } from '@tuan/shared';
 import type {
   PaymentProvider,
   PrepayInput,
@@ -318,6 +319,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
    */
   async simulatePay(outTradeNo: string, amount: number, opts: SimulatePayOptions = {}): Promise<number> {
     if (!Number.isSafeInteger(amount) || amount < 1) throw new PaymentProviderError('PARAM_ERROR', 'amount must be fen ≥ 1', false);
+    assertPayable(amount); // WeChat's `amount.total` is an int32 of fen; the sandbox pays no more than it would
     // One success time for both the record and the notification.
     const successTime = opts.successTime ?? new Date(this.#now());
     const note = this.buildTransactionNotification(outTradeNo, amount, { ...opts, successTime });

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { assertPayable } from '@tuan/shared';
 import type {
   PaymentConfig,
   PaymentProvider,
@@ -59,6 +60,9 @@ export function validatePrepayInput(input: PrepayInput, nowMs: number = Date.now
   const bad = (message: string) => new PaymentProviderError('PARAM_ERROR', message, false);
   if (!/^[A-Za-z0-9_|*-]{6,32}$/.test(input.outTradeNo)) throw bad('outTradeNo must be 6–32 of [A-Za-z0-9_|*-]');
   if (!Number.isSafeInteger(input.amountTotal) || input.amountTotal < 1) throw bad('amountTotal must be an integer number of fen ≥ 1');
+  // More than `amount.total` (an int32) can carry is the payer's order being too large, not a
+  // provider failure: AMOUNT_TOO_LARGE, which the API answers with a 422.
+  assertPayable(input.amountTotal);
   if (!input.description || [...input.description].length > 127) throw bad('description must be 1–127 characters');
   if (!input.openid) throw bad('openid is required');
   if (!(input.expiresAt instanceof Date) || Number.isNaN(input.expiresAt.getTime())) throw bad('expiresAt must be a Date');
