@@ -103,8 +103,10 @@ export async function createServices(infra: Infra): Promise<Services> {
   const groups = new GroupService(dataSource, campaigns, users, gate);
   // Group-buy is the order module's participant: orders ask it about seats, groups, stock and limits.
   orders.useParticipant(groups);
-  const outcomes = new OrderOutcomes(dataSource, orders, refunds, coupons, () => groups);
+  // Payments close an order's payment before it is cancelled; built below, hence the late binding.
+  const outcomes: OrderOutcomes = new OrderOutcomes(dataSource, orders, refunds, coupons, () => groups, (): PaymentService => payments);
   const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate);
+  const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const deadlines = new GroupDeadlines(dataSource, campaigns, groups, outcomes, gate);
   return {
     tokens,
@@ -124,7 +126,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     groups,
     checkout,
     deadlines,
-    payments: new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId),
+    payments,
     merchant,
     provider: payment,
     scheduler,

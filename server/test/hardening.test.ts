@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
 import { ErrorCode } from '@tuan/shared';
 import { createLogger } from '../src/core/logger';
+import { createSystemContext } from '../src/core/system';
 import { loginAdmin, loginUser, productBody, startTestApp, uniq, type TestApp, type TestUser } from './support/harness';
 import { createCampaign, createCouponTemplate, pay } from './support/groupbuy.factory';
 
@@ -99,6 +100,34 @@ describe('1. money: 64-bit columns and one limit for what can be paid', () => {
     const base = { skuId, groupSize: 2, groupDurationSec: 3600, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), stock: 1 };
     expectEnvelope(await t.http.post('/admin/campaigns').set(op.auth).send({ ...base, groupPrice: tooDear }), 400, ErrorCode.VALIDATION_FAILED);
     expectEnvelope(await t.http.post('/admin/campaigns').set(op.auth).send({ ...base, groupPrice: 1000, openerMode: 'opener_price', openerPrice: 2 ** 53 }), 400, ErrorCode.VALIDATION_FAILED);
+  });
+});
+
+describe('2. unreleased campaigns are not readable', () => {
+  it('when a campaign is a draft, then shoppers and anonymous callers get 404 on its page and its preview; operators still see it', async () => {
+    const { campaign, op: owner } = await createCampaign(t, { status: 'draft' });
+    expectEnvelope(await t.http.get(`/api/campaigns/${campaign.id}`), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    expectEnvelope(await t.http.get(`/api/campaigns/${campaign.id}`).set(shopper.auth), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    expectEnvelope(await t.http.post('/api/checkout/preview').set(shopper.auth).send({ kind: 'launch', campaignId: campaign.id, quantity: 1 }), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    expectEnvelope(await t.http.post('/api/groups').set(shopper.auth).send({ campaignId: campaign.id }), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    // Same answer as an id that does not exist: nothing tells a draft from a gap.
+    expectEnvelope(await t.http.get(`/api/campaigns/${campaign.id + 1_000_000}`), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    expect((await t.http.get(`/admin/campaigns/${campaign.id}`).set(owner.auth)).status).toBe(200);
+  });
+
+  it('when its product is unpublished or archived, then the campaign is hidden and takes no orders, not even joins of open groups', async () => {
+    const { campaign, productId, op: owner } = await createCampaign(t, { groupSize: 3 });
+    const opener = await loginUser(t);
+    const launched = await t.http.post('/api/groups').set(opener.auth).send({ campaignId: campaign.id });
+    await pay(t, opener, launched.body.id);
+    expect((await t.http.post(`/admin/products/${productId}/unpublish`).set(owner.auth)).status).toBe(200);
+    expectEnvelope(await t.http.get(`/api/campaigns/${campaign.id}`), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    expect((await t.http.get('/api/campaigns?pageSize=50')).body.items.map((c: { id: number }) => c.id)).not.toContain(campaign.id);
+    expectEnvelope(await t.http.post('/api/orders/solo').set(shopper.auth).send({ campaignId: campaign.id }), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    expectEnvelope(await t.http.post(`/api/groups/${launched.body.groupId}/join`).set(shopper.auth).send({}), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    expectEnvelope(await t.http.post('/api/checkout/preview').set(shopper.auth).send({ kind: 'join', groupId: launched.body.groupId, quantity: 1 }), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
+    expect((await t.http.post(`/admin/products/${productId}/archive`).set(owner.auth)).status).toBe(200);
+    expectEnvelope(await t.http.get(`/api/campaigns/${campaign.id}`).set(shopper.auth), 404, ErrorCode.CAMPAIGN_NOT_FOUND);
   });
 });
 
@@ -266,6 +295,66 @@ describe('8. logs carry the statement shape, never its values', () => {
     expect(err.parameters).toBeUndefined();
     expect(err.query).toMatch(/^UPDATE `users` SET .*`nickname` = \?/);
     expect(err.message).toContain('simulated failure');
+  });
+});
+
+describe('9. a cancel racing a payment', () => {
+  const sandbox = () => t.services.provider as unknown as { simulatePay(no: string, amount: number, o: object): Promise<number>; queryTransaction(no: string): Promise<{ tradeState: string }> };
+
+  it('when shoppers cancel while paying, 30 times at once, then each order is either cancelled and never charged, or paid and kept — never charged and refunded', async () => {
+    const { campaign } = await createCampaign(t, { stock: 100, limits: { perOrder: 1, unitsPerUser: 10 } });
+    const runs = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const u = await loginUser(t);
+        const o = await t.http.post('/api/orders/solo').set(u.auth).send({ campaignId: campaign.id });
+        const [cancel, paid] = await Promise.all([
+          t.http.post(`/api/orders/${o.body.id}/cancel`).set(u.auth),
+          t.http.post(`/api/orders/${o.body.id}/sandbox-pay`).set(u.auth),
+        ]);
+        return { id: o.body.id as number, orderNo: o.body.orderNo as string, cancel: cancel.status, pay: paid.status, auth: u.auth };
+      }),
+    );
+    let cancelled = 0;
+    for (const r of runs) {
+      const view = (await t.http.get(`/api/orders/${r.id}`).set(r.auth)).body;
+      expect(view.refunds).toEqual([]);
+      if (view.status === 'cancelled') {
+        cancelled++;
+        expect(r.pay).toBe(409);
+        expect((await sandbox().queryTransaction(r.orderNo)).tradeState).toBe('CLOSED');
+      } else {
+        expect(view.status).toBe('to_fulfil');
+        expect([200, 409]).toContain(r.cancel);
+        expect((await sandbox().queryTransaction(r.orderNo)).tradeState).toBe('SUCCESS');
+      }
+    }
+    const ids = runs.map((r) => r.id);
+    const [{ n }] = await t.infra.dataSource.query(`SELECT COUNT(*) AS n FROM refunds WHERE order_id IN (${ids.map(() => '?').join(',')})`, ids);
+    expect(Number(n)).toBe(0);
+    // Both outcomes happen in a race; what never happens is charged-and-refunded (checked above).
+    t.infra.log.info({ cancelled, paid: runs.length - cancelled }, 'cancel/pay race outcomes');
+  });
+
+  it('when the money was taken but its notification has not arrived, then a cancel loses to the payment: 409 ORDER_ALREADY_PAID and the order is paid', async () => {
+    const { campaign } = await createCampaign(t);
+    const u = await loginUser(t);
+    const o = await t.http.post('/api/orders/solo').set(u.auth).send({ campaignId: campaign.id });
+    // WeChat charged the payer; its notification went nowhere (it will be retried later).
+    await sandbox().simulatePay(o.body.orderNo, o.body.payableAmount, { notifyUrl: 'http://127.0.0.1:9/unreachable' }).catch(() => undefined);
+    expectEnvelope(await t.http.post(`/api/orders/${o.body.id}/cancel`).set(u.auth), 409, ErrorCode.ORDER_ALREADY_PAID);
+    const view = (await t.http.get(`/api/orders/${o.body.id}`).set(u.auth)).body;
+    expect(view.status).toBe('to_fulfil');
+    expect(view.refunds).toEqual([]);
+  });
+
+  it('when an unpaid order times out, then its payment is closed too, so a late payer cannot be charged', async () => {
+    const { campaign } = await createCampaign(t, { paymentTimeoutSec: 2 });
+    const u = await loginUser(t);
+    const o = await t.http.post('/api/orders/solo').set(u.auth).send({ campaignId: campaign.id });
+    await new Promise((r) => setTimeout(r, 2200));
+    const ctx = createSystemContext(t.infra, 'test');
+    expect(await t.services.outcomes.expireOrder(ctx, o.body.id)).toBe(true);
+    expect((await sandbox().queryTransaction(o.body.orderNo)).tradeState).toBe('CLOSED');
   });
 });
 

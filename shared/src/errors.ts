@@ -53,6 +53,7 @@ export const ErrorCode = {
   // orders and payment
   ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
   ORDER_NOT_PAYABLE: 'ORDER_NOT_PAYABLE',
+  ORDER_ALREADY_PAID: 'ORDER_ALREADY_PAID',
   PAYMENT_PROVIDER_ERROR: 'PAYMENT_PROVIDER_ERROR',
   /** More than one payment can carry (see `MAX_PAYABLE_FEN`). */
   AMOUNT_TOO_LARGE: 'AMOUNT_TOO_LARGE',
@@ -129,6 +130,7 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   SOLO_NOT_ALLOWED: '该活动不支持单独购买',
   ORDER_NOT_FOUND: '订单不存在',
   ORDER_NOT_PAYABLE: '订单当前不能支付',
+  ORDER_ALREADY_PAID: '订单已支付，无法取消',
   PAYMENT_PROVIDER_ERROR: '支付服务繁忙，请稍后再试',
   AMOUNT_TOO_LARGE: '金额超过单笔支付上限，请减少数量',
   IDEMPOTENCY_IN_PROGRESS: '请求处理中，请稍候',

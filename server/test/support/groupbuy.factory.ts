@@ -13,6 +13,7 @@ export interface CampaignOpts {
   newUsersOnly?: boolean;
   virtualCompletion?: { enabled: boolean; minRealMembers: number };
   allowSolo?: boolean;
+  status?: 'draft' | 'active';
 }
 
 /** A product with one SKU and a running campaign on it, created by an operator over HTTP. */
@@ -36,6 +37,7 @@ export async function createCampaign(t: TestApp, opts: CampaignOpts = {}) {
     newUsersOnly: opts.newUsersOnly ?? false,
     virtualCompletion: opts.virtualCompletion ?? { enabled: false, minRealMembers: 1 },
     allowSolo: opts.allowSolo ?? true,
+    status: opts.status ?? 'active',
   });
   if (res.status !== 201) throw new Error(JSON.stringify(res.body));
   return { campaign: res.body as { id: number; skuId: number; groupSize: number; groupPrice: number; openerPrice: number }, op, productId: product.body.id as number };

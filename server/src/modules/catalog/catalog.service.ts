@@ -95,6 +95,13 @@ export class CatalogService {
     return { sku: skuView(s), productId: s.productId, productTitle: s.product.title, productStatus: s.product.status, image: s.product.images[0] ?? null };
   }
 
+  /** Which of these products shoppers may see and buy (`on_sale`); campaigns on the others are hidden. */
+  async onSaleProductIds(ctx: ServiceContext, productIds: number[]): Promise<Set<number>> {
+    if (!productIds.length) return new Set();
+    const rows = await ctx.manager.find(ProductEntity, { where: { id: In([...new Set(productIds)]), status: 'on_sale' }, select: { id: true } });
+    return new Set(rows.map((p) => p.id));
+  }
+
   /**
    * Takes `qty` units with one guarded UPDATE (`WHERE stock >= qty`): under any concurrency the
    * stock can never go below zero, and the affected-row count says whether we got them.

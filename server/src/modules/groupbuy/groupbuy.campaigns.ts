@@ -51,6 +51,25 @@ export class CampaignService {
     return { ...campaignViewOf(c), serverTime: new Date().toISOString() };
   }
 
+  /**
+   * A campaign as shoppers (and anonymous callers) may see it: never a draft, never one whose
+   * product is not on sale — those answer 404 exactly like a missing id, so sequential ids reveal
+   * nothing about unreleased campaigns. Ended campaigns stay visible (old share links explain themselves).
+   */
+  async shopperView(ctx: ServiceContext, id: number): Promise<CampaignView> {
+    const c = await this.getVisible(ctx, id);
+    return { ...campaignViewOf(c), serverTime: new Date().toISOString() };
+  }
+
+  /** The campaign if shoppers may see it (see `shopperView`), else 404 CAMPAIGN_NOT_FOUND. */
+  async getVisible(ctx: ServiceContext, id: number): Promise<CampaignEntity> {
+    const c = await this.get(ctx, id);
+    if (!c || c.status === 'draft' || !(await this.catalog.onSaleProductIds(ctx, [c.productId])).has(c.productId)) {
+      throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+    }
+    return c;
+  }
+
   /** Operators: every campaign, newest first, optionally by status. */
   async list(ctx: ServiceContext, q: PageQuery & { status?: CampaignStatus }): Promise<Page<CampaignView>> {
     const [rows, total] = await ctx.manager.findAndCount(CampaignEntity, { where: q.status ? { status: q.status } : {}, order: { id: 'DESC' }, take: q.pageSize, skip: (q.page - 1) * q.pageSize });
@@ -67,8 +86,11 @@ export class CampaignService {
       .take(q.pageSize)
       .skip((q.page - 1) * q.pageSize)
       .getManyAndCount();
+    // A campaign whose product was taken off sale is hidden; filtered here (the catalog owns products),
+    // so such a page can hold fewer items than pageSize while `total` still counts it.
+    const onSale = await this.catalog.onSaleProductIds(ctx, rows.map((r) => r.productId));
     const serverTime = new Date().toISOString();
-    return { items: rows.map((r) => ({ ...campaignViewOf(r), serverTime })), page: q.page, pageSize: q.pageSize, total, serverTime };
+    return { items: rows.filter((r) => onSale.has(r.productId)).map((r) => ({ ...campaignViewOf(r), serverTime })), page: q.page, pageSize: q.pageSize, total, serverTime };
   }
 
   /**
@@ -88,10 +110,9 @@ export class CampaignService {
     return ctx.manager.findOne(CampaignEntity, { where: { id } });
   }
 
-  /** The campaign if it takes orders now (active and inside its window). */
+  /** The campaign if it takes orders now: visible to shoppers (product on sale), active and inside its window. */
   async getActive(ctx: ServiceContext, id: number): Promise<CampaignEntity> {
-    const c = await this.get(ctx, id);
-    if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+    const c = await this.getVisible(ctx, id);
     const now = Date.now();
     if (c.status !== 'active' || c.startsAt.getTime() > now || c.endsAt.getTime() <= now) throw new DomainError(ErrorCode.CAMPAIGN_NOT_ACTIVE, 'This campaign is not running');
     return c;

@@ -72,8 +72,8 @@ export class CheckoutService {
     let order: OrderRecord;
     try {
       order = await withTransaction(this.dataSource, ctx, async (tx) => {
-        const c = await this.campaigns.get(tx, g0.campaignId);
-        if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+        // A group of a campaign whose product went off sale takes no new members.
+        const c = await this.campaigns.getVisible(tx, g0.campaignId);
         checkPerOrder(c, quantity);
         if (c.newUsersOnly && (await this.orders.hasPaidOrder(tx, userId))) throw new DomainError(ErrorCode.NEW_USERS_ONLY, 'Only new users may join this group');
         await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
@@ -139,20 +139,20 @@ export class CheckoutService {
    */
   async preview(ctx: ServiceContext, req: CheckoutPreviewRequest): Promise<CheckoutPreviewResponse> {
     const userId = userIdOf(ctx);
-    let c: CampaignEntity | null;
+    let c: CampaignEntity;
     let unitPrice: number;
     if (req.kind === 'join') {
       const g = await this.groups.get(ctx, req.groupId!);
       if (!g) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
-      c = await this.campaigns.get(ctx, g.campaignId);
-      unitPrice = c!.groupPrice;
+      c = await this.campaigns.getVisible(ctx, g.campaignId);
+      unitPrice = c.groupPrice;
     } else {
-      c = await this.campaigns.get(ctx, req.campaignId!);
-      if (!c) throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+      // Drafts and campaigns whose product is off sale answer 404, like a missing id.
+      c = await this.campaigns.getVisible(ctx, req.campaignId!);
       unitPrice = req.kind === 'launch' ? c.openerPrice : c.listPrice;
     }
     const goodsAmount = unitPrice * req.quantity;
-    const { coupons, best } = await this.coupons.evaluate(ctx, userId, { goodsAmount, productId: c!.productId, campaignId: c!.id });
+    const { coupons, best } = await this.coupons.evaluate(ctx, userId, { goodsAmount, productId: c.productId, campaignId: c.id });
     // The same limit the order creation enforces: never preview an order that could not be paid.
     assertPayable(Math.max(1, goodsAmount - (best?.discount ?? 0)));
     return {

@@ -34,7 +34,7 @@ export function registerGroupbuyRoutes(r: ApiRouter, gb: GroupbuyServices, redis
   );
   r.add(
     getCampaign,
-    ({ params }, sctx) => gb.campaigns.view(sctx, params.id),
+    ({ params }, sctx) => gb.campaigns.shopperView(sctx, params.id),
   );
   r.add(
     listCampaignGroups,

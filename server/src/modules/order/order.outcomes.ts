@@ -17,6 +17,12 @@ export interface OrderCoupons {
   returnOnRefund(tx: ServiceContext, orderId: number): Promise<void>;
 }
 
+/** What cancelling needs of payments (the payment module implements it; see `closeBeforeCancel`). */
+export interface OrderPaymentCloser {
+  /** Closes the order's payment with the provider: 'closed' (it can no longer be paid) or 'paid' (it was, and that payment is applied). */
+  closeBeforeCancel(ctx: ServiceContext, order: OrderRecord): Promise<'closed' | 'paid'>;
+}
+
 /** A payment the provider confirmed with a verified signature (the fields orders need of it). */
 export interface CapturedPayment {
   outTradeNo: string;
@@ -54,6 +60,7 @@ export class OrderOutcomes {
     private readonly refunds: RefundService,
     private readonly coupons: OrderCoupons,
     private readonly participant: () => OrderParticipant,
+    private readonly payments: () => OrderPaymentCloser,
   ) {}
 
   /**
@@ -120,16 +127,28 @@ export class OrderOutcomes {
     }
   }
 
-  /** The shopper cancels an unpaid order; its seat, stock, limits and coupon come back. */
+  /**
+   * The shopper cancels an unpaid order; its seat, stock, limits and coupon come back. The payment is
+   * closed with the provider first, so a cancel racing a payment either wins cleanly (nothing was
+   * charged) or loses to it (409 ORDER_ALREADY_PAID, the order is paid) — never charged-then-refunded.
+   */
   async cancelByUser(ctx: ServiceContext, orderId: number): Promise<OrderView> {
     const row = await this.orders.mine(ctx, orderId);
     if (row.status !== 'pending_payment') throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, 'Only unpaid orders can be cancelled', { status: row.status });
+    if ((await this.payments().closeBeforeCancel(ctx, row)) === 'paid') throw new DomainError(ErrorCode.ORDER_ALREADY_PAID, 'The order was paid meanwhile and cannot be cancelled');
     await this.cancelUnpaid(ctx, orderId, 'user_cancel', false);
     return this.orders.view(ctx, orderId);
   }
 
-  /** An unpaid order's deadline. Fires from a delayed job and from the sweeper; only the first guarded cancel acts. */
+  /**
+   * An unpaid order's deadline. Fires from a delayed job and from the sweeper; only the first guarded
+   * cancel acts. The payment is closed first (as for a shopper's cancel); a provider that cannot be
+   * reached throws, and the job or the sweeper tries again.
+   */
   async expireOrder(ctx: ServiceContext, orderId: number): Promise<boolean> {
+    const o = await this.orders.get(ctx, orderId);
+    if (!o || o.status !== 'pending_payment' || (o.payDeadlineAt && o.payDeadlineAt.getTime() > Date.now())) return false;
+    if ((await this.payments().closeBeforeCancel(ctx, o)) === 'paid') return false;
     return this.cancelUnpaid(ctx, orderId, 'payment_timeout', true);
   }
 
@@ -148,7 +167,14 @@ export class OrderOutcomes {
   /** Backstop for lost timers: unpaid orders past their deadline, and refunds whose attempt is due. */
   async sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number }> {
     let orders = 0;
-    for (const id of await this.orders.overdueUnpaid(ctx)) if (await this.expireOrder(ctx, id)) orders++;
+    for (const id of await this.orders.overdueUnpaid(ctx)) {
+      try {
+        if (await this.expireOrder(ctx, id)) orders++;
+      } catch (err) {
+        // One order whose payment cannot be closed now must not hold back the others.
+        ctx.log.warn({ orderId: id, err: (err as Error).message }, 'overdue order not cancelled yet');
+      }
+    }
     let refunds = 0;
     for (const id of await this.refunds.due(ctx)) if ((await this.refunds.process(ctx, id)) === 'succeeded') refunds++;
     return { orders, refunds };

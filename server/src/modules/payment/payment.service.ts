@@ -56,7 +56,38 @@ export class PaymentService {
   async sandboxPay(ctx: ServiceContext, orderId: number): Promise<number> {
     if (!(this.provider instanceof SandboxPaymentProvider)) throw new DomainError(ErrorCode.SANDBOX_ONLY, 'Simulated payment exists only with the sandbox provider');
     const order = await this.payableOrder(ctx, orderId);
-    return this.provider.simulatePay(order.orderNo, order.payableAmount, { openid: (await this.users.openidOf(ctx, order.userId)) ?? '', notifyUrl: this.notifyUrl() });
+    try {
+      // ifOpen: like a real payer, the sandbox cannot pay an order that was closed for cancelling.
+      return await this.provider.simulatePay(order.orderNo, order.payableAmount, { openid: (await this.users.openidOf(ctx, order.userId)) ?? '', notifyUrl: this.notifyUrl(), ifOpen: true });
+    } catch (err) {
+      if (err instanceof PaymentProviderError && err.code === 'ORDER_CLOSED') throw new DomainError(ErrorCode.ORDER_NOT_PAYABLE, 'This order was closed and cannot be paid', { status: 'cancelled' });
+      throw err;
+    }
+  }
+
+  /**
+   * Before an unpaid order is cancelled, the payment is closed with the provider, so it can no
+   * longer be paid: the cancel then wins cleanly (no charge, no refund). If the provider says the
+   * order was paid meanwhile, the payment wins: it is applied now from the provider's own answer
+   * (the notification that follows is a duplicate) and the caller must not cancel. A provider that
+   * cannot be reached makes the cancel fail (retryable), never half-happen.
+   */
+  async closeBeforeCancel(ctx: ServiceContext, order: OrderRecord): Promise<'closed' | 'paid'> {
+    try {
+      await this.provider.closeOrder(order.orderNo);
+      return 'closed';
+    } catch (err) {
+      if (!(err instanceof PaymentProviderError)) throw err;
+      if (err.code !== 'ORDERPAID') throw new DomainError(ErrorCode.PAYMENT_PROVIDER_ERROR, 'Payment service is unavailable; retry shortly', { retryable: err.retryable });
+    }
+    const t = await this.provider.queryTransaction(order.orderNo);
+    if (t.tradeState === 'SUCCESS' && t.transactionId && t.amountTotal !== null && t.successTime) {
+      await this.applyNotification(ctx, {
+        notificationId: `query-${t.transactionId}`.slice(0, 64), eventType: 'TRANSACTION.SUCCESS', outTradeNo: order.orderNo, transactionId: t.transactionId,
+        tradeState: 'SUCCESS', amountTotal: t.amountTotal, payerTotal: t.payerTotal ?? t.amountTotal, successTime: t.successTime,
+      } as TransactionNotice);
+    }
+    return 'paid';
   }
 
   /**

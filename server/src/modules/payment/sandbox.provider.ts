@@ -221,7 +221,21 @@ export interface SimulatePayOptions {
   successTime?: Date;
   /** Default: the configured notify URL. */
   notifyUrl?: string;
+  /**
+   * Like a real payer: refuse (ORDER_CLOSED) if the order was closed first — atomically, so a close
+   * and a payment racing each other end with exactly one of them. Off by default so tests can still
+   * play stray payments for closed orders.
+   */
+  ifOpen?: boolean;
 }
+
+// Records the payment unless the order was closed: one atomic step against closeOrder's SET NX.
+const PAY_IF_OPEN = `
+local v = redis.call('GET', KEYS[1])
+if v and string.find(v, '"trade_state":"CLOSED"', 1, true) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+`;
 
 export interface SimulateRefundNotificationOptions {
   /** REFUND.SUCCESS by default; ABNORMAL/CLOSED exercise the failure paths. */
@@ -331,7 +345,12 @@ export class SandboxPaymentProvider implements PaymentProvider {
       payer: { openid: opts.openid ?? 'sandbox-openid' },
       amount: { total: amount, payer_total: opts.payerTotal ?? amount },
     };
-    await this.#redis.set(this.#txnKey(outTradeNo), JSON.stringify(record), 'EX', STATE_TTL_SEC);
+    if (opts.ifOpen) {
+      const paid = Number(await this.#redis.eval(PAY_IF_OPEN, 1, this.#txnKey(outTradeNo), JSON.stringify(record), String(STATE_TTL_SEC)));
+      if (paid !== 1) throw new PaymentProviderError('ORDER_CLOSED', 'order closed', false, 400);
+    } else {
+      await this.#redis.set(this.#txnKey(outTradeNo), JSON.stringify(record), 'EX', STATE_TTL_SEC);
+    }
     return this.#post(opts.notifyUrl ?? this.#opts.notifyUrl, note);
   }
 
