@@ -6,6 +6,7 @@ import { createSystemContext } from '../src/core/system';
 import { productLifecycle } from '../src/modules/catalog/catalog.state';
 import { templateLifecycle, userCouponLifecycle } from '../src/modules/coupon/coupon.state';
 import { campaignLifecycle, groupLifecycle, memberLifecycle } from '../src/modules/groupbuy/groupbuy.state';
+import { OrderEntity } from '../src/modules/order/order.entity';
 import { orderLifecycle, refundLifecycle } from '../src/modules/order/order.state';
 import { startTestApp, type TestApp } from './support/harness';
 import { createCampaign, launchAndPay } from './support/groupbuy.factory';
@@ -51,5 +52,19 @@ describe('the one transition helper', () => {
     expect(events.map((e: { type: string }) => e.type)).toEqual(['group.opened']);
     const history = await t.infra.dataSource.query(`SELECT from_status, to_status FROM state_history WHERE entity = 'group' AND entity_id = ? ORDER BY id`, [groupId]);
     expect(history).toEqual([{ from_status: null, to_status: 'pending' }, { from_status: 'pending', to_status: 'open' }]);
+  });
+});
+
+describe('one data-access style', () => {
+  it('when money is summed, then the sum comes back as an integer number, not a string', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 2 });
+    await launchAndPay(t, campaign.id);
+    const row = await t.infra.dataSource.manager
+      .createQueryBuilder(OrderEntity, 'o')
+      .select('SUM(o.payable_amount)', 'total')
+      .addSelect('SUM(o.paid_amount)', 'paid')
+      .where('o.campaign_id = :id', { id: campaign.id })
+      .getRawOne<{ total: unknown; paid: unknown }>();
+    expect(row).toEqual({ total: 2990, paid: 2990 });
   });
 });

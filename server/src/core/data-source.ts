@@ -33,7 +33,9 @@ export function createDataSource(url: string, poolSize = 20): DataSource {
     connectTimeout: 3000,
     logging: false,
     poolSize,
-    extra: { connectionLimit: poolSize, waitForConnections: true, queueLimit: 0, enableKeepAlive: true },
+    // decimalNumbers: SUM() of money comes back as DECIMAL; as a JS number it is exact up to 2^53 fen,
+    // so sums are integers, never strings (the rewards ledger sums a lot).
+    extra: { connectionLimit: poolSize, waitForConnections: true, queueLimit: 0, enableKeepAlive: true, decimalNumbers: true },
   });
 }
 

@@ -126,11 +126,14 @@ export class AdminService {
    */
   async ensureBootstrapAdmin(username: string, password: string): Promise<boolean> {
     const now = new Date();
-    const res = await this.dataSource.query(
-      `INSERT IGNORE INTO admin_users (username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, 'admin', 'active', ?, ?)`,
-      [username, await hashPassword(password), now, now],
-    );
-    return (res as { affectedRows: number }).affectedRows === 1;
+    const res = await this.dataSource.manager
+      .createQueryBuilder()
+      .insert()
+      .into(AdminUserEntity)
+      .values({ username, passwordHash: await hashPassword(password), role: 'admin', status: 'active', lastLoginAt: null, createdAt: now, updatedAt: now })
+      .orIgnore()
+      .execute();
+    return (res.raw as { affectedRows: number }).affectedRows === 1;
   }
 
   /**

@@ -59,12 +59,13 @@ export class AuthService {
   async refresh(ctx: ServiceContext, refreshToken: string): Promise<RefreshResponse> {
     const hash = sha256Hex(refreshToken);
     const outcome = await withTransaction(this.d.dataSource, ctx, async (tx) => {
-      const res = await tx.manager.query(
-        `UPDATE refresh_tokens SET used_at = UTC_TIMESTAMP(3)
-         WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > UTC_TIMESTAMP(3)`,
-        [hash],
-      );
-      if (affectedRows(res) !== 1) return null;
+      const res = await tx.manager
+        .createQueryBuilder()
+        .update(RefreshTokenEntity)
+        .set({ usedAt: () => 'UTC_TIMESTAMP(3)' })
+        .where('token_hash = :hash AND used_at IS NULL AND revoked_at IS NULL AND expires_at > UTC_TIMESTAMP(3)', { hash })
+        .execute();
+      if (res.affected !== 1) return null;
       const row = await tx.manager.findOneByOrFail(RefreshTokenEntity, { tokenHash: hash });
       return this.issuePair(tx, row.userId, row.familyId);
     });
@@ -117,9 +118,9 @@ export class AuthService {
 
   /** Deletes refresh tokens that expired more than a day ago (worker maintenance job). */
   async purgeExpiredRefreshTokens(ctx: ServiceContext): Promise<number> {
-    const res = await ctx.manager.query(
-      `DELETE FROM refresh_tokens WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 10000`,
-    );
+    // At most 10 000 a run, so a long-idle deployment purges in slices instead of one huge delete;
+    // raw because TypeORM's delete builder has no LIMIT.
+    const res = await ctx.manager.query(`DELETE FROM refresh_tokens WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 10000`);
     return affectedRows(res);
   }
 
@@ -146,9 +147,11 @@ export class AuthService {
   }
 
   private async revokeFamily(ctx: ServiceContext, familyId: string): Promise<void> {
-    await ctx.manager.query(
-      `UPDATE refresh_tokens SET revoked_at = UTC_TIMESTAMP(3) WHERE family_id = ? AND revoked_at IS NULL`,
-      [familyId],
-    );
+    await ctx.manager
+      .createQueryBuilder()
+      .update(RefreshTokenEntity)
+      .set({ revokedAt: () => 'UTC_TIMESTAMP(3)' })
+      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
+      .execute();
   }
 }
