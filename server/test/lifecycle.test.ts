@@ -9,7 +9,7 @@ import { campaignLifecycle, groupLifecycle, memberLifecycle } from '../src/modul
 import { OrderEntity } from '../src/modules/order/order.entity';
 import { orderLifecycle, refundLifecycle } from '../src/modules/order/order.state';
 import { startTestApp, type TestApp } from './support/harness';
-import { createCampaign, launchAndPay } from './support/groupbuy.factory';
+import { createCampaign, joinGroup, launchAndPay, pay } from './support/groupbuy.factory';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -66,5 +66,36 @@ describe('one data-access style', () => {
       .where('o.campaign_id = :id', { id: campaign.id })
       .getRawOne<{ total: unknown; paid: unknown }>();
     expect(row).toEqual({ total: 2990, paid: 2990 });
+  });
+});
+
+describe('domain events written with the change', () => {
+  const eventsOf = async (aggregateType: string, id: number) =>
+    (await t.infra.dataSource.query(`SELECT type FROM domain_events WHERE aggregate_type = ? AND aggregate_id = ? ORDER BY id`, [aggregateType, id])).map((e: { type: string }) => e.type);
+
+  it('when a group succeeds, then each order says created → paid → fulfilment_ready and the group opened → succeeded', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 2 });
+    const { orderId, groupId } = await launchAndPay(t, campaign.id);
+    const m = await joinGroup(t, groupId);
+    await pay(t, m.user, m.res.body.id);
+    expect(await eventsOf('order', orderId)).toEqual(['order.created', 'order.paid', 'order.fulfilment_ready']);
+    expect(await eventsOf('order', m.res.body.id)).toEqual(['order.created', 'order.paid', 'order.fulfilment_ready']);
+    expect(await eventsOf('group', groupId)).toEqual(['group.opened', 'group.succeeded']);
+  });
+
+  it('when a group fails, then its paid order is refunded with refund.created and order.refunded (with the amount), its unpaid one cancelled and its seat released', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 3, groupDurationSec: 2 });
+    const { orderId, groupId } = await launchAndPay(t, campaign.id);
+    const unpaid = await joinGroup(t, groupId);
+    await new Promise((r) => setTimeout(r, 2200));
+    const ctx = createSystemContext(t.infra, 'lifecycle-test');
+    expect(await t.services.deadlines.expireGroup(ctx, groupId)).toBe('failed');
+    for (const id of await t.services.refunds.due(ctx)) await t.services.refunds.process(ctx, id);
+    expect(await eventsOf('order', orderId)).toEqual(['order.created', 'order.paid', 'refund.created', 'order.refunded']);
+    expect(await eventsOf('order', unpaid.res.body.id)).toEqual(['order.created', 'order.cancelled']);
+    expect(await eventsOf('group', groupId)).toEqual(['group.opened', 'group.seat_released', 'group.failed']);
+    const [refunded] = await t.infra.dataSource.query(`SELECT payload FROM domain_events WHERE aggregate_type = 'order' AND aggregate_id = ? AND type = 'order.refunded'`, [orderId]);
+    const payload = typeof refunded.payload === 'string' ? JSON.parse(refunded.payload) : refunded.payload;
+    expect(payload).toMatchObject({ orderId, amount: 2990, reason: 'group_failed', fullyRefunded: true });
   });
 });
