@@ -29,6 +29,7 @@ import { setOutboxWaker } from './core/outbox';
 import { createOutboxWaker } from './core/outbox.dispatcher';
 import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
+import { InviterBinding, LocalQrProvider, ShareService, SharePackService, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
 
 export interface Services {
   tokens: TokenService;
@@ -48,6 +49,10 @@ export interface Services {
   deadlines: GroupDeadlines;
   payments: PaymentService;
   coupons: CouponService;
+  shares: ShareService;
+  packs: SharePackService;
+  binding: InviterBinding;
+  shareCode: ShareCodeProvider;
   merchant: { appId: string; mchId: string };
   provider: PaymentProvider;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
@@ -104,15 +109,31 @@ export async function createServices(infra: Infra): Promise<Services> {
   // Group-buy is the order module's participant: orders ask it about seats, groups, stock and limits.
   orders.useParticipant(groups);
   const outcomes = new OrderOutcomes(dataSource, orders, refunds, coupons, () => groups);
-  const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate);
+  // Share chains ask orders and users through their services; orders get the attribution from here.
+  const shares = new ShareService(dataSource, infra.redis, { attributionDays: config.SHARE_ATTRIBUTION_DAYS, reuseSec: config.SHARE_REUSE_SEC, redisPrefix: config.REDIS_PREFIX }, {
+    attributedFigures: (ctx, ids) => orders.attributedFigures(ctx, ids),
+    profiles: (ctx, ids) => users.profiles(ctx, ids),
+  });
+  const packs = new SharePackService(dataSource, shares, { coupons, profiles: (ctx, ids) => users.profiles(ctx, ids) });
+  const binding = new InviterBinding(shares, { mode: config.SHARE_BIND_MODE, days: config.SHARE_BIND_DAYS, bindExisting: config.SHARE_BIND_EXISTING });
+  const shareCode: ShareCodeProvider =
+    config.SHARE_CODE_PROVIDER === 'wxacode'
+      ? new WxacodeProvider(infra.redis, { appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS, redisPrefix: config.REDIS_PREFIX })
+      : new LocalQrProvider();
+  const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer) => shares.attributionFor(ctx, buyer));
   const deadlines = new GroupDeadlines(dataSource, campaigns, groups, outcomes, gate);
   return {
     tokens,
     auth: new AuthService({
       dataSource, tokens, provider, cipher, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
       onNewUser: async (tx, userId) => void (await coupons.grantRegistrationGifts(tx, userId)),
+      onLogin: (tx, userId, isNewUser, shareToken) => binding.onLogin(tx, userId, isNewUser, shareToken),
     }),
     coupons,
+    shares,
+    packs,
+    binding,
+    shareCode,
     admin: new AdminService(dataSource, tokens),
     events: new EventsAdminService(dataSource, wakeOutbox),
     catalog,
@@ -158,6 +179,11 @@ export function createApp(infra: Infra, services: Services) {
   registerOrderRoutes(api, services.orders, services.outcomes, services.payments, infra.redis, config.REDIS_PREFIX);
   registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
   registerCouponAdminRoutes(api, services.coupons);
+  registerShareRoutes(api, {
+    shares: services.shares, packs: services.packs, code: services.shareCode, limiter: infra.limiter,
+    visitsPerMin: config.SHARE_VISITS_PER_MIN, claimsPerMin: config.SHARE_CLAIMS_PER_MIN, h5BaseUrl: config.H5_BASE_URL,
+    groupsOfCampaign: (ctx, id) => services.groups.idsOfCampaign(ctx, id),
+  });
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });
