@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type Redis from 'ioredis';
-import { In, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   ErrorCode,
   type CreateShareRequest,
@@ -250,11 +250,6 @@ export class ShareService {
     for (const g of signups) out.get(Number(g.id))!.newUsers = Number(g.n);
     for (const [id, f] of orders) Object.assign(out.get(id)!, f);
     return out;
-  }
-
-  /** Shares by id (the pack and binding code reads them through here). */
-  async byIds(ctx: ServiceContext, ids: number[]): Promise<ShareEntity[]> {
-    return ids.length ? ctx.manager.findBy(ShareEntity, { id: In(ids) }) : [];
   }
 }
 
