@@ -104,6 +104,13 @@ export interface ErrorEnvelope {
 export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   VALIDATION_FAILED: '输入有误，请检查后重试',
   BAD_REQUEST: '请求格式错误',
+  SHARE_NOT_FOUND: '分享链接不存在或已失效',
+  SHARE_PACK_NOT_FOUND: '券包不存在',
+  SHARE_PACK_NOT_ACTIVE: '券包活动已结束',
+  SHARE_PACK_EXHAUSTED: '券包已发完',
+  SHARE_PACK_ALREADY_CLAIMED: '你已领取过这个券包',
+  SHARE_PACK_OWN: '不能领取自己分享的券包',
+  SHARE_PACK_INVALID: '券包配置有误：只能使用分享券包渠道的券',
   METHOD_NOT_ALLOWED: '请求方式不正确',
   MALFORMED_JSON: '请求格式错误',
   PAYLOAD_TOO_LARGE: '请求内容过大',

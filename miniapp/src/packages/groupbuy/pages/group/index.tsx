@@ -13,6 +13,7 @@ import { Avatar, CountdownText, ErrorState, Loading } from '../../../../componen
 import { useApi } from '../../../../hooks/useApi'
 import { useCountdown } from '../../../../hooks/useCountdown'
 import { ROUTES, parseId } from '../../../../utils/routes'
+import { useShareToken, withShareToken } from '../../../../share/useShare'
 import { flag } from '../../../../utils/flag'
 import './index.css'
 
@@ -80,9 +81,11 @@ export default function GroupPage() {
     return () => clearTimeout(timer)
   }, [group, countdown.done, reload])
 
+  // My share of this group: its token rides in the card's path (created ahead; WeChat has no share callback).
+  const shareToken = useShareToken('group', id)
   useShareAppMessage(() => ({
     title: group ? `还差${group.seatsLeft}人，${formatFen(group.campaign.groupPrice)}拼「${group.campaign.title}」` : '快来和我一起拼团',
-    path: id ? ROUTES.group(id) : ROUTES.home,
+    path: id ? withShareToken(ROUTES.group(id), shareToken) : ROUTES.home,
     imageUrl: group?.campaign.image ? resolveAssetUrl(group.campaign.image) : undefined,
   }))
 
