@@ -29,7 +29,7 @@ import { setOutboxWaker } from './core/outbox';
 import { createOutboxWaker } from './core/outbox.dispatcher';
 import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
-import { InviterBinding, LocalQrProvider, ShareService, SharePackService, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
+import { InviterBinding, LocalQrProvider, ShareService, SharePackService, VisitWriter, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
 
 export interface Services {
   tokens: TokenService;
@@ -110,10 +110,13 @@ export async function createServices(infra: Infra): Promise<Services> {
   orders.useParticipant(groups);
   const outcomes = new OrderOutcomes(dataSource, orders, refunds, coupons, () => groups);
   // Share chains ask orders and users through their services; orders get the attribution from here.
-  const shares = new ShareService(dataSource, infra.redis, { attributionDays: config.SHARE_ATTRIBUTION_DAYS, reuseSec: config.SHARE_REUSE_SEC, redisPrefix: config.REDIS_PREFIX }, {
+  // Every process flushes the visit queues (shards are locked across processes).
+  const visits = new VisitWriter(infra.redis, dataSource, config.REDIS_PREFIX, infra.log);
+  visits.start(config.SHARE_VISIT_FLUSH_MS);
+  const shares = new ShareService(dataSource, { attributionDays: config.SHARE_ATTRIBUTION_DAYS, reuseSec: config.SHARE_REUSE_SEC }, {
     attributedFigures: (ctx, ids) => orders.attributedFigures(ctx, ids),
     profiles: (ctx, ids) => users.profiles(ctx, ids),
-  });
+  }, visits);
   const packs = new SharePackService(dataSource, shares, { coupons, profiles: (ctx, ids) => users.profiles(ctx, ids) });
   const binding = new InviterBinding(shares, { mode: config.SHARE_BIND_MODE, days: config.SHARE_BIND_DAYS, bindExisting: config.SHARE_BIND_EXISTING });
   const shareCode: ShareCodeProvider =
@@ -154,7 +157,10 @@ export async function createServices(infra: Infra): Promise<Services> {
     async sweep(ctx) {
       return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), coupons: await coupons.sweep(ctx) };
     },
-    close: () => scheduler.close(),
+    close: async () => {
+      await visits.stop();
+      await scheduler.close();
+    },
   };
 }
 

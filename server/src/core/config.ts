@@ -65,6 +65,8 @@ const ConfigSchema = z
     SHARE_BIND_EXISTING: Bool.default(false),
     /** Re-opening a share sheet within this many seconds reuses the same share (no new row). */
     SHARE_REUSE_SEC: z.coerce.number().int().min(1).max(86_400).default(600),
+    /** Queued visits are written to MySQL this often (attribution sees a signed-in visit after it). */
+    SHARE_VISIT_FLUSH_MS: z.coerce.number().int().min(20).max(60_000).default(200),
     /** Visits recorded per minute per user and per client address. */
     SHARE_VISITS_PER_MIN: z.coerce.number().int().min(1).default(120),
     /** Pack claims per minute per user and per client address. */

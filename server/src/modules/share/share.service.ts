@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import {
   ErrorCode,
@@ -18,6 +17,7 @@ import { NotFoundError } from '../../http/errors';
 import type { AttributedFigures } from '../order';
 import type { PublicProfile } from '../auth';
 import { ShareEntity, ShareSignupEntity, ShareVisitEntity } from './share.entity';
+import type { VisitWriter } from './share.visits';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** 8 base62 characters: 62⁸ ≈ 2.2·10¹⁴ tokens, unguessable enough for a link and short for `scene`. */
@@ -33,7 +33,6 @@ const MAX_CHAIN = 20;
 export interface ShareServiceOptions {
   attributionDays: number;
   reuseSec: number;
-  redisPrefix: string;
 }
 
 /** What shares need from other modules, asked through their services (never their tables). */
@@ -54,9 +53,9 @@ export class ShareService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly redis: Redis,
     private readonly opts: ShareServiceOptions,
     private readonly deps: ShareServiceDeps,
+    private readonly visits: VisitWriter,
   ) {}
 
   /**
@@ -118,41 +117,38 @@ export class ShareService {
   }
 
   /**
-   * The hot path. Counted once per visitor per share per UTC day: `SET NX` in Redis answers repeats
-   * without touching MySQL; a first open inserts with `INSERT IGNORE` against the unique key (the
-   * truth, should Redis have lost the key). If the insert fails the Redis key is removed, so the
-   * next open counts: a visit answered `counted: true` is always a row in MySQL.
+   * The hot path. Counted once per visitor per share per UTC day: Redis decides the first open of
+   * the day (`SET NX`) and queues it in the same script; the flusher writes queued visits to MySQL in
+   * batches (`VisitWriter`), against the unique key `(share, visitor, day)`. No MySQL on this path.
+   * Attribution sees a signed-in visit once flushed (every `SHARE_VISIT_FLUSH_MS`).
    */
   async recordVisit(ctx: ServiceContext, token: string, req: RecordVisitRequest): Promise<{ counted: boolean }> {
     const share = await this.get(ctx, token);
     const userId = ctx.actor.kind === 'user' ? ctx.actor.userId : null;
     const visitorKey = userId ? `u:${userId}` : req.deviceId ? `d:${req.deviceId}` : `ip:${ctx.ip ?? 'unknown'}`;
-    const now = new Date();
-    const day = now.toISOString().slice(0, 10);
-    const key = `${this.opts.redisPrefix}sv:{${share.id}}:${visitorKey}:${day}`;
-    const fresh = await this.redis.set(key, '1', 'EX', 2 * 86_400, 'NX');
-    if (fresh !== 'OK') return { counted: false };
-    try {
-      const counted = await this.insertVisit(ctx, share.id, visitorKey, userId, day, req.scene ?? null, now);
-      return { counted };
-    } catch (err) {
-      await this.redis.del(key).catch(() => undefined);
-      throw err;
-    }
+    const at = new Date();
+    const counted = await this.visits.record({ shareId: share.id, visitorKey, userId, day: at.toISOString().slice(0, 10), scene: req.scene ?? null, at });
+    return { counted };
   }
 
-  /** A user arrived through a share at login: their visit counts for attribution from now on. */
+  /**
+   * A user arrived through a share at login: their visit is written in the login's transaction (not
+   * queued), so an order placed right after the login is attributed. The Redis dedupe key is taken
+   * first, so the same visit is not queued again today.
+   */
   async recordUserVisit(tx: ServiceContext, share: ShareEntity, userId: number): Promise<void> {
-    const now = new Date();
-    await this.insertVisit(tx, share.id, `u:${userId}`, userId, now.toISOString().slice(0, 10), null, now);
+    const at = new Date();
+    const visit = { shareId: share.id, visitorKey: `u:${userId}`, userId, day: at.toISOString().slice(0, 10), scene: null, at };
+    if (!(await this.visits.claim(visit))) return;
+    await tx.manager.query(
+      `INSERT IGNORE INTO share_visits (share_id, visitor_key, user_id, day, scene, visited_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      [visit.shareId, visit.visitorKey, visit.userId, visit.day, visit.scene, visit.at],
+    );
   }
 
-  private async insertVisit(ctx: ServiceContext, shareId: number, visitorKey: string, userId: number | null, day: string, scene: number | null, at: Date): Promise<boolean> {
-    const res = await ctx.manager.query(
-      `INSERT IGNORE INTO share_visits (share_id, visitor_key, user_id, day, scene, visited_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      [shareId, visitorKey, userId, day, scene, at],
-    );
-    return affectedRows(res) === 1;
+  /** Writes queued visits now (tests, shutdown); the flusher does it every few hundred ms. */
+  flushVisits(): Promise<number> {
+    return this.visits.flush();
   }
 
   /**
