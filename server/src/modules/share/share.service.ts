@@ -225,21 +225,18 @@ export class ShareService {
   private async figures(ctx: ServiceContext, ids: number[]): Promise<Map<number, ShareFigures>> {
     const out = new Map<number, ShareFigures>(ids.map((id) => [id, emptyFigures()]));
     if (!ids.length) return out;
+    // Counted per share in one grouped query each: distinct visitors, and first logins through it.
+    const perShare = (entity: typeof ShareVisitEntity | typeof ShareSignupEntity, count: string) =>
+      ctx.manager
+        .createQueryBuilder(entity, 'x')
+        .select('x.shareId', 'id')
+        .addSelect(count, 'n')
+        .where('x.shareId IN (:...ids)', { ids })
+        .groupBy('x.shareId')
+        .getRawMany<{ id: string; n: string }>();
     const [visits, signups, orders] = await Promise.all([
-      ctx.manager
-        .createQueryBuilder(ShareVisitEntity, 'v')
-        .select('v.shareId', 'id')
-        .addSelect('COUNT(DISTINCT v.visitorKey)', 'n')
-        .where('v.shareId IN (:...ids)', { ids })
-        .groupBy('v.shareId')
-        .getRawMany<{ id: string; n: string }>(),
-      ctx.manager
-        .createQueryBuilder(ShareSignupEntity, 'g')
-        .select('g.shareId', 'id')
-        .addSelect('COUNT(*)', 'n')
-        .where('g.shareId IN (:...ids)', { ids })
-        .groupBy('g.shareId')
-        .getRawMany<{ id: string; n: string }>(),
+      perShare(ShareVisitEntity, 'COUNT(DISTINCT x.visitorKey)'),
+      perShare(ShareSignupEntity, 'COUNT(*)'),
       this.deps.attributedFigures(ctx, ids),
     ]);
     for (const v of visits) out.get(Number(v.id))!.visitors = Number(v.n);
