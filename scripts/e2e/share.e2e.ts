@@ -3,11 +3,11 @@
  * (the token survives the login and binds them to A as new users), and claim; A sees 2/2 and the
  * bonus. The pack and its templates are made per run through the admin API.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
-import { RUN, adminToken, api, devLogin, onScreen, serverNow } from './admin-api';
+import { RUN, adminToken, api, createCampaign, devLogin, onScreen, serverNow } from './admin-api';
 
 const SHOTS = join(__dirname, '..', '..', '.tmp', 'e2e-shots');
 
@@ -95,12 +95,39 @@ describe('share chains in the h5 build', () => {
     await expectText(onScreen(pageA, '.pack-progress-text'), '已有 2/2 位新朋友领取');
     await expectText(onScreen(pageA, '.pack-bonus-done'), new RegExp(`奖励已发放：${bonusName}`));
     await shot(pageA, 'share-pack-sharer-done');
-    // 我的分享: the pack share with its two new users.
+    // 我的分享: my pack share(s) with the two new users.
     await pageA.goto(appUrl('/packages/share/pages/mine/index'));
-    const item = onScreen(pageA, '.share-item').first();
-    await item.waitFor({ state: 'visible' });
-    await expectText(item.locator('.share-funnel-cell').nth(1).locator('.share-funnel-value'), '2');
+    const totals = onScreen(pageA, '.share-total');
+    await totals.waitFor({ state: 'visible' });
+    await expectText(totals.locator('.share-funnel-cell').nth(1).locator('.share-funnel-value'), '2');
+    await expectText(onScreen(pageA, '.share-item .share-item-kind').first(), /^券包 #/);
     await shot(pageA, 'my-shares');
     expect(errorsA).toEqual([]);
+  });
+
+  it('when the opener of an open group makes a poster, then it shows the product, price, status and the share code, ready to download', async () => {
+    const campaign = await createCampaign(await adminToken(), { label: '海报', groupSize: 3, groupDurationSec: 600 });
+    const name = `p${RUN}`;
+    const login = await api<{ accessToken: string }>('POST', '/api/auth/login', { code: `dev:${name}` });
+    const order = await api<{ id: number; groupId: number }>('POST', '/api/groups', { campaignId: campaign.id, quantity: 1 }, login.accessToken);
+    await api('POST', `/api/orders/${order.id}/sandbox-pay`, {}, login.accessToken);
+    const context = await newUserContext(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await devLogin(page, name);
+    await page.goto(appUrl(`/packages/groupbuy/pages/group/index?id=${order.groupId}`));
+    await expectText(onScreen(page, '.group-headline'), '还差 2 人成团');
+    await onScreen(page, '.btn-poster').click();
+    const img = onScreen(page, '.group-poster-image img, .group-poster-image');
+    await img.first().waitFor({ state: 'visible' });
+    await expectText(onScreen(page, '.btn-poster-save'), '下载海报');
+    const src = await page.locator('.group-poster-image img').first().getAttribute('src');
+    expect(src).toMatch(/^data:image\/png;base64,/);
+    await page.waitForTimeout(300);
+    await shot(page, 'group-poster');
+    // The poster itself, as it would be downloaded.
+    writeFileSync(join(SHOTS, 'poster.png'), Buffer.from(src!.replace(/^data:image\/png;base64,/, ''), 'base64'));
+    expect(errors).toEqual([]);
   });
 });

@@ -70,7 +70,16 @@ export class ShareService {
     if (parent && Number(parent.sharerUserId) === sharer) parent = null;
     const bucket = Math.floor(Date.now() / (this.opts.reuseSec * 1000));
     const dedupeKey = `${sharer}:${req.kind}:${req.targetId}:${parent?.id ?? 0}:${bucket}`;
-    const existing = await ctx.manager.findOneBy(ShareEntity, { dedupeKey });
+    // The last such share made within the reuse period (so a period boundary does not split a
+    // share sheet opened twice); the bucketed unique key settles concurrent first creations.
+    const existing = await ctx.manager
+      .createQueryBuilder(ShareEntity, 's')
+      .where('s.sharerUserId = :sharer AND s.kind = :kind AND s.targetId = :target AND s.createdAt > :since', {
+        sharer, kind: req.kind, target: req.targetId, since: new Date(Date.now() - this.opts.reuseSec * 1000),
+      })
+      .andWhere(parent ? 's.parentShareId = :parent' : 's.parentShareId IS NULL', { parent: parent?.id })
+      .orderBy('s.id', 'DESC')
+      .getOne();
     if (existing) return viewOf(existing);
     for (let attempt = 0; ; attempt++) {
       const token = newShareToken();
