@@ -1,6 +1,6 @@
 // Benchmarks against two API processes and one worker on a fresh `tuan_bench` database (Redis db 2).
 //
-//   node scripts/bench.mjs [join|claim]     (pnpm bench / pnpm bench:join / pnpm bench:claim)
+//   node scripts/bench.mjs [join|claim|visit]     (pnpm bench / pnpm bench:join / pnpm bench:claim / pnpm bench:visit)
 //
 // With no argument only the join benchmark runs (as `pnpm bench` always did; each mode provisions its
 // own fresh database, so one mode per run keeps a run under ~2 minutes). Every mode: builds the server,
@@ -18,6 +18,9 @@
 //        COUPON_CLAIMS_PER_MIN raised so the per-user rate limit does not dominate. Then one user fires
 //        50 concurrent claims at a template with perUserLimit 2 (exactly 2 must be issued). Invariants:
 //        issued == coupons issued == users that got 201, issued ≤ stock, per-user limits held.
+// visit: POST /api/shares/:token/visits — anonymous visitors (a device id each; every 4th repeats the
+//        previous one, answered from Redis). Invariants: share_visits rows == answers `counted: true`
+//        (no visit lost), one row per visitor per day.
 //
 // Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), DB_POOL_SIZE (40).
 //   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 1800), BENCH_USERS (joiners, 7200),
@@ -26,6 +29,7 @@
 //          reading the dispatch lag, 30).
 //   claim: BENCH_CLAIM_SEC (15), BENCH_CLAIM_USERS (claimers, 6000), BENCH_CLAIM_STOCK (template stock,
 //          3000), BENCH_BURST_CLAIMS (concurrent claims of the one user, 50).
+//   visit: BENCH_VISIT_SEC (15), BENCH_VISITS (200000), BENCH_VISIT_REPEAT_EVERY (4).
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -344,7 +348,7 @@ async function distinctRun(bases, { sec, items, request, onAnswer }) {
         ...req,
         method: 'POST',
         path: r.path,
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${item.token}` },
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...(item.token ? { authorization: `Bearer ${item.token}` } : {}) },
         body: JSON.stringify(r.body ?? {}),
       };
     },
@@ -412,16 +416,17 @@ function report({ title, setup, health, measured: m, lines, ratio, invariants, t
   const width = Math.max(25, m.label.length);
   const rpsLine = (label, rps, l) => `  ${label.padEnd(width)} ${fmt(rps, 0).padStart(6)} req/s   p50 ${fmt(l.p50)} ms  p99 ${fmt(l.p99)} ms`;
   const errors = m.stats.errors + countWhere(m.outcomes, /^5\d\d/);
-  const ok = m.outcomes.get('201') ?? 0;
+  const okKey = m.okKey ?? '201';
+  const ok = m.outcomes.get(okKey) ?? 0;
   const business = [...m.outcomes].filter(([k]) => /^4\d\d/.test(k));
-  const other = [...m.outcomes].filter(([k]) => k !== '201' && !/^[45]\d\d/.test(k));
+  const other = [...m.outcomes].filter(([k]) => k !== okKey && !/^[45]\d\d/.test(k));
   p();
   p(`${title} benchmark — 2 API processes + 1 worker, MariaDB + Redis on this machine`);
   for (const s of setup) p(`  ${s}`);
   p();
   p(`${rpsLine('GET /healthz', health.stats.rps, health.lat)}   (${health.stats.total} requests, ${health.stats.errors} errors, ${health.stats.non2xx} non-2xx)`);
   p(`${rpsLine(m.label, m.stats.rps, m.lat)}  max ${fmt(m.lat.max)} ms   (${m.stats.total} answered in ${fmt(m.stats.duration)} s)`);
-  p(`      ${m.okLabel} (201): ${ok}  →  ${fmt(ok / m.stats.duration, 0)} ${m.okUnit}/s`);
+  p(`      ${m.okLabel} (${okKey}): ${ok}  →  ${fmt(ok / m.stats.duration, 0)} ${m.okUnit}/s`);
   p(`      non-2xx business outcomes: ${business.length ? listOutcomes(business) : 'none'}`);
   p(`      errors: ${errors} (socket errors ${m.stats.errors} incl. ${m.stats.timeouts} timeouts, 5xx ${errors - m.stats.errors})`);
   if (other.length) p(`      other: ${listOutcomes(other)}`);
@@ -800,11 +805,68 @@ function claimInvariants(databaseUrl, { main, issuedTo, burst, allUsed }) {
   });
 }
 
+// ---------------------------------------------------------------- visit
+
+const VISIT_SEC = int('BENCH_VISIT_SEC', 15);
+const VISITS = int('BENCH_VISITS', 200_000);
+/** Every REPEAT_EVERY-th request repeats an earlier visitor (answered `counted: false` from Redis). */
+const REPEAT_EVERY = int('BENCH_VISIT_REPEAT_EVERY', 4);
+
+async function benchVisit(stack) {
+  const { bases } = stack;
+  const setupStart = performance.now();
+  const sharer = await loginUser(stack, 'bench-sharer', 0);
+  const share = await must(bases[0], 'POST', '/api/shares', { token: sharer.token, body: { kind: 'product', targetId: 1 } });
+  // Anonymous visitors (a device id each, as a logged-out h5 or 1154 open is); some repeat a visitor.
+  const items = Array.from({ length: VISITS }, (_, i) => ({ deviceId: `bench-dev-${i % REPEAT_EVERY === REPEAT_EVERY - 1 ? i - 1 : i}` }));
+  const setupSec = (performance.now() - setupStart) / 1000;
+  const countedDevices = new Set();
+  log(`POST /api/shares/${share.token}/visits for ${VISIT_SEC} s, ${CONNECTIONS} connections per process, ${items.length} visits queued`);
+  const measured = await distinctRun(bases, {
+    sec: VISIT_SEC,
+    items,
+    request: (it) => ({ path: `/api/shares/${share.token}/visits`, body: { deviceId: it.deviceId, scene: 1007 } }),
+    onAnswer: (status, json, it) => {
+      if (status === 200 && json?.counted === true) {
+        countedDevices.add(`d:${it.deviceId}`);
+        return '200 counted';
+      }
+      return status === 200 ? '200 repeat' : outcomeOf(status, json);
+    },
+  });
+  // A counted visit is inserted before it is answered; give the requests cut off by the end of the run a moment.
+  await new Promise((r) => setTimeout(r, 1000));
+  const invariants = await withDb(stack.databaseUrl, async ({ q, check, fact }) => {
+    const rows = (await q(`SELECT s.visitor_key FROM share_visits s JOIN shares sh ON sh.id = s.share_id WHERE sh.token = ?`, [share.token])).map((r) => r.visitor_key);
+    const inDb = new Set(rows);
+    const lost = [...countedDevices].filter((k) => !inDb.has(k));
+    check('no visit lost: every answer `counted: true` is a row in share_visits', lost.length === 0, `counted answers ${countedDevices.size}, rows ${rows.length}, missing ${lost.length}`);
+    // Rows nobody heard about: requests in flight when the run stopped (at most one per connection).
+    const unheard = rows.length - countedDevices.size;
+    check('rows beyond counted answers ≤ requests cut off at the end (connections)', unheard >= 0 && unheard <= CONNECTIONS * bases.length, `${unheard} ≤ ${CONNECTIONS * bases.length}`);
+    check('one row per visitor per day', rows.length === inDb.size, `rows ${rows.length}, distinct visitors ${inDb.size}`);
+    fact(`share ${share.token}: ${rows.length} visit rows, ${inDb.size} distinct visitors; ${countedDevices.size} answered counted`);
+  });
+  return {
+    title: 'Visit',
+    setup: [
+      `setup: one share (${share.token}), ${items.length} anonymous visits queued (every ${REPEAT_EVERY}th repeats the previous visitor), ${fmt(setupSec)} s`,
+      'SHARE_VISITS_PER_MIN raised so the per-address limit (all load comes from 127.0.0.1) does not dominate',
+    ],
+    measured: { ...measured, label: 'POST /api/shares/:token/visits', okLabel: 'visits counted', okUnit: 'visits', okKey: '200 counted', who: 'visits', knob: 'BENCH_VISITS' },
+    lines: [],
+    ratio: 'visit',
+    sideErrors: 0,
+    invariants,
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 const BENCHES = {
   join: { run: benchJoin, env: {} },
   claim: { run: benchClaim, env: { COUPON_CLAIMS_PER_MIN: CLAIMS_PER_MIN } },
+  visit: { run: benchVisit, env: { SHARE_VISITS_PER_MIN: '1000000000' } },
 };
 
 async function main() {

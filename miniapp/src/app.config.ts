@@ -6,6 +6,7 @@ export default defineAppConfig({
     { root: 'packages/groupbuy', pages: ['pages/campaign/index', 'pages/group/index'] },
     { root: 'packages/order', pages: ['pages/checkout/index', 'pages/pay/index', 'pages/detail/index'] },
     { root: 'packages/coupon', pages: ['pages/center/index', 'pages/mine/index'] },
+    { root: 'packages/share', pages: ['pages/pack/index', 'pages/mine/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

@@ -1,12 +1,19 @@
 import type { PropsWithChildren } from 'react'
-import { useLaunch } from '@tarojs/taro'
+import Taro, { useDidShow, useLaunch } from '@tarojs/taro'
 import { restoreSession } from './auth/session'
+import { captureShare } from './share/capture'
 
 import './app.css'
 
 function App({ children }: PropsWithChildren) {
-  useLaunch(() => {
+  // A share token arrives in the launch query or a code's scene; on show too (a card opened while
+  // the app was in the background; entering the full app from Moments single-page mode, scene 1154).
+  useLaunch((options) => {
     restoreSession()
+    captureShare(options as { query?: Record<string, string>; scene?: number })
+  })
+  useDidShow((options) => {
+    captureShare((options ?? Taro.getLaunchOptionsSync?.()) as { query?: Record<string, string>; scene?: number } | undefined)
   })
   // children are the pages being rendered
   return children

@@ -29,6 +29,7 @@ import { setOutboxWaker } from './core/outbox';
 import { createOutboxWaker } from './core/outbox.dispatcher';
 import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
+import { InviterBinding, LocalQrProvider, ShareService, SharePackService, VisitWriter, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
 
 export interface Services {
   tokens: TokenService;
@@ -48,6 +49,10 @@ export interface Services {
   deadlines: GroupDeadlines;
   payments: PaymentService;
   coupons: CouponService;
+  shares: ShareService;
+  packs: SharePackService;
+  binding: InviterBinding;
+  shareCode: ShareCodeProvider;
   merchant: { appId: string; mchId: string };
   provider: PaymentProvider;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
@@ -105,7 +110,21 @@ export async function createServices(infra: Infra): Promise<Services> {
   orders.useParticipant(groups);
   // Payments close an order's payment before it is cancelled; built below, hence the late binding.
   const outcomes: OrderOutcomes = new OrderOutcomes(dataSource, orders, refunds, coupons, () => groups, (): PaymentService => payments);
-  const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate);
+  // Share chains ask orders and users through their services; orders get the attribution from here.
+  // Every process flushes the visit queues (shards are locked across processes).
+  const visits = new VisitWriter(infra.redis, dataSource, config.REDIS_PREFIX, infra.log);
+  visits.start(config.SHARE_VISIT_FLUSH_MS);
+  const shares = new ShareService(dataSource, { attributionDays: config.SHARE_ATTRIBUTION_DAYS, reuseSec: config.SHARE_REUSE_SEC }, {
+    attributedFigures: (ctx, ids) => orders.attributedFigures(ctx, ids),
+    profiles: (ctx, ids) => users.profiles(ctx, ids),
+  }, visits);
+  const packs = new SharePackService(dataSource, shares, { coupons, profiles: (ctx, ids) => users.profiles(ctx, ids) });
+  const binding = new InviterBinding(shares, { mode: config.SHARE_BIND_MODE, days: config.SHARE_BIND_DAYS, bindExisting: config.SHARE_BIND_EXISTING });
+  const shareCode: ShareCodeProvider =
+    config.SHARE_CODE_PROVIDER === 'wxacode'
+      ? new WxacodeProvider(infra.redis, { appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS, redisPrefix: config.REDIS_PREFIX })
+      : new LocalQrProvider();
+  const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer) => shares.attributionFor(ctx, buyer));
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const deadlines = new GroupDeadlines(dataSource, campaigns, groups, outcomes, gate);
   return {
@@ -113,8 +132,13 @@ export async function createServices(infra: Infra): Promise<Services> {
     auth: new AuthService({
       dataSource, tokens, provider, cipher, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
       onNewUser: async (tx, userId) => void (await coupons.grantRegistrationGifts(tx, userId)),
+      onLogin: (tx, userId, isNewUser, shareToken) => binding.onLogin(tx, userId, isNewUser, shareToken),
     }),
     coupons,
+    shares,
+    packs,
+    binding,
+    shareCode,
     admin: new AdminService(dataSource, tokens),
     events: new EventsAdminService(dataSource, wakeOutbox),
     catalog,
@@ -135,7 +159,10 @@ export async function createServices(infra: Infra): Promise<Services> {
     async sweep(ctx) {
       return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), coupons: await coupons.sweep(ctx) };
     },
-    close: () => scheduler.close(),
+    close: async () => {
+      await visits.stop();
+      await scheduler.close();
+    },
   };
 }
 
@@ -160,6 +187,11 @@ export function createApp(infra: Infra, services: Services) {
   registerOrderRoutes(api, services.orders, services.outcomes, services.payments, infra.redis, config.REDIS_PREFIX);
   registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
   registerCouponAdminRoutes(api, services.coupons);
+  registerShareRoutes(api, {
+    shares: services.shares, packs: services.packs, code: services.shareCode, limiter: infra.limiter,
+    visitsPerMin: config.SHARE_VISITS_PER_MIN, claimsPerMin: config.SHARE_CLAIMS_PER_MIN, h5BaseUrl: config.H5_BASE_URL,
+    groupsOfCampaign: (ctx, id) => services.groups.idsOfCampaign(ctx, id),
+  });
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });

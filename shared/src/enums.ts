@@ -64,9 +64,16 @@ export const CouponScope = ['all', 'products', 'campaigns'] as const;
 export type CouponScope = (typeof CouponScope)[number];
 export const CouponAudience = ['everyone', 'new_users'] as const;
 export type CouponAudience = (typeof CouponAudience)[number];
-export const CouponChannel = ['center', 'operator_grant', 'registration_gift'] as const;
+export const CouponChannel = ['center', 'operator_grant', 'registration_gift', 'share_pack'] as const;
 export type CouponChannel = (typeof CouponChannel)[number];
 export const CouponTemplateStatus = ['draft', 'active', 'paused', 'ended'] as const;
 export type CouponTemplateStatus = (typeof CouponTemplateStatus)[number];
 export const UserCouponStatus = ['available', 'locked', 'used', 'expired'] as const;
 export type UserCouponStatus = (typeof UserCouponStatus)[number];
+
+/** What a share points at (spec §6). `leader` shares come with team leaders. */
+export const ShareKind = ['campaign', 'group', 'product', 'pack', 'leader'] as const;
+export type ShareKind = (typeof ShareKind)[number];
+/** How a share left the app: a chat card, Moments, or a poster / mini-program code. */
+export const ShareChannel = ['chat', 'moments', 'poster', 'link'] as const;
+export type ShareChannel = (typeof ShareChannel)[number];

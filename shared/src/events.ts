@@ -5,8 +5,20 @@ import type { OrderKind } from './enums';
  * that caused it and delivered at least once to every subscriber, in order per aggregate. Payloads
  * are versioned: a consumer reads `schemaVersion` and one definition, here.
  */
+/**
+ * The share an order is attributed to, snapshotted when the order is created: the last share its
+ * buyer opened within the attribution window (never the buyer's own), and the shares above it
+ * (`chain[0]` is the share the sharer arrived through, and so on up).
+ */
+export interface OrderAttribution {
+  shareId: number;
+  sharerUserId: number;
+  chain: Array<{ shareId: number; sharerUserId: number }>;
+}
+
 export interface DomainEventPayloads {
-  'order.created': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null; payableAmount: number; payDeadlineAt: string };
+  /** `attribution` is absent on events written before share chains. */
+  'order.created': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null; payableAmount: number; payDeadlineAt: string; attribution?: OrderAttribution | null };
   'order.paid': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null; paidAmount: number; paidAt: string };
   'order.fulfilment_ready': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null };
   'order.cancelled': { orderId: number; userId: number; kind: OrderKind; campaignId: number | null; groupId: number | null; reason: string };
@@ -21,6 +33,12 @@ export interface DomainEventPayloads {
   'group.seat_released': { groupId: number; orderId: number };
   'coupon.issued': { couponId: number; templateId: number; userId: number; via: string };
   'coupon.used': { couponId: number; templateId: number; userId: number; orderId: number };
+  /** A user was bound to an inviter (first login through a share, or an existing user when allowed). */
+  'share.inviter_bound': { userId: number; inviterUserId: number; shareId: number; expiresAt: string | null };
+  /** A friend claimed a shared coupon pack; `newFriends` is the sharer's count after this claim. */
+  'share.pack_claimed': { packId: number; sharerUserId: number; friendUserId: number; shareId: number; countedAsNewFriend: boolean; newFriends: number };
+  /** The sharer reached N new friends: the bonus coupon was issued (exactly once per sharer per pack). */
+  'share.pack_completed': { packId: number; sharerUserId: number; bonusCouponId: number };
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -37,10 +55,13 @@ export const DomainEventTypes = [
   'group.seat_released',
   'coupon.issued',
   'coupon.used',
+  'share.inviter_bound',
+  'share.pack_claimed',
+  'share.pack_completed',
 ] as const satisfies readonly DomainEventType[];
 
 /** The aggregate an event belongs to; ordering is guaranteed per (aggregateType, aggregateId). */
-export type AggregateType = 'order' | 'group' | 'coupon' | 'refund';
+export type AggregateType = 'order' | 'group' | 'coupon' | 'refund' | 'user' | 'share_pack';
 
 export interface DomainEvent<T extends DomainEventType = DomainEventType> {
   id: number;

@@ -2,6 +2,7 @@ import Taro from '@tarojs/taro'
 import { useEffect, useState } from 'react'
 import type { UserProfile } from '@tuan/shared/schemas'
 import * as authApi from '../api/auth'
+import { getShareToken } from '../share/capture'
 import { ROUTES } from '../utils/routes'
 import { clearSession, getSession, setSession, subscribeSession, updateUser, type Session } from './session'
 
@@ -21,7 +22,9 @@ export const DEV_LOGIN_PAGE = ROUTES.devLogin
 
 /** Exchanges a login code (WeChat's or `dev:<name>`) for a session. */
 export async function loginWithCode(code: string): Promise<UserProfile> {
-  const res = await authApi.login({ code })
+  // The share the user arrived through: a first login through it binds the inviter.
+  const shareToken = getShareToken()
+  const res = await authApi.login({ code, ...(shareToken ? { shareToken } : {}) })
   setSession(res, res.user)
   return res.user
 }

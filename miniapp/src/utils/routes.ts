@@ -28,6 +28,9 @@ export const ROUTES = {
   },
   couponCenter: '/packages/coupon/pages/center/index',
   myCoupons: '/packages/coupon/pages/mine/index',
+  sharePack: (params: { id?: number; token?: string }) =>
+    `/packages/share/pages/pack/index?${[params.id ? `id=${params.id}` : '', params.token ? `st=${params.token}` : ''].filter(Boolean).join('&')}`,
+  myShares: '/packages/share/pages/mine/index',
 } as const
 
 /** A positive integer id from a route param, or null. */

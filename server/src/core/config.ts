@@ -56,6 +56,25 @@ const ConfigSchema = z
     /** Sweeper period for missed deadlines and due refunds. */
     COUPON_RETURN_ON_REFUND: Bool.default(true),
     COUPON_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(60),
+    /** Share chains: an order is attributed to the last share its buyer opened within this many days. */
+    SHARE_ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+    /** Invitation binding: `permanent`, `days` (SHARE_BIND_DAYS) or `off`. */
+    SHARE_BIND_MODE: z.enum(['permanent', 'days', 'off']).default('permanent'),
+    SHARE_BIND_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** Whether a user who already exists (and has no current inviter) may be bound through a share. */
+    SHARE_BIND_EXISTING: Bool.default(false),
+    /** Re-opening a share sheet within this many seconds reuses the same share (no new row). */
+    SHARE_REUSE_SEC: z.coerce.number().int().min(1).max(86_400).default(600),
+    /** Queued visits are written to MySQL this often (attribution sees a signed-in visit after it). */
+    SHARE_VISIT_FLUSH_MS: z.coerce.number().int().min(20).max(60_000).default(200),
+    /** Visits recorded per minute per user and per client address. */
+    SHARE_VISITS_PER_MIN: z.coerce.number().int().min(1).default(120),
+    /** Pack claims per minute per user and per client address. */
+    SHARE_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(20),
+    /** The h5 app's base URL: development QR codes and copied links point there. */
+    H5_BASE_URL: z.string().url().default('http://localhost:10086'),
+    /** Mini-program codes: `qrcode` (local, development) or `wxacode` (wxacode.getUnlimited). */
+    SHARE_CODE_PROVIDER: z.enum(['qrcode', 'wxacode']).default('qrcode'),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
     /** Outbox dispatcher (worker role): backstop poll; a Redis wake-up after each commit is the fast path. */
     OUTBOX_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(500),

@@ -32,12 +32,22 @@ export const tableOwners = {
   orders: 'order',
   order_events: 'order',
   refunds: 'order',
+  order_attributions: 'order',
 
   payment_notifications: 'payment',
 
   coupon_templates: 'coupon',
   user_coupons: 'coupon',
   coupon_user_claims: 'coupon',
+
+  shares: 'share',
+  share_visits: 'share',
+  share_signups: 'share',
+  user_inviters: 'share',
+  user_inviter_history: 'share',
+  share_packs: 'share',
+  share_pack_progress: 'share',
+  share_pack_claims: 'share',
 } as const satisfies Record<string, string>;
 
 export type OwnedTable = keyof typeof tableOwners;

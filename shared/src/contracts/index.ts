@@ -6,6 +6,7 @@ import { type AnyRouteContract, isRouteContract } from './define';
 import * as events from './events';
 import * as groupbuy from './groupbuy';
 import * as order from './order';
+import * as share from './share';
 
 export * from './define';
 export * from './admin';
@@ -15,11 +16,12 @@ export * from './coupon';
 export * from './events';
 export * from './groupbuy';
 export * from './order';
+export * from './share';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [admin, auth, catalog, coupon, events, groupbuy, order].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [admin, auth, catalog, coupon, events, groupbuy, order, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

@@ -5,3 +5,4 @@ export * from './admin';
 export * from './groupbuy';
 export * from './coupon';
 export * from './events';
+export * from './share';

@@ -107,6 +107,12 @@ export default function Me() {
           {session && couponCount ? <Text className='me-menu-badge me-coupon-count'>{couponCount > 99 ? '99+' : couponCount}</Text> : null}
           <Text className='me-menu-arrow'>›</Text>
         </View>
+        <View className='me-menu-item me-my-shares' onClick={() => void Taro.navigateTo({ url: ROUTES.myShares })}>
+          <Text className='me-menu-icon'>享</Text>
+          <Text className='me-menu-text'>我的分享</Text>
+          <Text className='me-menu-hint'>浏览、新用户、订单</Text>
+          <Text className='me-menu-arrow'>›</Text>
+        </View>
       </View>
 
       <View className='me-actions'>

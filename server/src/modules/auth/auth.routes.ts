@@ -8,7 +8,7 @@ export function registerAuthRoutes(r: ApiRouter, auth: AuthService, limiter: Rat
   const loginLimit = rateLimit(limiter, { name: 'login', limit: loginPerMin, windowSec: 60 });
   r.add(
     login,
-    ({ body }, sctx) => auth.login(sctx, body.code),
+    ({ body }, sctx) => auth.login(sctx, body.code, body.shareToken),
     { before: [loginLimit] },
   );
   r.add(

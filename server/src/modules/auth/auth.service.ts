@@ -18,6 +18,11 @@ export interface AuthServiceDeps {
   refreshTtlDays: number;
   /** Runs inside the login transaction that created the user (registration gifts). */
   onNewUser?: (tx: ServiceContext, userId: number) => Promise<void>;
+  /**
+   * Runs inside every login's transaction, after the user's row was locked by its upsert (so
+   * concurrent logins of one person queue here): share chains record the arrival and bind the inviter.
+   */
+  onLogin?: (tx: ServiceContext, userId: number, isNewUser: boolean, shareToken: string | undefined) => Promise<void>;
 }
 
 /** Shopper login, token rotation and profile. */
@@ -28,7 +33,7 @@ export class AuthService {
    * Exchanges a mini-program login code for tokens. Concurrent first logins of one person create
    * exactly one user, and `isNewUser` is true for exactly one of them (the one whose INSERT inserted).
    */
-  async login(ctx: ServiceContext, code: string): Promise<LoginResponse> {
+  async login(ctx: ServiceContext, code: string, shareToken?: string): Promise<LoginResponse> {
     const identity = await this.d.provider.exchange(code);
     const now = new Date();
     const sessionKeyEnc = identity.sessionKey ? this.d.cipher.encrypt(identity.sessionKey) : null;
@@ -46,6 +51,7 @@ export class AuthService {
       const isNewUser = affectedRows(res) === 1;
       const user = await tx.manager.findOneByOrFail(UserEntity, { openid: identity.openid });
       if (isNewUser && this.d.onNewUser) await this.d.onNewUser(tx, Number(user.id));
+      if (this.d.onLogin) await this.d.onLogin(tx, Number(user.id), isNewUser, shareToken);
       const pair = await this.issuePair(tx, user.id, randomUUID());
       tx.log.info({ userId: user.id, isNewUser, provider: this.d.provider.name }, 'user logged in');
       return { ...pair, user: this.profileOf(user, true), isNewUser, serverTime: new Date().toISOString() };

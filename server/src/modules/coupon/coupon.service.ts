@@ -30,7 +30,7 @@ import { templateLifecycle, userCouponLifecycle } from './coupon.state';
 type CouponWithRule = UserCouponEntity & { template: CouponTemplateEntity };
 
 /** How a coupon came to its holder (`user_coupons.source`, `coupon.issued` `via`). */
-type IssueSource = 'claim' | 'operator_grant' | 'registration_gift';
+type IssueSource = 'claim' | 'operator_grant' | 'registration_gift' | 'share_pack' | 'share_pack_bonus';
 
 /** Coupons moved per transaction by the sweeper: short transactions, few row locks held at once. */
 const SWEEP_BATCH = 200;
@@ -248,6 +248,24 @@ export class CouponService {
       }
     }
     return n;
+  }
+
+  /**
+   * Share coupon packs (the share module): issues one coupon of a `share_pack` template in the
+   * caller's transaction, with the same guarded stock, per-user limit and audience as every issue.
+   * No Redis gate here: a pack claim is already rate limited and serialised on its pack's rows.
+   */
+  async issueShareCoupon(tx: ServiceContext, templateId: number, userId: number, via: 'share_pack' | 'share_pack_bonus'): Promise<number> {
+    const t = await this.template(tx, templateId);
+    if (!t || t.channel !== 'share_pack') throw new NotFoundError(ErrorCode.COUPON_TEMPLATE_NOT_FOUND, 'Coupon template not found');
+    return this.issue(tx, t, userId, via);
+  }
+
+  /** The `share_pack` templates among `ids` (a pack may only name those), by id. */
+  async shareTemplates(ctx: ServiceContext, ids: number[]): Promise<Map<number, CouponTemplateView>> {
+    if (!ids.length) return new Map();
+    const rows = await ctx.manager.findBy(CouponTemplateEntity, { id: In(ids), channel: 'share_pack' });
+    return new Map(rows.map((r) => [Number(r.id), templateViewOf(r)]));
   }
 
   async myCoupons(ctx: ServiceContext, q: MyCouponsQuery): Promise<Page<UserCouponView>> {

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ErrorCode, assertPayable, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
+import { ErrorCode, assertPayable, type OrderAttribution, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { recordCreated } from '../../core/lifecycle';
@@ -27,6 +27,8 @@ export class CheckoutService {
     private readonly orders: OrderService,
     private readonly coupons: CouponService,
     private readonly gate: SeatGate,
+    /** The buyer's current share attribution (the share module answers; group-buy never reads shares). */
+    private readonly attributionOf: (ctx: ServiceContext, buyerUserId: number) => Promise<OrderAttribution | null> = async () => null,
   ) {}
 
   /** 开团: reserve stock and the opener's seat; the group opens when the opener pays. */
@@ -165,7 +167,8 @@ export class CheckoutService {
   /** Creates the order with my coupon's discount (if any) and locks the coupon to it, in `tx`. */
   private async createOrder(tx: ServiceContext, c: CampaignEntity, couponId: number | undefined, o: Omit<NewOrder, 'discountAmount' | 'couponId'>): Promise<OrderRecord> {
     const discount = couponId ? await this.coupons.discountFor(tx, o.userId, couponId, { goodsAmount: o.unitPrice * o.quantity, productId: c.productId, campaignId: c.id }) : 0;
-    const order = await this.orders.create(tx, { ...o, discountAmount: discount, couponId: couponId ?? null });
+    const attribution = await this.attributionOf(tx, o.userId);
+    const order = await this.orders.create(tx, { ...o, discountAmount: discount, couponId: couponId ?? null, attribution });
     if (couponId) await this.coupons.lock(tx, couponId, order.id);
     return order;
   }

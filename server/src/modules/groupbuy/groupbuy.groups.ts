@@ -65,6 +65,12 @@ export class GroupService implements OrderParticipant {
     return this.summariesWithOpeners(ctx, groups);
   }
 
+  /** The ids of a campaign's groups (the share graph's campaign funnel counts group shares). */
+  async idsOfCampaign(ctx: ServiceContext, campaignId: number): Promise<number[]> {
+    const rows = await ctx.manager.find(GroupEntity, { where: { campaignId }, select: { id: true } });
+    return rows.map((r) => Number(r.id));
+  }
+
   async groupStatuses(ctx: ServiceContext, groupIds: number[]): Promise<Map<number, GroupStatus>> {
     if (!groupIds.length) return new Map();
     const rows = await ctx.manager.find(GroupEntity, { where: { id: In(groupIds) }, select: { id: true, status: true } });

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import type { OrderKind, OrderStatus, RefundStatus } from '@tuan/shared';
 
 /** An order: one SKU line (group-buy or solo), its money in fen, and its lifecycle status. */
@@ -150,4 +150,27 @@ export class RefundEntity {
 
   @Column({ name: 'succeeded_at', type: 'datetime', precision: 3, nullable: true })
   succeededAt: Date | null;
+}
+
+/**
+ * The share an order is attributed to, snapshotted at creation (the order module owns it; the share
+ * module decides the attribution and group-buy's checkout passes it to `OrderService.create`).
+ */
+@Entity('order_attributions')
+export class OrderAttributionEntity {
+  @PrimaryColumn({ name: 'order_id', type: 'bigint' })
+  orderId: number;
+
+  @Column({ name: 'share_id', type: 'bigint' })
+  shareId: number;
+
+  @Column({ name: 'sharer_user_id', type: 'bigint' })
+  sharerUserId: number;
+
+  /** The shares above it, nearest first: `[{ shareId, sharerUserId }]`. */
+  @Column({ type: 'json' })
+  chain: Array<{ shareId: number; sharerUserId: number }>;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
 }

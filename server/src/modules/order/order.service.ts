@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { In, IsNull, Not, type DataSource } from 'typeorm';
-import { ErrorCode, assertPayable, type GroupStatus, type OrderKind, type OrderListQuery, type OrderSummary, type OrderView, type Page } from '@tuan/shared';
+import { ErrorCode, assertPayable, type GroupStatus, type OrderAttribution, type OrderKind, type OrderListQuery, type OrderSummary, type OrderView, type Page } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { recordCreated } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
 import { NotFoundError } from '../../http/errors';
-import { OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
+import { OrderAttributionEntity, OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
 import type { OrderParticipant } from './order.participant';
 import { orderLifecycle } from './order.state';
 
@@ -28,6 +28,15 @@ export interface NewOrder {
   discountAmount: number;
   couponId: number | null;
   payDeadlineAt: Date;
+  /** The share that brought the buyer (decided by the share module, snapshotted here). */
+  attribution?: OrderAttribution | null;
+}
+
+/** Attributed orders of a set of shares, as the share graph counts them (paid orders only). */
+export interface AttributedFigures {
+  orders: number;
+  joins: number;
+  gmv: number;
 }
 
 /** 23 characters: T + UTC yyyymmddHHMMss + 8 random digits. Unique key is the truth. */
@@ -72,9 +81,14 @@ export class OrderService {
     const res = await tx.manager.insert(OrderEntity, row);
     const id = Number(res.identifiers[0].id);
     await recordCreated(tx, orderLifecycle, id, 'pending_payment');
+    const attribution = o.attribution ?? null;
+    if (attribution) {
+      await tx.manager.insert(OrderAttributionEntity, { orderId: id, shareId: attribution.shareId, sharerUserId: attribution.sharerUserId, chain: attribution.chain, createdAt: now });
+    }
+    // The rewards that come later read the attribution from this event (it never changes).
     await emit(tx, {
       type: 'order.created', aggregateType: 'order', aggregateId: id,
-      payload: { orderId: id, userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, payableAmount: payable, payDeadlineAt: o.payDeadlineAt.toISOString() },
+      payload: { orderId: id, userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, payableAmount: payable, payDeadlineAt: o.payDeadlineAt.toISOString(), attribution },
     });
     return { ...row, id };
   }
@@ -85,6 +99,33 @@ export class OrderService {
 
   async getByNo(ctx: ServiceContext, orderNo: string, lock = false): Promise<OrderRecord | null> {
     return ctx.manager.findOne(OrderEntity, { where: { orderNo }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  /** An order's attribution snapshot (null when no share brought it). */
+  async attributionOf(ctx: ServiceContext, orderId: number): Promise<OrderAttribution | null> {
+    const row = await ctx.manager.findOneBy(OrderAttributionEntity, { orderId });
+    return row ? { shareId: Number(row.shareId), sharerUserId: Number(row.sharerUserId), chain: row.chain } : null;
+  }
+
+  /**
+   * Paid orders attributed to each of the given shares: how many, how many joined a group, and the
+   * money paid (GMV). The share module asks this instead of reading orders.
+   */
+  async attributedFigures(ctx: ServiceContext, shareIds: number[]): Promise<Map<number, AttributedFigures>> {
+    const out = new Map<number, AttributedFigures>();
+    if (!shareIds.length) return out;
+    const rows = await ctx.manager
+      .createQueryBuilder(OrderAttributionEntity, 'a')
+      .innerJoin(OrderEntity, 'o', 'o.id = a.orderId')
+      .select('a.shareId', 'shareId')
+      .addSelect('COUNT(*)', 'orders')
+      .addSelect(`SUM(o.kind = 'group_join')`, 'joins')
+      .addSelect('COALESCE(SUM(o.paidAmount), 0)', 'gmv')
+      .where('a.shareId IN (:...ids) AND o.paidAt IS NOT NULL', { ids: shareIds })
+      .groupBy('a.shareId')
+      .getRawMany<{ shareId: string; orders: string; joins: string; gmv: string }>();
+    for (const r of rows) out.set(Number(r.shareId), { orders: Number(r.orders), joins: Number(r.joins), gmv: Number(r.gmv) });
+    return out;
   }
 
   /** Whether the user ever paid for an order (new-user rules of campaigns and coupons). */

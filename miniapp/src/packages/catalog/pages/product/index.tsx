@@ -7,6 +7,7 @@ import { isApiError } from '../../../../api/request'
 import { ErrorState, Loading, Price, priceRange } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { ROUTES } from '../../../../utils/routes'
+import { useShareToken, withShareToken } from '../../../../share/useShare'
 import './index.css'
 
 function parseId(raw: string | undefined): number | null {
@@ -19,9 +20,11 @@ export default function ProductPage() {
   const id = parseId(router.params.id)
   const { data: product, error, loading, reload } = useApi(() => getProduct(id as number), [id], { enabled: id !== null })
 
+  // My share of this product: its token rides in the card's path (created ahead; WeChat has no share callback).
+  const shareToken = useShareToken('product', id)
   useShareAppMessage(() => ({
     title: product ? product.title : '团 · 社区团购',
-    path: id ? ROUTES.product(id) : ROUTES.home,
+    path: id ? withShareToken(ROUTES.product(id), shareToken) : ROUTES.home,
     imageUrl: product?.images[0] ? resolveAssetUrl(product.images[0]) : undefined,
   }))
 

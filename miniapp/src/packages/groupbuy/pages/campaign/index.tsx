@@ -11,6 +11,7 @@ import { Avatar, CountdownText, Empty, ErrorState, Loading } from '../../../../c
 import { useApi } from '../../../../hooks/useApi'
 import { useCountdown } from '../../../../hooks/useCountdown'
 import { ROUTES, parseId, type CheckoutParams } from '../../../../utils/routes'
+import { useShareToken, withShareToken } from '../../../../share/useShare'
 import { flag } from '../../../../utils/flag'
 import './index.css'
 
@@ -53,9 +54,11 @@ export default function CampaignPage() {
 
   const ends = useCountdown(campaign?.endsAt, campaign?.serverTime)
 
+  // My share of this campaign: its token rides in the card's path (created ahead; WeChat has no share callback).
+  const shareToken = useShareToken('campaign', id)
   useShareAppMessage(() => ({
     title: campaign ? `${formatFen(campaign.groupPrice)} ${campaign.groupSize}人团：${campaign.title}` : '团 · 社区拼团',
-    path: id ? ROUTES.campaign(id) : ROUTES.home,
+    path: id ? withShareToken(ROUTES.campaign(id), shareToken) : ROUTES.home,
     imageUrl: campaign?.image ? resolveAssetUrl(campaign.image) : undefined,
   }))
 

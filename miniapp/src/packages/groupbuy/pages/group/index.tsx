@@ -13,6 +13,8 @@ import { Avatar, CountdownText, ErrorState, Loading } from '../../../../componen
 import { useApi } from '../../../../hooks/useApi'
 import { useCountdown } from '../../../../hooks/useCountdown'
 import { ROUTES, parseId } from '../../../../utils/routes'
+import { copyInviteLink, useShareToken, withShareToken } from '../../../../share/useShare'
+import { makePoster, savePoster } from '../../../../share/poster'
 import { flag } from '../../../../utils/flag'
 import './index.css'
 
@@ -80,9 +82,11 @@ export default function GroupPage() {
     return () => clearTimeout(timer)
   }, [group, countdown.done, reload])
 
+  // My share of this group: its token rides in the card's path (created ahead; WeChat has no share callback).
+  const shareToken = useShareToken('group', id)
   useShareAppMessage(() => ({
     title: group ? `还差${group.seatsLeft}人，${formatFen(group.campaign.groupPrice)}拼「${group.campaign.title}」` : '快来和我一起拼团',
-    path: id ? ROUTES.group(id) : ROUTES.home,
+    path: id ? withShareToken(ROUTES.group(id), shareToken) : ROUTES.home,
     imageUrl: group?.campaign.image ? resolveAssetUrl(group.campaign.image) : undefined,
   }))
 
@@ -102,9 +106,29 @@ export default function GroupPage() {
 
   const invite = () => {
     if (!IS_H5 || !id) return
-    // h5 has no share sheet: copy the link to this group.
-    const url = `${window.location.origin}${window.location.pathname}#${ROUTES.group(id)}`
-    void Taro.setClipboardData({ data: url }).then(() => Taro.showToast({ title: '链接已复制，发给好友吧', icon: 'none' }))
+    // h5 has no share sheet: copy the link to this group, with my share token and a line of text.
+    void copyInviteLink(ROUTES.group(id), shareToken, group ? `我在拼「${group.campaign.title}」，还差${group.seatsLeft}人，快来一起拼：` : '快来和我一起拼团：')
+  }
+
+  const [poster, setPoster] = useState<string | null>(null)
+  const [drawing, setDrawing] = useState(false)
+  const drawPoster = async () => {
+    if (!group || !shareToken || drawing) return
+    setDrawing(true)
+    try {
+      const c = group.campaign
+      setPoster(
+        await makePoster({
+          title: c.title, price: formatFen(c.groupPrice), listPrice: formatFen(c.listPrice), token: shareToken,
+          status: group.status === 'open' ? `${group.size}人团 · 还差 ${group.seatsLeft} 人` : `${group.size}人团 · ${groupStatusZh[group.status]}`,
+          imageUrl: c.image ? resolveAssetUrl(c.image) : null,
+        }),
+      )
+    } catch (e) {
+      showErrorToast(e)
+    } finally {
+      setDrawing(false)
+    }
   }
 
   if (id === null || (isApiError(error) && error.code === ErrorCode.GROUP_NOT_FOUND)) {
@@ -167,6 +191,11 @@ export default function GroupPage() {
               邀请好友参团
             </Button>
           ) : null}
+          {open && member && shareToken ? (
+            <Button className='btn btn-ghost btn-block btn-poster' loading={flag(drawing)} onClick={() => void drawPoster()}>
+              生成分享海报
+            </Button>
+          ) : null}
           {open && !member ? (
             <Button className='btn btn-block btn-join' disabled={flag(joining || group.seatsLeft <= 0 || countdown.done)} loading={flag(joining)} onClick={() => void join()}>
               {group.seatsLeft > 0 ? `去参团 ${formatFen(c.groupPrice)}` : '名额已满'}
@@ -184,6 +213,17 @@ export default function GroupPage() {
           ) : null}
         </View>
         {loading ? <Text className='group-refreshing'>刷新中…</Text> : null}
+        {poster ? (
+          <View className='group-poster'>
+            <Image className='group-poster-image' src={poster} mode='widthFix' />
+            <Button className='btn btn-block btn-poster-save' onClick={() => void savePoster(poster).catch(showErrorToast)}>
+              {IS_H5 ? '下载海报' : '保存到相册'}
+            </Button>
+            <Text className='group-poster-close' onClick={() => setPoster(null)}>
+              关闭
+            </Text>
+          </View>
+        ) : null}
       </View>
 
       <View className='group-rules'>
