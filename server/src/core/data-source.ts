@@ -4,14 +4,15 @@ import { RefreshTokenEntity, UserEntity } from '../modules/auth/auth.entity';
 import { ProductEntity, SkuEntity, StockMovementEntity } from '../modules/catalog/catalog.entity';
 import { CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity } from '../modules/coupon/coupon.entity';
 import { CampaignEntity, CampaignUsageEntity, GroupEntity, GroupMemberEntity } from '../modules/groupbuy/groupbuy.entity';
-import { OrderEntity, OrderEventEntity, RefundEntity } from '../modules/order/order.entity';
+import { AfterSaleEntity, FulfilmentEntity, OrderEntity, OrderEventEntity, RefundEntity } from '../modules/order/order.entity';
+import { AddressBookEntity, AddressEntity } from '../modules/address/address.entity';
 import { PaymentNotificationEntity } from '../modules/payment/payment.entity';
 import { migrations } from '../migrations';
 import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
 
 export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity, CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity,
-  CampaignEntity, GroupEntity, GroupMemberEntity, CampaignUsageEntity, OrderEntity, OrderEventEntity, RefundEntity, PaymentNotificationEntity,
+  CampaignEntity, GroupEntity, GroupMemberEntity, CampaignUsageEntity, OrderEntity, OrderEventEntity, RefundEntity, FulfilmentEntity, AfterSaleEntity, AddressEntity, AddressBookEntity, PaymentNotificationEntity,
   DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 
 /**

@@ -32,6 +32,11 @@ export const tableOwners = {
   orders: 'order',
   order_events: 'order',
   refunds: 'order',
+  order_fulfilments: 'order',
+  after_sales: 'order',
+
+  addresses: 'address',
+  address_books: 'address',
 
   payment_notifications: 'payment',
 

@@ -1,3 +1,4 @@
+import * as address from './address';
 import * as admin from './admin';
 import * as auth from './auth';
 import * as catalog from './catalog';
@@ -6,6 +7,7 @@ import { type AnyRouteContract, isRouteContract } from './define';
 import * as events from './events';
 import * as groupbuy from './groupbuy';
 import * as order from './order';
+import * as orderAdmin from './order-admin';
 
 export * from './define';
 export * from './admin';
@@ -15,11 +17,13 @@ export * from './coupon';
 export * from './events';
 export * from './groupbuy';
 export * from './order';
+export * from './order-admin';
+export * from './address';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [admin, auth, catalog, coupon, events, groupbuy, order].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, order, orderAdmin].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

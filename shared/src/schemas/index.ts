@@ -5,3 +5,5 @@ export * from './admin';
 export * from './groupbuy';
 export * from './coupon';
 export * from './events';
+export * from './delivery';
+export * from './order-admin';
