@@ -38,8 +38,9 @@ export class AddressService {
   async create(ctx: ServiceContext, input: AddressInput): Promise<AddressView> {
     const userId = userIdOf(ctx);
     return withTransaction(this.dataSource, ctx, async (tx) => {
-      // The counter row first: its exclusive lock serialises this user's concurrent additions.
-      await tx.manager.createQueryBuilder().insert().into(AddressBookEntity).values({ userId, count: 0 }).orIgnore().execute();
+      // The counter row first, exclusively locked at once (INSERT IGNORE would take a shared lock and
+      // concurrent additions of one user would deadlock upgrading it): it serialises this user's book.
+      await this.lockBook(tx, userId);
       const took = await tx.manager
         .createQueryBuilder()
         .update(AddressBookEntity)
@@ -62,6 +63,7 @@ export class AddressService {
   async update(ctx: ServiceContext, id: number, input: AddressInput): Promise<AddressView> {
     const userId = userIdOf(ctx);
     return withTransaction(this.dataSource, ctx, async (tx) => {
+      await this.lockBook(tx, userId);
       const row = await this.mine(tx, id, true);
       // Unsetting the only default would leave none: `isDefault: false` on the default keeps it.
       if (input.isDefault && row.defaultUserId === null) await this.clearDefault(tx, userId);
@@ -76,6 +78,7 @@ export class AddressService {
   async setDefault(ctx: ServiceContext, id: number): Promise<AddressView> {
     const userId = userIdOf(ctx);
     return withTransaction(this.dataSource, ctx, async (tx) => {
+      await this.lockBook(tx, userId);
       const row = await this.mine(tx, id, true);
       if (row.defaultUserId === null) {
         await this.clearDefault(tx, userId);
@@ -89,7 +92,7 @@ export class AddressService {
   async remove(ctx: ServiceContext, id: number): Promise<{ ok: true }> {
     const userId = userIdOf(ctx);
     return withTransaction(this.dataSource, ctx, async (tx) => {
-      await tx.manager.findOne(AddressBookEntity, { where: { userId }, lock: { mode: 'pessimistic_write' } });
+      await this.lockBook(tx, userId);
       const row = await this.mine(tx, id, true);
       await tx.manager.delete(AddressEntity, { id });
       await tx.manager.createQueryBuilder().update(AddressBookEntity).set({ count: () => 'count - 1' }).where('user_id = :userId AND count > 0', { userId }).execute();
@@ -123,6 +126,12 @@ export class AddressService {
     const row = await tx.manager.findOne(AddressEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     if (!row || row.userId !== userIdOf(tx)) throw new NotFoundError(ErrorCode.ADDRESS_NOT_FOUND, 'Address not found');
     return row;
+  }
+
+  /** Every change of a user's book takes its counter row first, so changes of one book never interleave (and the default stays one). */
+  private async lockBook(tx: ServiceContext, userId: number): Promise<void> {
+    // ODKU has no QueryBuilder form that keeps the row as it is.
+    await tx.manager.query(`INSERT INTO address_books (user_id, count) VALUES (?, 0) ON DUPLICATE KEY UPDATE count = count`, [userId]);
   }
 
   private async clearDefault(tx: ServiceContext, userId: number): Promise<void> {

@@ -124,7 +124,7 @@ export class CheckoutService {
       await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
       const o = await this.createOrder(tx, c, couponId, {
         userId, kind: 'solo', campaignId: c.id, groupId: null, productId: c.productId, skuId: c.skuId, title: c.title,
-        specLabel: c.specLabel, image: c.image, unitPrice: c.listPrice, quantity,
+        specLabel: c.specLabel, image: c.image, unitPrice: c.listPrice, quantity, addressId,
         payDeadlineAt: new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, c.endsAt.getTime())),
       });
       await this.campaigns.takeStock(tx, c, quantity);

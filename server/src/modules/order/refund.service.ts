@@ -141,11 +141,11 @@ export class RefundService {
         params: { orderId: refund.orderId },
       });
       const order = await tx.manager.findOneOrFail(OrderEntity, { where: { id: refund.orderId }, select: { id: true, userId: true } });
-      if (refund.afterSaleId) await this.closeAfterSale(tx, refund.afterSaleId);
       await emit(tx, {
         type: 'order.refunded', aggregateType: 'order', aggregateId: refund.orderId,
         payload: { orderId: refund.orderId, userId: order.userId, refundId: refund.id, amount: refund.amount, reason: refund.reason, fullyRefunded: !!full },
       });
+      if (refund.afterSaleId) await this.closeAfterSale(tx, refund.afterSaleId);
     });
   }
 
