@@ -94,7 +94,7 @@ export default function AfterSaleApply() {
             <Input className='as-amount-input' type='digit' value={amountText} onInput={(e) => setAmountText(e.detail.value)} />
           </View>
         </View>
-        <Text className='as-muted'>最多可退 {formatFen(max)}</Text>
+        <Text className='as-muted as-max'>最多可退 {formatFen(max)}</Text>
         <Textarea className='as-description' value={description} placeholder='补充描述（选填）' maxlength={500} onInput={(e) => setDescription(e.detail.value)} />
       </View>
 
