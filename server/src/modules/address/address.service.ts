@@ -7,17 +7,6 @@ import { withTransaction } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { AddressBookEntity, AddressEntity } from './address.entity';
 
-/** An address as the order module copies it onto an order (the phone still encrypted). */
-export interface DeliveryAddress {
-  id: number;
-  name: string;
-  phoneEnc: string;
-  province: string;
-  city: string;
-  district: string;
-  detail: string;
-}
-
 /**
  * The shopper's address book (收货地址). Owner only: another user's address id is a 404. At most 20
  * per user — a guarded counter in `address_books` (its row lock also orders concurrent changes of
@@ -105,10 +94,11 @@ export class AddressService {
   }
 
   /**
-   * For checkout (through this module's index): the user's address `id`, or their default when no id
-   * is given; null when they have none. Someone else's id is a 404, as everywhere.
+   * For checkout (the order module asks through its `OrderAddresses` interface, which this service
+   * implements): the user's address `id`, or their default when no id is given; null when they have
+   * none. Someone else's id is a 404, as everywhere. The phone stays encrypted: the order copies it so.
    */
-  async forDelivery(ctx: ServiceContext, userId: number, id?: number): Promise<DeliveryAddress | null> {
+  async forDelivery(ctx: ServiceContext, userId: number, id?: number): Promise<AddressEntity | null> {
     const row = id
       ? await ctx.manager.findOne(AddressEntity, { where: { id, userId } })
       : await ctx.manager.findOne(AddressEntity, { where: { defaultUserId: userId } });
@@ -119,7 +109,7 @@ export class AddressService {
   /** The address checkout would use for me (for the preview): the given one or my default; null: none yet. */
   async forPreview(ctx: ServiceContext, id?: number): Promise<AddressView | null> {
     const row = await this.forDelivery(ctx, userIdOf(ctx), id);
-    return row ? this.view(row as AddressEntity) : null;
+    return row ? this.view(row) : null;
   }
 
   private async mine(tx: ServiceContext, id: number, lock = false): Promise<AddressEntity> {

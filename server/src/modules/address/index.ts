@@ -1,3 +1,3 @@
 /** The address module's public face: the address book, and the one question checkout asks of it. */
-export { AddressService, type DeliveryAddress } from './address.service';
+export { AddressService } from './address.service';
 export { registerAddressRoutes } from './address.routes';
