@@ -14,7 +14,9 @@ export const AdminOrderQuery = PageQuery.extend({
 });
 export type AdminOrderQuery = z.infer<typeof AdminOrderQuery>;
 export const AdminOrderSummary = OrderView.omit({ timeline: true, refunds: true, afterSales: true }).extend({ userId: z.number().int() });
+export type AdminOrderSummary = z.infer<typeof AdminOrderSummary>;
 export const AdminOrderPage = pageOf(AdminOrderSummary);
+export type AdminOrderPage = z.infer<typeof AdminOrderPage>;
 export const PaymentRecordView = z.object({ transactionId: z.string().nullable(), paidAmount: FenSchema.nullable(), paidAt: IsoTime.nullable() });
 export const AdminOrderDetail = OrderView.extend({
   userId: z.number().int(),

@@ -1,18 +1,13 @@
 import { Between, LessThanOrEqual, MoreThanOrEqual, type DataSource, type FindOptionsWhere } from 'typeorm';
-import { ErrorCode, type AdminOrderDetail, type AdminOrderQuery, type AfterSaleView, type BulkShipRequest, type BulkShipResult, type Page } from '@tuan/shared';
-import type { z } from 'zod';
-import type { AdminOrderSummary } from '@tuan/shared';
+import { CodedError, ErrorCode, type AdminOrderDetail, type AdminOrderPage, type AdminOrderQuery, type AfterSaleView, type BulkShipRequest, type BulkShipResult } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { withTransaction } from '../../core/transaction';
-import { CodedError } from '@tuan/shared';
 import { NotFoundError } from '../../http/errors';
 import { recordAudit } from '../admin';
 import type { AfterSaleService } from './order.aftersale';
 import { FulfilmentEntity, OrderEntity } from './order.entity';
 import type { FulfilmentService } from './order.fulfilment';
 import type { OrderService } from './order.service';
-
-type AdminSummary = z.infer<typeof AdminOrderSummary>;
 
 /**
  * Operators and orders: search, detail, shipping, refunds and the after-sale queue. Routes declare
@@ -27,7 +22,7 @@ export class OrderAdminService {
     private readonly afterSales: AfterSaleService,
   ) {}
 
-  async search(ctx: ServiceContext, q: AdminOrderQuery): Promise<Page<AdminSummary>> {
+  async search(ctx: ServiceContext, q: AdminOrderQuery): Promise<AdminOrderPage> {
     const where: FindOptionsWhere<OrderEntity> = {};
     if (q.status) where.status = q.status;
     if (q.userId) where.userId = q.userId;
