@@ -247,17 +247,23 @@ async function adminToken(base) {
   return (await must(base, 'POST', '/admin/auth/login', { body: { username: 'admin', password: 'tuan-admin-dev' } })).accessToken;
 }
 
-/** Dev login (creates the user on first use); spreads over the API processes by index. */
-async function loginUser(stack, name, i) {
+const BENCH_ADDRESS = { name: '压测', phone: '13800000000', province: '广东省', city: '深圳市', district: '南山区', detail: '压测路 1 号', isDefault: true };
+
+/**
+ * Dev login (creates the user on first use); spreads over the API processes by index. Buyers
+ * (`withAddress`) also get a default delivery address: every order is delivered to one.
+ */
+async function loginUser(stack, name, i, withAddress = false) {
   const r = await must(stack.baseOf(i), 'POST', '/api/auth/login', { body: { code: `dev:${name}` } });
+  if (withAddress) await must(stack.baseOf(i), 'POST', '/api/addresses', { token: r.accessToken, body: BENCH_ADDRESS });
   return { token: r.accessToken, userId: r.user.id };
 }
 
-/** Logs in `n` users named `${prefix}${i}`; also the logins/s it took. */
-async function loginUsers(stack, prefix, n) {
+/** Logs in `n` users named `${prefix}${i}`; also the logins/s it took (with their address, for buyers). */
+async function loginUsers(stack, prefix, n, withAddress = false) {
   log(`logging in ${n} users (${prefix}*)`);
   const start = performance.now();
-  const users = await pool(Array.from({ length: n }, (_, i) => i), SETUP_CONCURRENCY, (i) => loginUser(stack, `${prefix}${i}`, i));
+  const users = await pool(Array.from({ length: n }, (_, i) => i), SETUP_CONCURRENCY, (i) => loginUser(stack, `${prefix}${i}`, i, withAddress));
   return { users, rps: n / ((performance.now() - start) / 1000) };
 }
 
@@ -493,7 +499,7 @@ async function benchJoin(stack) {
   const groups = (
     await pool(Array.from({ length: OPENERS }, (_, i) => i), SETUP_CONCURRENCY, async (i) => {
       const base = baseOf(i);
-      const opener = await loginUser(stack, `bench-opener-${i}`, i);
+      const opener = await loginUser(stack, `bench-opener-${i}`, i, true);
       const order = await must(base, 'POST', '/api/groups', { token: opener.token, body: { campaignId: campaign.id, quantity: 1 } });
       const paid = await must(base, 'POST', `/api/orders/${order.id}/sandbox-pay`, { token: opener.token });
       return paid.groupStatus === 'open' ? order.groupId : null;
@@ -501,7 +507,7 @@ async function benchJoin(stack) {
   ).filter((g) => g !== null);
   if (groups.length !== OPENERS) throw new Error(`only ${groups.length} of ${OPENERS} groups opened after their opener paid`);
 
-  const joiners = await loginUsers(stack, 'bench-user-', USERS);
+  const joiners = await loginUsers(stack, 'bench-user-', USERS, true);
   const setupSec = (performance.now() - setupStart) / 1000;
 
   // ---------------- the measured join run

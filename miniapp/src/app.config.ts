@@ -7,6 +7,8 @@ export default defineAppConfig({
     { root: 'packages/order', pages: ['pages/checkout/index', 'pages/pay/index', 'pages/detail/index'] },
     { root: 'packages/coupon', pages: ['pages/center/index', 'pages/mine/index'] },
     { root: 'packages/share', pages: ['pages/pack/index', 'pages/mine/index'] },
+    { root: 'packages/address', pages: ['pages/list/index', 'pages/edit/index'] },
+    { root: 'packages/aftersale', pages: ['pages/apply/index', 'pages/detail/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

@@ -75,8 +75,25 @@ export async function createCampaign(token: string, opts: { label: string; group
   );
 }
 
-/** Signs the context in as a new dev user (a name unique to this run) through the picker. */
-export async function devLogin(page: Page, name: string): Promise<void> {
+/**
+ * The dev user `name` (created on first login) with a default delivery address, made over the API as
+ * the shopper would at their first checkout; returns their access token.
+ */
+export async function shopperWithAddress(name: string): Promise<string> {
+  const { accessToken } = await api<{ accessToken: string }>('POST', '/api/auth/login', { code: `dev:${name}` });
+  const { items } = await api<{ items: unknown[] }>('GET', '/api/addresses', undefined, accessToken);
+  if (!items.length) {
+    await api('POST', '/api/addresses', { name: '张三', phone: '13812345678', province: '广东省', city: '深圳市', district: '南山区', detail: '科技园 1 号 101', isDefault: true }, accessToken);
+  }
+  return accessToken;
+}
+
+/**
+ * Signs the context in as a new dev user (a name unique to this run) through the picker. Every order
+ * is delivered, so the user gets a default address first unless `withAddress: false`.
+ */
+export async function devLogin(page: Page, name: string, opts: { withAddress?: boolean } = {}): Promise<void> {
+  if (opts.withAddress !== false) await shopperWithAddress(name);
   await page.goto(appUrl('/packages/auth/pages/dev-login/index'));
   await onScreen(page, '#dev-login-input input').fill(name);
   await onScreen(page, '#dev-login-submit').click();

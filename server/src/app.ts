@@ -17,7 +17,8 @@ import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAd
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
 import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
-import { OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderRoutes } from './modules/order';
+import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
+import { AddressService, registerAddressRoutes } from './modules/address';
 import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
 import { createDeadlineScheduler } from './jobs/deadline.worker';
 import type { DeadlineScheduler } from './core/scheduler';
@@ -43,6 +44,11 @@ export interface Services {
   /** Payment outcomes, cancellation, fulfilment and refunds of orders. */
   outcomes: OrderOutcomes;
   refunds: RefundService;
+  /** Shipping, receipt and auto-completion of delivery orders. */
+  fulfilment: FulfilmentService;
+  afterSales: AfterSaleService;
+  orderAdmin: OrderAdminService;
+  addresses: AddressService;
   campaigns: CampaignService;
   groups: GroupService;
   checkout: CheckoutService;
@@ -58,7 +64,7 @@ export interface Services {
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   subscribers: Subscriber[];
   /** The backstop for lost timers: overdue unpaid orders, due refunds, expired groups and coupons. */
-  sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number; groups: number; coupons: unknown }>;
+  sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number; groups: number; completed: number; coupons: unknown }>;
   close(): Promise<void>;
 }
 
@@ -94,7 +100,9 @@ export async function createServices(infra: Infra): Promise<Services> {
   setOutboxWaker(wakeOutbox);
   const catalog = new CatalogService(dataSource);
   const users = new UserDirectory();
-  const orders = new OrderService(dataSource);
+  const addresses = new AddressService(dataSource, cipher);
+  // Orders ask the address book for the address to copy onto a delivery order (never its table).
+  const orders = new OrderService(dataSource, addresses, cipher);
   // Provider errors carry a code worth keeping in the refund's last_error.
   const refunds = new RefundService(dataSource, payment, (err) => (err instanceof PaymentProviderError ? `${err.code}: ${err.message}` : (err as Error).message));
   const scheduler = createDeadlineScheduler(infra);
@@ -126,6 +134,8 @@ export async function createServices(infra: Infra): Promise<Services> {
       : new LocalQrProvider();
   const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer) => shares.attributionFor(ctx, buyer));
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
+  const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
+  const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
   const deadlines = new GroupDeadlines(dataSource, campaigns, groups, outcomes, gate);
   return {
     tokens,
@@ -146,6 +156,10 @@ export async function createServices(infra: Infra): Promise<Services> {
     orders,
     outcomes,
     refunds,
+    fulfilment,
+    afterSales,
+    orderAdmin: new OrderAdminService(dataSource, orders, fulfilment, afterSales),
+    addresses,
     campaigns,
     groups,
     checkout,
@@ -157,7 +171,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     // Module reactions to domain events, delivered by the worker's outbox dispatcher.
     subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler)],
     async sweep(ctx) {
-      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), coupons: await coupons.sweep(ctx) };
+      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx) };
     },
     close: async () => {
       await visits.stop();
@@ -184,7 +198,9 @@ export function createApp(infra: Infra, services: Services) {
   registerCatalogAdminRoutes(api, services.catalog);
   registerGroupbuyRoutes(api, services, infra.redis, config.REDIS_PREFIX);
   registerGroupbuyAdminRoutes(api, services);
-  registerOrderRoutes(api, services.orders, services.outcomes, services.payments, infra.redis, config.REDIS_PREFIX);
+  registerOrderRoutes(api, services, services.payments, infra.redis, config.REDIS_PREFIX);
+  registerOrderAdminRoutes(api, services.orderAdmin, services.afterSales);
+  registerAddressRoutes(api, services.addresses);
   registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
   registerCouponAdminRoutes(api, services.coupons);
   registerShareRoutes(api, {

@@ -77,8 +77,7 @@ describe('two server processes, one database, one Redis', () => {
 
   it('when 500 joins spread over 20 groups hit campaign stock 150, then nothing oversells and, after every deadline, paid = captured + refunded to the fen', async () => {
     const { campaign } = await createCampaign(t, { groupSize: 10, stock: 150, groupDurationSec: 12, paymentTimeoutSec: 8, groupPrice: 1990 });
-    // Users first: the groups' 12 s deadlines start when they open, and logging 500 users in on a
-    // loaded machine must not eat into them.
+    // Joiners first (each logs in and adds an address): the groups' 12 s deadlines start when they open.
     const joiners = await users(500);
     const groups = await Promise.all(Array.from({ length: 20 }, (_, i) => openGroup(campaign.id, api(i))));
     const results = await Promise.all(joiners.map((u, i) => post(api(i), `/api/groups/${groups[i % 20]!.groupId}/join`, u).then((r) => ({ ...r, user: u }))));

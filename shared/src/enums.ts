@@ -77,3 +77,35 @@ export type ShareKind = (typeof ShareKind)[number];
 /** How a share left the app: a chat card, Moments, or a poster / mini-program code. */
 export const ShareChannel = ['chat', 'moments', 'poster', 'link'] as const;
 export type ShareChannel = (typeof ShareChannel)[number];
+
+/** How an order reaches the shopper. `pickup` (team-leader pickup points) comes with the leader module. */
+export const FulfilmentMode = ['delivery', 'pickup'] as const;
+export type FulfilmentMode = (typeof FulfilmentMode)[number];
+
+/** 仅退款 / 退货退款. */
+export const AfterSaleKind = ['refund_only', 'return_refund'] as const;
+export type AfterSaleKind = (typeof AfterSaleKind)[number];
+export const AfterSaleStatus = ['requested', 'approved', 'rejected', 'cancelled', 'awaiting_return', 'returned', 'refunding', 'refunded'] as const;
+export type AfterSaleStatus = (typeof AfterSaleStatus)[number];
+/** Statuses in which a request is over (the order may take a new one). */
+export const AfterSaleClosed: readonly AfterSaleStatus[] = ['rejected', 'cancelled', 'refunded'];
+export const afterSaleStatusZh: Record<AfterSaleStatus, string> = {
+  requested: '待审核',
+  approved: '已同意',
+  rejected: '已拒绝',
+  cancelled: '已撤销',
+  awaiting_return: '待寄回商品',
+  returned: '商家已收货',
+  refunding: '退款中',
+  refunded: '已退款',
+};
+export const AfterSaleReason = ['not_received', 'damaged', 'wrong_item', 'quality', 'not_wanted', 'other'] as const;
+export type AfterSaleReason = (typeof AfterSaleReason)[number];
+export const afterSaleReasonZh: Record<AfterSaleReason, string> = {
+  not_received: '未收到货',
+  damaged: '商品破损',
+  wrong_item: '发错货',
+  quality: '质量问题',
+  not_wanted: '不想要了',
+  other: '其他',
+};

@@ -78,6 +78,18 @@ export const ErrorCode = {
   SHARE_PACK_INVALID: 'SHARE_PACK_INVALID',
   // outbox (operators)
   EVENT_DELIVERY_NOT_FOUND: 'EVENT_DELIVERY_NOT_FOUND',
+  // delivery, receipt, after-sale
+  ADDRESS_NOT_FOUND: 'ADDRESS_NOT_FOUND',
+  ADDRESS_LIMIT_REACHED: 'ADDRESS_LIMIT_REACHED',
+  /** A delivery order needs an address (none given and no default address). */
+  ADDRESS_REQUIRED: 'ADDRESS_REQUIRED',
+  ORDER_NOT_SHIPPABLE: 'ORDER_NOT_SHIPPABLE',
+  AFTER_SALE_NOT_FOUND: 'AFTER_SALE_NOT_FOUND',
+  AFTER_SALE_NOT_ALLOWED: 'AFTER_SALE_NOT_ALLOWED',
+  AFTER_SALE_WINDOW_CLOSED: 'AFTER_SALE_WINDOW_CLOSED',
+  AFTER_SALE_ALREADY_OPEN: 'AFTER_SALE_ALREADY_OPEN',
+  /** The refund would take the order's refunds past what was paid. */
+  REFUND_EXCEEDS_PAID: 'REFUND_EXCEEDS_PAID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -158,6 +170,15 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   COUPON_NOT_AVAILABLE: '优惠券不可用（已使用或被其他订单占用）',
   COUPON_EXPIRED: '优惠券已过期',
   COUPON_NOT_APPLICABLE: '该券不适用于此订单',
+  ADDRESS_NOT_FOUND: '收货地址不存在',
+  ADDRESS_LIMIT_REACHED: '最多保存 20 个收货地址',
+  ADDRESS_REQUIRED: '请选择收货地址',
+  ORDER_NOT_SHIPPABLE: '订单当前不能发货',
+  AFTER_SALE_NOT_FOUND: '售后申请不存在',
+  AFTER_SALE_NOT_ALLOWED: '该订单当前不能申请售后',
+  AFTER_SALE_WINDOW_CLOSED: '已超过售后期限',
+  AFTER_SALE_ALREADY_OPEN: '该订单已有进行中的售后申请',
+  REFUND_EXCEEDS_PAID: '退款金额超过可退金额',
 };
 
 export function isErrorEnvelope(body: unknown): body is ErrorEnvelope {

@@ -26,6 +26,13 @@ export interface DomainEventPayloads {
   'refund.created': { refundId: number; orderId: number; amount: number; reason: string };
   /** Money went back. `amount` is this refund's; `fullyRefunded` tells whether the order is now `refunded`. */
   'order.refunded': { orderId: number; userId: number; refundId: number; amount: number; reason: string; fullyRefunded: boolean };
+  /** The operator shipped a delivery order; it completes on receipt or automatically at `autoCompleteAt`. */
+  'order.shipped': { orderId: number; userId: number; carrier: string; trackingNo: string; shippedAt: string; autoCompleteAt: string };
+  /** Receipt confirmed (by the shopper, or automatically); the after-sale window runs until `afterSaleUntil`. */
+  'order.completed': { orderId: number; userId: number; campaignId: number | null; groupId: number | null; completedAt: string; afterSaleUntil: string; auto: boolean };
+  'after_sale.opened': { afterSaleId: number; orderId: number; userId: number; kind: string; amount: number };
+  /** The request ended: `rejected`, `cancelled` or `refunded` (then `amount` went back). */
+  'after_sale.closed': { afterSaleId: number; orderId: number; userId: number; status: string; amount: number };
   'group.opened': { groupId: number; campaignId: number; openerUserId: number; size: number; deadlineAt: string };
   'group.succeeded': { groupId: number; campaignId: number; virtual: boolean };
   'group.failed': { groupId: number; campaignId: number };
@@ -49,6 +56,10 @@ export const DomainEventTypes = [
   'order.cancelled',
   'refund.created',
   'order.refunded',
+  'order.shipped',
+  'order.completed',
+  'after_sale.opened',
+  'after_sale.closed',
   'group.opened',
   'group.succeeded',
   'group.failed',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { CodedError, ErrorCode } from './errors';
-import { MAX_ORDER_QUANTITY, MAX_PAYABLE_FEN, MAX_UNIT_PRICE_FEN, assertPayable, formatFen, splitByWeights } from './money';
+import { MAX_ORDER_QUANTITY, MAX_PAYABLE_FEN, MAX_UNIT_PRICE_FEN, assertPayable, formatFen, parseYuan, splitByWeights } from './money';
 
 describe('formatFen', () => {
   it('when given fen, then shows yuan with two decimals', () => {
@@ -64,5 +64,18 @@ describe('money limits', () => {
     expect(() => assertPayable(MAX_PAYABLE_FEN)).not.toThrow();
     expect(() => assertPayable(MAX_PAYABLE_FEN + 1)).toThrow(expect.objectContaining({ code: ErrorCode.AMOUNT_TOO_LARGE }));
     expect(() => assertPayable(MAX_PAYABLE_FEN + 1)).toThrow(CodedError);
+  });
+});
+
+describe('parseYuan', () => {
+  it('when a person types yuan, then it is exact fen; anything else is null', () => {
+    expect(parseYuan('12')).toBe(1200);
+    expect(parseYuan('12.3')).toBe(1230);
+    expect(parseYuan(' ¥0.05 ')).toBe(5);
+    for (const bad of ['', '1.234', '-1', 'abc', '1e3', '12.']) expect(parseYuan(bad)).toBeNull();
+  });
+
+  it('when any fen amount is formatted, then parsing it gives it back', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 99_999_999_999 }), (fen) => parseYuan(formatFen(fen)) === fen));
   });
 });

@@ -42,6 +42,16 @@ export function formatFen(fen: number): string {
 }
 
 /**
+ * What a person typed in yuan ("12", "12.3", "12.34", "¥12.34") as fen, exactly (no floating point);
+ * null when it is not such an amount.
+ */
+export function parseYuan(text: string): number | null {
+  const m = /^\s*¥?\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(text);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+/**
  * Split `total` fen across parts proportionally to `weights` by the largest-remainder method,
  * so the parts always add up to the whole (no fen created or lost by rounding).
  * Ties in remainder go to the earlier part, which keeps results deterministic.

@@ -35,16 +35,21 @@ function withCoupon<T extends object>(body: T, couponId?: number | null): T & { 
 }
 
 /** 一键开团: the opener's order, awaiting payment. `idempotencyKey` is per user action. */
-export function launchGroup(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null): Promise<OrderView> {
-  return call(routes.launchGroup, { body: withCoupon({ campaignId, quantity }, couponId), idempotencyKey })
+export function launchGroup(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
+  return call(routes.launchGroup, { body: withAddress(withCoupon({ campaignId, quantity }, couponId), addressId), idempotencyKey })
 }
 
 /** 去参团: reserves a seat and creates an order awaiting payment. */
-export function joinGroup(groupId: number, quantity: number, idempotencyKey: string, couponId?: number | null): Promise<OrderView> {
-  return call(routes.joinGroup, { params: { id: groupId }, body: withCoupon({ quantity }, couponId), idempotencyKey })
+export function joinGroup(groupId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
+  return call(routes.joinGroup, { params: { id: groupId }, body: withAddress(withCoupon({ quantity }, couponId), addressId), idempotencyKey })
 }
 
 /** 单独购买 at list price (campaigns with allowSolo). */
-export function buySolo(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null): Promise<OrderView> {
-  return call(routes.buySolo, { body: withCoupon({ campaignId, quantity }, couponId), idempotencyKey })
+export function buySolo(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
+  return call(routes.buySolo, { body: withAddress(withCoupon({ campaignId, quantity }, couponId), addressId), idempotencyKey })
+}
+
+/** The delivery address of the order; none → the server uses my default one. */
+function withAddress<T extends object>(body: T, addressId?: number | null): T & { addressId?: number } {
+  return addressId ? { ...body, addressId } : body
 }

@@ -1,13 +1,13 @@
-import type { OrderStatus } from '@tuan/shared/enums'
 import * as routes from '@tuan/shared/contracts'
 import type { RouteResponse } from '@tuan/shared/contracts'
-import type { OrderView, PayResponse } from '@tuan/shared/schemas'
+import type { AfterSaleRequest, AfterSaleView, OrderTab, OrderView, PayResponse, ReturnShipmentRequest } from '@tuan/shared/schemas'
 import { call } from './request'
 
 export type OrderPage = RouteResponse<typeof routes.listOrders>
 
-export function listOrders(page = 1, pageSize = 10, status?: OrderStatus): Promise<OrderPage> {
-  return call(routes.listOrders, { query: { page, pageSize, status } })
+/** One of the 订单 tabs (待付款 / 待成团 / 待发货 / 待收货 / 已完成 / 售后), or all orders. */
+export function listOrders(page = 1, pageSize = 10, tab?: OrderTab): Promise<OrderPage> {
+  return call(routes.listOrders, { query: { page, pageSize, tab } })
 }
 
 export function getOrder(id: number): Promise<OrderView> {
@@ -31,4 +31,27 @@ export function startPayment(id: number, idempotencyKey: string): Promise<PayRes
  */
 export function sandboxPay(id: number, _idempotencyKey: string): Promise<OrderView> {
   return call(routes.sandboxPay, { params: { id } })
+}
+
+/** 确认收货: my shipped order is completed; the after-sale window starts. */
+export function confirmReceipt(id: number): Promise<OrderView> {
+  return call(routes.confirmReceipt, { params: { id } })
+}
+
+/** 申请售后 on my order. */
+export function requestAfterSale(orderId: number, body: AfterSaleRequest): Promise<AfterSaleView> {
+  return call(routes.requestAfterSale, { params: { id: orderId }, body })
+}
+
+export function getAfterSale(id: number): Promise<AfterSaleView> {
+  return call(routes.getAfterSale, { params: { id } })
+}
+
+export function cancelAfterSale(id: number): Promise<AfterSaleView> {
+  return call(routes.cancelAfterSale, { params: { id } })
+}
+
+/** 退货退款: the tracking number of the goods I sent back. */
+export function submitReturnShipment(id: number, body: ReturnShipmentRequest): Promise<AfterSaleView> {
+  return call(routes.submitReturnShipment, { params: { id }, body })
 }

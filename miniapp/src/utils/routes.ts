@@ -26,6 +26,12 @@ export const ROUTES = {
     if (params.quantity && params.quantity !== 1) q.push(`quantity=${params.quantity}`)
     return `/packages/order/pages/checkout/index?${q.join('&')}`
   },
+  addresses: '/packages/address/pages/list/index',
+  /** The address book in choosing mode (from checkout): tapping an address picks it and goes back. */
+  chooseAddress: '/packages/address/pages/list/index?select=1',
+  addressEdit: (id?: number) => `/packages/address/pages/edit/index${id ? `?id=${id}` : ''}`,
+  afterSaleApply: (orderId: number) => `/packages/aftersale/pages/apply/index?orderId=${orderId}`,
+  afterSale: (id: number) => `/packages/aftersale/pages/detail/index?id=${id}`,
   couponCenter: '/packages/coupon/pages/center/index',
   myCoupons: '/packages/coupon/pages/mine/index',
   sharePack: (params: { id?: number; token?: string }) =>

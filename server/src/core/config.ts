@@ -76,6 +76,10 @@ const ConfigSchema = z
     /** Mini-program codes: `qrcode` (local, development) or `wxacode` (wxacode.getUnlimited). */
     SHARE_CODE_PROVIDER: z.enum(['qrcode', 'wxacode']).default('qrcode'),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
+    /** A shipped order completes by itself this long after shipping (default 10 days) unless received earlier. */
+    AUTO_COMPLETE_AFTER_SEC: z.coerce.number().int().min(1).max(90 * 86_400).default(10 * 86_400),
+    /** After-sale window from completion (default 7 days). */
+    AFTER_SALE_WINDOW_SEC: z.coerce.number().int().min(1).max(90 * 86_400).default(7 * 86_400),
     /** Outbox dispatcher (worker role): backstop poll; a Redis wake-up after each commit is the fast path. */
     OUTBOX_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
     /** Failed deliveries are retried with exponential backoff from this base, then parked after this many attempts. */

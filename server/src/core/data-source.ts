@@ -4,7 +4,8 @@ import { RefreshTokenEntity, UserEntity } from '../modules/auth/auth.entity';
 import { ProductEntity, SkuEntity, StockMovementEntity } from '../modules/catalog/catalog.entity';
 import { CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity } from '../modules/coupon/coupon.entity';
 import { CampaignEntity, CampaignUsageEntity, GroupEntity, GroupMemberEntity } from '../modules/groupbuy/groupbuy.entity';
-import { OrderAttributionEntity, OrderEntity, OrderEventEntity, RefundEntity } from '../modules/order/order.entity';
+import { AfterSaleEntity, FulfilmentEntity, OrderAttributionEntity, OrderEntity, OrderEventEntity, RefundEntity } from '../modules/order/order.entity';
+import { AddressBookEntity, AddressEntity } from '../modules/address/address.entity';
 import { ShareEntity, SharePackClaimEntity, SharePackEntity, SharePackProgressEntity, ShareSignupEntity, ShareVisitEntity, UserInviterEntity, UserInviterHistoryEntity } from '../modules/share/share.entity';
 import { PaymentNotificationEntity } from '../modules/payment/payment.entity';
 import { migrations } from '../migrations';
@@ -12,7 +13,8 @@ import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
 
 export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity, CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity,
-  CampaignEntity, GroupEntity, GroupMemberEntity, CampaignUsageEntity, OrderEntity, OrderEventEntity, RefundEntity, OrderAttributionEntity, PaymentNotificationEntity,
+  CampaignEntity, GroupEntity, GroupMemberEntity, CampaignUsageEntity, OrderEntity, OrderEventEntity, RefundEntity, OrderAttributionEntity, FulfilmentEntity, AfterSaleEntity,
+  AddressEntity, AddressBookEntity, PaymentNotificationEntity,
   ShareEntity, ShareVisitEntity, ShareSignupEntity, UserInviterEntity, UserInviterHistoryEntity, SharePackEntity, SharePackProgressEntity, SharePackClaimEntity,
   DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 

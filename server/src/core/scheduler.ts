@@ -7,4 +7,6 @@ export interface DeadlineScheduler {
   orderDeadline(orderId: number, at: Date): Promise<void>;
   groupDeadline(groupId: number, at: Date): Promise<void>;
   refundDue(refundId: number): Promise<void>;
+  /** A shipped order completes by itself at `at` (unless the shopper confirmed receipt first). */
+  orderAutoComplete(orderId: number, at: Date): Promise<void>;
 }

@@ -10,7 +10,7 @@ const QUEUE = 'deadlines';
 
 /**
  * Producer side, used by every API process: each deadline becomes a BullMQ delayed job with an
- * idempotent job id (`order-<id>`, `group-<id>`, `refund-<id>`), so scheduling twice schedules once. Scheduling runs
+ * idempotent job id (`order-<id>`, `group-<id>`, `refund-<id>`, `order-complete-<id>`), so scheduling twice schedules once. Scheduling runs
  * in outbox subscribers, after the transaction committed; if Redis is unavailable the sweeper still finds the deadline in
  * MySQL, so a failure here is logged, never surfaced.
  */
@@ -37,6 +37,7 @@ export function createDeadlineScheduler(infra: Infra): DeadlineScheduler & { clo
     groupDeadline: (groupId, at) => add('group-deadline', `group-${groupId}`, at, { groupId }),
     // One queued attempt per refund at a time (a redelivered event adds nothing); the sweeper retries.
     refundDue: (refundId) => add('refund', `refund-${refundId}`, new Date(), { refundId }),
+    orderAutoComplete: (orderId, at) => add('order-complete', `order-complete-${orderId}`, at, { orderId }),
     async close() {
       await queue.close();
       connection.disconnect();
@@ -50,7 +51,7 @@ export function createDeadlineScheduler(infra: Infra): DeadlineScheduler & { clo
  * guarded transitions, so a deadline that fires twice, or in two workers, acts once; a worker killed
  * mid-job leaves the job to be retried by another (BullMQ stalled-job recovery) or the sweeper.
  */
-export async function startDeadlineWorker(infra: Infra, services: Pick<Services, 'outcomes' | 'deadlines' | 'refunds' | 'sweep'>): Promise<{ close(): Promise<void> }> {
+export async function startDeadlineWorker(infra: Infra, services: Pick<Services, 'outcomes' | 'deadlines' | 'refunds' | 'fulfilment' | 'sweep'>): Promise<{ close(): Promise<void> }> {
   const prefix = bullPrefix(infra.config.REDIS_PREFIX);
   const schedulerConn = createBullConnection(infra.config.REDIS_URL);
   const queue = new Queue(QUEUE, { connection: schedulerConn, prefix });
@@ -64,6 +65,8 @@ export async function startDeadlineWorker(infra: Infra, services: Pick<Services,
           return { cancelled: await services.outcomes.expireOrder(ctx, job.data.orderId) };
         case 'group-deadline':
           return { result: await services.deadlines.expireGroup(ctx, job.data.groupId) };
+        case 'order-complete':
+          return { completed: await services.fulfilment.autoComplete(ctx, job.data.orderId) };
         case 'refund':
           return { result: await services.refunds.process(ctx, job.data.refundId) };
         case 'sweep':

@@ -33,6 +33,11 @@ export const tableOwners = {
   order_events: 'order',
   refunds: 'order',
   order_attributions: 'order',
+  order_fulfilments: 'order',
+  after_sales: 'order',
+
+  addresses: 'address',
+  address_books: 'address',
 
   payment_notifications: 'payment',
 

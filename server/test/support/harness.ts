@@ -67,14 +67,32 @@ export interface TestUser {
   refreshToken: string;
   login: LoginResponse;
   auth: { Authorization: string };
+  /** The default delivery address created with the user (checkout uses it when no addressId is sent). */
+  addressId?: number;
+}
+
+/** A valid address body (a default address unless told otherwise). */
+export function addressBody(overrides: Record<string, unknown> = {}) {
+  return { name: '张三', phone: '13812345678', province: '广东省', city: '深圳市', district: '南山区', detail: '科技园 1 号 101', isDefault: true, ...overrides };
+}
+
+/** Adds a delivery address for the user over HTTP and returns its id. */
+export async function addAddress(t: TestApp, user: Pick<TestUser, 'auth'>, overrides: Record<string, unknown> = {}): Promise<number> {
+  const res = await t.http.post('/api/addresses').set(user.auth).send(addressBody(overrides));
+  if (res.status !== 201) throw new Error(`address failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as number;
 }
 
 /** Logs a brand-new dev user in over HTTP. */
-export async function loginUser(t: TestApp, name = uniq('user')): Promise<TestUser> {
+export async function loginUser(t: TestApp, name = uniq('user'), opts: { withAddress?: boolean } = {}): Promise<TestUser> {
   const res = await t.http.post('/api/auth/login').send({ code: `dev:${name}` });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
   const login = res.body as LoginResponse;
-  return { id: login.user.id, token: login.accessToken, refreshToken: login.refreshToken, login, auth: { Authorization: `Bearer ${login.accessToken}` } };
+  const user: TestUser = { id: login.user.id, token: login.accessToken, refreshToken: login.refreshToken, login, auth: { Authorization: `Bearer ${login.accessToken}` } };
+  // Every order is delivered: each test shopper starts with a default address, as a real one would
+  // add at their first checkout. `withAddress: false` for a shopper who has none yet.
+  if (opts.withAddress !== false) user.addressId = await addAddress(t, user);
+  return user;
 }
 
 /** Creates an operator with `role` directly in the database, then logs in over HTTP. */

@@ -1,3 +1,4 @@
+import * as address from './address';
 import * as admin from './admin';
 import * as auth from './auth';
 import * as catalog from './catalog';
@@ -7,6 +8,7 @@ import * as events from './events';
 import * as groupbuy from './groupbuy';
 import * as order from './order';
 import * as share from './share';
+import * as orderAdmin from './order-admin';
 
 export * from './define';
 export * from './admin';
@@ -17,11 +19,13 @@ export * from './events';
 export * from './groupbuy';
 export * from './order';
 export * from './share';
+export * from './order-admin';
+export * from './address';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [admin, auth, catalog, coupon, events, groupbuy, order, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, order, orderAdmin, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

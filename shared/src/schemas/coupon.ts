@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CouponAudience, CouponChannel, CouponKind, CouponScope, CouponTemplateStatus, UserCouponStatus } from '../enums';
 import { FenSchema, IsoTime, OrderQuantity, PageQuery, PositiveFen, pageOf, text } from './common';
+import { AddressView } from './delivery';
 
 export const CouponValidity = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fixed'), from: IsoTime, to: IsoTime }),
@@ -104,6 +105,8 @@ export const CheckoutPreviewRequest = z.object({
   campaignId: z.number().int().positive().optional(),
   groupId: z.number().int().positive().optional(),
   quantity: OrderQuantity.default(1),
+  /** The address the order would go to; omitted → my default address (answered as `address`). */
+  addressId: z.number().int().positive().optional(),
 }).refine((v) => (v.kind === 'join' ? v.groupId !== undefined : v.campaignId !== undefined), { message: 'join needs groupId; launch and solo need campaignId' });
 export type CheckoutPreviewRequest = z.infer<typeof CheckoutPreviewRequest>;
 
@@ -123,6 +126,8 @@ export const CheckoutPreviewResponse = z.object({
   bestCouponId: z.number().int().nullable(),
   bestDiscount: FenSchema,
   payableWithBest: PositiveFen,
+  /** Where the order would be delivered (the given address or my default); null: I must add one first. */
+  address: AddressView.nullable(),
   serverTime: IsoTime,
 });
 export type CheckoutPreviewResponse = z.infer<typeof CheckoutPreviewResponse>;

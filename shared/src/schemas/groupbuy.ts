@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CampaignStatus, GroupStatus, OpenerMode, OrderKind, OrderStatus, RefundStatus } from '../enums';
 import { FenSchema, IsoTime, OrderQuantity, PageQuery, UnitPriceFen, pageOf, text } from './common';
+import { AfterSaleView, FulfilmentView } from './delivery';
 
 // ---------- campaigns (operators) ----------
 export const CampaignLimits = z.object({
@@ -110,8 +111,11 @@ export type GroupSummary = z.infer<typeof GroupSummary>;
 export const GroupSummaryList = z.object({ items: z.array(GroupSummary), serverTime: IsoTime });
 
 // ---------- orders ----------
-/** `couponId`: one of my available coupons to apply (at most one per order). */
-export const QuantityBody = z.object({ quantity: OrderQuantity.default(1), couponId: z.number().int().positive().optional() });
+/**
+ * `couponId`: one of my available coupons to apply (at most one per order). `addressId`: one of my
+ * addresses to deliver to; omitted → my default address (none → 422 ADDRESS_REQUIRED).
+ */
+export const QuantityBody = z.object({ quantity: OrderQuantity.default(1), couponId: z.number().int().positive().optional(), addressId: z.number().int().positive().optional() });
 export const LaunchRequest = QuantityBody.extend({ campaignId: z.number().int().positive() });
 export type LaunchRequest = z.infer<typeof LaunchRequest>;
 export const JoinRequest = QuantityBody;
@@ -149,15 +153,24 @@ export const OrderView = z.object({
   payDeadlineAt: IsoTime.nullable(),
   paidAt: IsoTime.nullable(),
   createdAt: IsoTime,
+  /** Sum of the refunds decided so far (partial refunds leave the status as it is). */
+  refundedAmount: FenSchema,
+  delivery: FulfilmentView.nullable(),
   timeline: z.array(OrderEventView),
   refunds: z.array(RefundView),
+  afterSales: z.array(AfterSaleView),
+  /** Whether the shopper may open an after-sale request now, and up to how much. */
+  afterSale: z.object({ allowed: z.boolean(), maxAmount: FenSchema }),
   serverTime: IsoTime,
 });
 export type OrderView = z.infer<typeof OrderView>;
 
-export const OrderSummary = OrderView.omit({ timeline: true, refunds: true });
+export const OrderSummary = OrderView.omit({ timeline: true, refunds: true, afterSales: true });
 export type OrderSummary = z.infer<typeof OrderSummary>;
-export const OrderListQuery = PageQuery.extend({ status: z.enum(OrderStatus).optional() });
+/** `tab`: the mini-program's order tabs (待付款 / 待成团 / 待发货 / 待收货 / 已完成 / 售后). */
+export const OrderTab = ['unpaid', 'grouping', 'to_ship', 'to_receive', 'completed', 'after_sale'] as const;
+export type OrderTab = (typeof OrderTab)[number];
+export const OrderListQuery = PageQuery.extend({ status: z.enum(OrderStatus).optional(), tab: z.enum(OrderTab).optional() });
 export type OrderListQuery = z.infer<typeof OrderListQuery>;
 export const OrderPage = pageOf(OrderSummary);
 

@@ -6,3 +6,5 @@ export * from './groupbuy';
 export * from './coupon';
 export * from './events';
 export * from './share';
+export * from './delivery';
+export * from './order-admin';

@@ -37,6 +37,14 @@ export default function Me() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [userId])
 
+  const openAddresses = async () => {
+    if (!session) {
+      await login()
+      return
+    }
+    void Taro.navigateTo({ url: ROUTES.addresses })
+  }
+
   const openMyCoupons = async () => {
     if (!session) {
       await login()
@@ -111,6 +119,11 @@ export default function Me() {
           <Text className='me-menu-icon'>享</Text>
           <Text className='me-menu-text'>我的分享</Text>
           <Text className='me-menu-hint'>浏览、新用户、订单</Text>
+          <Text className='me-menu-arrow'>›</Text>
+        </View>
+        <View className='me-menu-item me-addresses' onClick={() => void openAddresses()}>
+          <Text className='me-menu-icon'>址</Text>
+          <Text className='me-menu-text'>收货地址</Text>
           <Text className='me-menu-arrow'>›</Text>
         </View>
       </View>

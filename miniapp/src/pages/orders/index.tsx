@@ -1,9 +1,9 @@
 import { useState } from 'react'
 import Taro from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
-import { orderStatusZh, type OrderStatus } from '@tuan/shared/enums'
+import { orderStatusZh } from '@tuan/shared/enums'
 import { formatFen } from '@tuan/shared/money'
-import type { OrderSummary } from '@tuan/shared/schemas'
+import type { OrderSummary, OrderTab } from '@tuan/shared/schemas'
 import { listOrders } from '../../api/order'
 import { resolveAssetUrl } from '../../api/config'
 import { showErrorToast } from '../../api/request'
@@ -15,14 +15,15 @@ import './index.css'
 
 const PAGE_SIZE = 10
 
-type TabKey = 'all' | OrderStatus
+type TabKey = 'all' | OrderTab
 const TABS: ReadonlyArray<{ key: TabKey; label: string }> = [
   { key: 'all', label: '全部' },
-  { key: 'pending_payment', label: '待支付' },
-  { key: 'paid', label: '待成团' },
-  { key: 'to_fulfil', label: '待发货' },
-  { key: 'refunded', label: '已退款' },
-  { key: 'cancelled', label: '已取消' },
+  { key: 'unpaid', label: '待付款' },
+  { key: 'grouping', label: '待成团' },
+  { key: 'to_ship', label: '待发货' },
+  { key: 'to_receive', label: '待收货' },
+  { key: 'completed', label: '已完成' },
+  { key: 'after_sale', label: '售后' },
 ]
 
 const KIND_ZH: Record<OrderSummary['kind'], string> = { group_open: '开团', group_join: '参团', solo: '单买' }
@@ -46,6 +47,7 @@ function OrderCard({ order }: { order: OrderSummary }) {
         </View>
       </View>
       <View className='order-card-foot'>
+        {order.refundedAmount > 0 ? <Text className='order-card-refunded'>已退 {formatFen(order.refundedAmount)}</Text> : null}
         <Text className='order-card-amount-label'>实付</Text>
         <Text className='order-card-amount'>{formatFen(order.payableAmount)}</Text>
       </View>
@@ -57,9 +59,9 @@ export default function Orders() {
   const session = useSession()
   const loggedIn = !!session
   const [tab, setTab] = useState<TabKey>('all')
-  const status = tab === 'all' ? undefined : tab
+  const which = tab === 'all' ? undefined : tab
   const { items, hasMore, loading, loadingMore, error, reload: loadFirst, loadMore } = usePagedList(
-    status,
+    which,
     (s, page) => listOrders(page, PAGE_SIZE, s),
     loggedIn,
   )

@@ -32,7 +32,7 @@ export class CheckoutService {
   ) {}
 
   /** 开团: reserve stock and the opener's seat; the group opens when the opener pays. */
-  async launch(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number): Promise<OrderView> {
+  async launch(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number, addressId?: number): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const order = await withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.campaigns.getActive(tx, campaignId);
@@ -48,18 +48,18 @@ export class CheckoutService {
       const deadline = new Date(Math.min(now.getTime() + c.paymentTimeoutSec * 1000, c.endsAt.getTime()));
       const o = await this.createOrder(tx, c, couponId, {
         userId, kind: 'group_open', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
-        specLabel: c.specLabel, image: c.image, unitPrice: c.openerPrice, quantity, payDeadlineAt: deadline,
+        specLabel: c.specLabel, image: c.image, unitPrice: c.openerPrice, quantity, payDeadlineAt: deadline, addressId,
       });
       await this.insertSeat(tx, groupId, userId, o.id, 'opener');
       // The campaign row is every order's hot spot: lock it last so it is held only until commit.
       await this.campaigns.takeStock(tx, c, quantity);
       return o;
     });
-    return this.orders.newOrderView(order, 'pending');
+    return this.orders.newOrderView(ctx, order, 'pending');
   }
 
   /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */
-  async join(ctx: ServiceContext, groupId: number, quantity: number, couponId?: number): Promise<OrderView> {
+  async join(ctx: ServiceContext, groupId: number, quantity: number, couponId?: number, addressId?: number): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const g0 = await this.groups.get(ctx, groupId);
     if (!g0) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
@@ -82,7 +82,7 @@ export class CheckoutService {
         const deadline = new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, g0.deadlineAt!.getTime()));
         const o = await this.createOrder(tx, c, couponId, {
           userId, kind: 'group_join', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
-          specLabel: c.specLabel, image: c.image, unitPrice: c.groupPrice, quantity, payDeadlineAt: deadline,
+          specLabel: c.specLabel, image: c.image, unitPrice: c.groupPrice, quantity, payDeadlineAt: deadline, addressId,
         });
         try {
           await this.insertSeat(tx, groupId, userId, o.id, 'member');
@@ -113,11 +113,11 @@ export class CheckoutService {
       await this.gate.give(groupId); // the seat the gate let through was not taken
       throw err;
     }
-    return this.orders.newOrderView(order, 'open');
+    return this.orders.newOrderView(ctx, order, 'open');
   }
 
   /** Buy alone at list price, when the campaign allows it. */
-  async buySolo(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number): Promise<OrderView> {
+  async buySolo(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number, addressId?: number): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const order = await withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.campaigns.getActive(tx, campaignId);
@@ -126,13 +126,13 @@ export class CheckoutService {
       await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
       const o = await this.createOrder(tx, c, couponId, {
         userId, kind: 'solo', campaignId: c.id, groupId: null, productId: c.productId, skuId: c.skuId, title: c.title,
-        specLabel: c.specLabel, image: c.image, unitPrice: c.listPrice, quantity,
+        specLabel: c.specLabel, image: c.image, unitPrice: c.listPrice, quantity, addressId,
         payDeadlineAt: new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, c.endsAt.getTime())),
       });
       await this.campaigns.takeStock(tx, c, quantity);
       return o;
     });
-    return this.orders.newOrderView(order, null);
+    return this.orders.newOrderView(ctx, order, null);
   }
 
   /**
@@ -154,13 +154,17 @@ export class CheckoutService {
       unitPrice = req.kind === 'launch' ? c.openerPrice : c.listPrice;
     }
     const goodsAmount = unitPrice * req.quantity;
-    const { coupons, best } = await this.coupons.evaluate(ctx, userId, { goodsAmount, productId: c.productId, campaignId: c.id });
+    const [{ coupons, best }, address] = await Promise.all([
+      this.coupons.evaluate(ctx, userId, { goodsAmount, productId: c.productId, campaignId: c.id }),
+      // Asked of the order module (which asks the address book): group-buy never reads addresses.
+      this.orders.previewAddress(ctx, req.addressId),
+    ]);
     // The same limit the order creation enforces: never preview an order that could not be paid.
     assertPayable(Math.max(1, goodsAmount - (best?.discount ?? 0)));
     return {
       unitPrice, quantity: req.quantity, goodsAmount, coupons,
       bestCouponId: best?.coupon.id ?? null, bestDiscount: best?.discount ?? 0,
-      payableWithBest: Math.max(1, goodsAmount - (best?.discount ?? 0)), serverTime: new Date().toISOString(),
+      payableWithBest: Math.max(1, goodsAmount - (best?.discount ?? 0)), address, serverTime: new Date().toISOString(),
     };
   }
 

@@ -1,5 +1,9 @@
 /** The order module's public face: other modules use orders only through what is exported here. */
-export { OrderService, newOrderNo, type AttributedFigures, type NewOrder, type OrderRecord } from './order.service';
+export { OrderService, newOrderNo, type AttributedFigures, type NewOrder, type OrderAddress, type OrderAddresses, type OrderRecord } from './order.service';
+export { FulfilmentService, type FulfilmentTimes } from './order.fulfilment';
+export { AfterSaleService } from './order.aftersale';
+export { OrderAdminService } from './order.admin.service';
+export { registerOrderAdminRoutes } from './order.admin.routes';
 export { OrderOutcomes, type AppliedPayment, type CapturedPayment, type OrderCoupons, type OrderPaymentCloser, type PaymentOutcome } from './order.outcomes';
 export type { OrderParticipant, PaymentDecision } from './order.participant';
 export { RefundService, refundBackoffMs, type RefundProvider } from './refund.service';

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import type { OrderKind, OrderStatus, RefundStatus } from '@tuan/shared';
+import type { AfterSaleKind, AfterSaleReason, AfterSaleStatus, FulfilmentMode, OrderKind, OrderStatus, RefundStatus } from '@tuan/shared';
 
 /** An order: one SKU line (group-buy or solo), its money in fen, and its lifecycle status. */
 @Entity('orders')
@@ -68,6 +68,10 @@ export class OrderEntity {
   @Column({ name: 'paid_amount', type: 'bigint', nullable: true })
   paidAmount: number | null;
 
+  /** Sum of the refunds decided on this order; a guarded update keeps it ≤ paid_amount. */
+  @Column({ name: 'refunded_amount', type: 'bigint' })
+  refundedAmount: number;
+
   @Column({ name: 'transaction_id', type: 'varchar', length: 64, nullable: true })
   transactionId: string | null;
 
@@ -103,12 +107,16 @@ export class OrderEventEntity {
   createdAt: Date;
 }
 
-/** Why money goes back. Full refunds end the order in `refunded`; `opener_free` does not. */
-export type RefundReason = 'group_failed' | 'late_payment' | 'opener_free';
+/**
+ * Why money goes back. `group_failed` and `late_payment` refund everything and end the order in
+ * `refunded`; `opener_free` refunds everything while the goods still ship; `after_sale` and
+ * `operator` may be partial (the order ends `refunded` only once everything paid went back).
+ */
+export type RefundReason = 'group_failed' | 'late_payment' | 'opener_free' | 'after_sale' | 'operator';
 
 /**
  * A refund: a fixed refund number (the provider's idempotency key, reused on every attempt) and its
- * own lifecycle, retried until the provider confirms. One per (order, reason).
+ * own lifecycle, retried until the provider confirms. Several per order, their sum ≤ what was paid.
  */
 @Entity('refunds')
 export class RefundEntity {
@@ -117,6 +125,13 @@ export class RefundEntity {
 
   @Column({ name: 'refund_no', type: 'varchar', length: 32 })
   refundNo: string;
+
+  /** Unique: `<order>:<reason>`, `<order>:after_sale:<id>` or `<order>:operator:<n>` (creating twice creates once). */
+  @Column({ name: 'refund_key', type: 'varchar', length: 64 })
+  refundKey: string;
+
+  @Column({ name: 'after_sale_id', type: 'bigint', nullable: true })
+  afterSaleId: number | null;
 
   @Column({ name: 'order_id', type: 'bigint' })
   orderId: number;
@@ -173,4 +188,117 @@ export class OrderAttributionEntity {
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
+}
+
+/**
+ * How an order reaches the shopper, copied at checkout (the address may change or go later; the order
+ * keeps what it was sold with). `mode` says which: `delivery` (an address) or, later, `pickup`.
+ */
+@Entity('order_fulfilments')
+export class FulfilmentEntity {
+  @PrimaryColumn({ name: 'order_id', type: 'bigint' })
+  orderId: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  mode: FulfilmentMode;
+
+  @Column({ name: 'address_id', type: 'bigint', nullable: true })
+  addressId: number | null;
+
+  @Column({ name: 'recipient_name', type: 'varchar', length: 20, nullable: true })
+  recipientName: string | null;
+
+  @Column({ name: 'recipient_phone_enc', type: 'varchar', length: 255, nullable: true })
+  recipientPhoneEnc: string | null;
+
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  province: string | null;
+
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  city: string | null;
+
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  district: string | null;
+
+  @Column({ type: 'varchar', length: 120, nullable: true })
+  detail: string | null;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  carrier: string | null;
+
+  @Column({ name: 'tracking_no', type: 'varchar', length: 40, nullable: true })
+  trackingNo: string | null;
+
+  @Column({ name: 'shipped_at', type: 'datetime', precision: 3, nullable: true })
+  shippedAt: Date | null;
+
+  @Column({ name: 'auto_complete_at', type: 'datetime', precision: 3, nullable: true })
+  autoCompleteAt: Date | null;
+
+  @Column({ name: 'completed_at', type: 'datetime', precision: 3, nullable: true })
+  completedAt: Date | null;
+
+  @Column({ name: 'after_sale_until', type: 'datetime', precision: 3, nullable: true })
+  afterSaleUntil: Date | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}
+
+/** An after-sale request (售后). `open_order_id` is the order's id while open, NULL once closed (one open per order). */
+@Entity('after_sales')
+export class AfterSaleEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: number;
+
+  @Column({ name: 'order_id', type: 'bigint' })
+  orderId: number;
+
+  @Column({ name: 'user_id', type: 'bigint' })
+  userId: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind: AfterSaleKind;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: AfterSaleStatus;
+
+  @Column({ type: 'varchar', length: 16 })
+  reason: AfterSaleReason;
+
+  @Column({ type: 'varchar', length: 500 })
+  description: string;
+
+  @Column({ type: 'json' })
+  images: string[];
+
+  @Column({ type: 'bigint' })
+  amount: number;
+
+  @Column({ name: 'reject_reason', type: 'varchar', length: 100, nullable: true })
+  rejectReason: string | null;
+
+  @Column({ name: 'return_carrier', type: 'varchar', length: 32, nullable: true })
+  returnCarrier: string | null;
+
+  @Column({ name: 'return_tracking_no', type: 'varchar', length: 40, nullable: true })
+  returnTrackingNo: string | null;
+
+  @Column({ name: 'refund_id', type: 'bigint', nullable: true })
+  refundId: number | null;
+
+  @Column({ name: 'open_order_id', type: 'bigint', nullable: true })
+  openOrderId: number | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+
+  @Column({ name: 'closed_at', type: 'datetime', precision: 3, nullable: true })
+  closedAt: Date | null;
 }

@@ -1,9 +1,11 @@
 import type { PayResponse } from '@tuan/shared';
-import { cancelOrder, getOrder, listOrders, sandboxPay, startPayment } from '@tuan/shared/contracts';
+import { cancelAfterSale, cancelOrder, confirmReceipt, getAfterSale, getOrder, listOrders, requestAfterSale, sandboxPay, startPayment, submitReturnShipment } from '@tuan/shared/contracts';
 import type Redis from 'ioredis';
 import type { ServiceContext } from '../../core/context';
 import { idempotency } from '../../http/idempotency.middleware';
 import type { ApiRouter } from '../../http/route';
+import type { AfterSaleService } from './order.aftersale';
+import type { FulfilmentService } from './order.fulfilment';
 import type { OrderOutcomes } from './order.outcomes';
 import type { OrderService } from './order.service';
 
@@ -13,7 +15,14 @@ export interface OrderPayments {
   sandboxPay(ctx: ServiceContext, orderId: number): Promise<unknown>;
 }
 
-export function registerOrderRoutes(r: ApiRouter, orders: OrderService, outcomes: OrderOutcomes, payments: OrderPayments, redis: Redis, prefix: string): void {
+export interface OrderRouteServices {
+  orders: OrderService;
+  outcomes: OrderOutcomes;
+  fulfilment: FulfilmentService;
+  afterSales: AfterSaleService;
+}
+
+export function registerOrderRoutes(r: ApiRouter, { orders, outcomes, fulfilment, afterSales }: OrderRouteServices, payments: OrderPayments, redis: Redis, prefix: string): void {
   r.add(
     listOrders,
     ({ query }, sctx) => orders.list(sctx, query),
@@ -38,4 +47,9 @@ export function registerOrderRoutes(r: ApiRouter, orders: OrderService, outcomes
       return orders.view(sctx, params.id);
     },
   );
+  r.add(confirmReceipt, ({ params }, sctx) => fulfilment.confirmReceipt(sctx, params.id));
+  r.add(requestAfterSale, ({ params, body }, sctx) => afterSales.request(sctx, params.id, body));
+  r.add(getAfterSale, ({ params }, sctx) => afterSales.mine(sctx, params.id));
+  r.add(cancelAfterSale, ({ params }, sctx) => afterSales.cancel(sctx, params.id));
+  r.add(submitReturnShipment, ({ params, body }, sctx) => afterSales.returnShipment(sctx, params.id, body));
 }

@@ -1,12 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { In, IsNull, Not, type DataSource } from 'typeorm';
-import { ErrorCode, assertPayable, type GroupStatus, type OrderAttribution, type OrderKind, type OrderListQuery, type OrderSummary, type OrderView, type Page } from '@tuan/shared';
+import {
+  ErrorCode, assertPayable, type AddressView, type AfterSaleView, type FulfilmentView, type GroupStatus, type OrderAttribution, type OrderKind, type OrderListQuery,
+  type OrderStatus, type OrderSummary, type OrderTab, type OrderView, type Page,
+} from '@tuan/shared';
+import { maskPhone, type FieldCipher } from '../../core/crypto';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { recordCreated } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
-import { NotFoundError } from '../../http/errors';
-import { OrderAttributionEntity, OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
+import { DomainError, NotFoundError } from '../../http/errors';
+import { AfterSaleEntity, FulfilmentEntity, OrderAttributionEntity, OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
 import type { OrderParticipant } from './order.participant';
 import { orderLifecycle } from './order.state';
 
@@ -28,6 +32,8 @@ export interface NewOrder {
   discountAmount: number;
   couponId: number | null;
   payDeadlineAt: Date;
+  /** One of the buyer's addresses; undefined → their default. The order keeps a copy. */
+  addressId?: number;
   /** The share that brought the buyer (decided by the share module, snapshotted here). */
   attribution?: OrderAttribution | null;
 }
@@ -38,6 +44,34 @@ export interface AttributedFigures {
   joins: number;
   gmv: number;
 }
+
+/** An address as the address module hands it over for an order (the phone still encrypted). */
+export interface OrderAddress {
+  id: number;
+  name: string;
+  phoneEnc: string;
+  province: string;
+  city: string;
+  district: string;
+  detail: string;
+}
+
+/** What orders need of the address book (the address module implements it; orders never read its table). */
+export interface OrderAddresses {
+  /** The user's address `id` (404 ADDRESS_NOT_FOUND when not theirs), or their default when no id is given; null: none. */
+  forDelivery(ctx: ServiceContext, userId: number, id?: number): Promise<OrderAddress | null>;
+  /** The same, as the owner sees it (for the checkout preview). */
+  forPreview(ctx: ServiceContext, id?: number): Promise<AddressView | null>;
+}
+
+/** Statuses behind the mini-program's order tabs. */
+const TAB_STATUSES: Record<Exclude<OrderTab, 'after_sale'>, OrderStatus[]> = {
+  unpaid: ['pending_payment'],
+  grouping: ['paid'],
+  to_ship: ['to_fulfil'],
+  to_receive: ['shipped', 'ready_for_pickup'],
+  completed: ['completed'],
+};
 
 /** 23 characters: T + UTC yyyymmddHHMMss + 8 random digits. Unique key is the truth. */
 export function newOrderNo(now = new Date()): string {
@@ -53,7 +87,11 @@ export function newOrderNo(now = new Date()): string {
 export class OrderService {
   private participant: OrderParticipant | null = null;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly addresses: OrderAddresses,
+    private readonly cipher: FieldCipher,
+  ) {}
 
   /** Group-buy registers itself here (it decides group matters; orders never read its tables). */
   useParticipant(p: OrderParticipant): void {
@@ -70,16 +108,20 @@ export class OrderService {
     const payable = Math.max(1, goods - o.discountAmount);
     // Refused before any row is written: the caller's transaction rolls back what it took.
     assertPayable(payable);
+    // Delivery needs an address: refused before the order row exists (the caller's transaction rolls back).
+    const address = await this.addresses.forDelivery(tx, o.userId, o.addressId);
+    if (!address) throw new DomainError(ErrorCode.ADDRESS_REQUIRED, 'Add a delivery address first');
     const now = new Date();
     const row: Omit<OrderEntity, 'id'> = {
       orderNo: newOrderNo(now), userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, productId: o.productId,
       skuId: o.skuId, title: o.title, specLabel: o.specLabel, image: o.image, unitPrice: o.unitPrice, quantity: o.quantity,
       goodsAmount: goods, discountAmount: goods - payable, couponId: o.couponId, payableAmount: payable, status: 'pending_payment',
-      payDeadlineAt: o.payDeadlineAt, paidAt: null, paidAmount: null, transactionId: null, cancelReason: null, createdAt: now, updatedAt: now,
+      payDeadlineAt: o.payDeadlineAt, paidAt: null, paidAmount: null, refundedAmount: 0, transactionId: null, cancelReason: null, createdAt: now, updatedAt: now,
     };
     // Insert without reading back (this runs on the join hot path).
     const res = await tx.manager.insert(OrderEntity, row);
     const id = Number(res.identifiers[0].id);
+    await tx.manager.insert(FulfilmentEntity, deliveryOf(id, address, now));
     await recordCreated(tx, orderLifecycle, id, 'pending_payment');
     const attribution = o.attribution ?? null;
     if (attribution) {
@@ -145,30 +187,86 @@ export class OrderService {
   }
 
   async fullView(ctx: ServiceContext, row: OrderRecord): Promise<OrderView> {
-    const [events, refunds, groupStatus] = await Promise.all([
+    const [events, refunds, afterSales, fulfilment, groupStatus] = await Promise.all([
       ctx.manager.find(OrderEventEntity, { where: { orderId: row.id }, order: { id: 'ASC' } }),
       ctx.manager.find(RefundEntity, { where: { orderId: row.id }, order: { id: 'ASC' } }),
+      ctx.manager.find(AfterSaleEntity, { where: { orderId: row.id }, order: { id: 'ASC' } }),
+      ctx.manager.findOne(FulfilmentEntity, { where: { orderId: row.id } }),
       this.groupStatuses(ctx, row.groupId ? [row.groupId] : []),
     ]);
+    const refundNos = new Map(refunds.map((r) => [r.id, r.refundNo]));
     return {
-      ...summaryOf(row, row.groupId ? (groupStatus.get(row.groupId) ?? null) : null),
+      ...this.summaryOf(row, row.groupId ? (groupStatus.get(row.groupId) ?? null) : null, fulfilment, afterSales.some((a) => a.openOrderId !== null)),
       timeline: events.map((e) => ({ status: e.toStatus, at: e.createdAt.toISOString(), note: e.note })),
       refunds: refunds.map((r) => ({ refundNo: r.refundNo, amount: r.amount, status: r.status, reason: r.reason, createdAt: r.createdAt.toISOString(), succeededAt: r.succeededAt?.toISOString() ?? null })),
+      afterSales: afterSales.map((a) => afterSaleViewOf(a, row.orderNo, a.refundId ? (refundNos.get(a.refundId) ?? null) : null)),
     };
   }
 
   /** The view of an order this request just created: its timeline is its first event, no refunds. */
-  newOrderView(row: OrderRecord, groupStatus: GroupStatus | null): OrderView {
-    return { ...summaryOf(row, groupStatus), timeline: [{ status: 'pending_payment', at: row.createdAt.toISOString(), note: null }], refunds: [] };
+  async newOrderView(ctx: ServiceContext, row: OrderRecord, groupStatus: GroupStatus | null): Promise<OrderView> {
+    const fulfilment = await ctx.manager.findOne(FulfilmentEntity, { where: { orderId: row.id } });
+    return { ...this.summaryOf(row, groupStatus, fulfilment, false), timeline: [{ status: 'pending_payment', at: row.createdAt.toISOString(), note: null }], refunds: [], afterSales: [] };
+  }
+
+  /** The address the checkout would deliver to (the given one or the default), as its owner sees it. */
+  async previewAddress(ctx: ServiceContext, addressId?: number): Promise<AddressView | null> {
+    return this.addresses.forPreview(ctx, addressId);
   }
 
   async list(ctx: ServiceContext, q: OrderListQuery): Promise<Page<OrderSummary>> {
-    const where = { userId: userIdOf(ctx), ...(q.status ? { status: q.status } : {}) };
-    const [rows, total] = await ctx.manager.findAndCount(OrderEntity, { where, order: { id: 'DESC' }, take: q.pageSize, skip: (q.page - 1) * q.pageSize });
-    const statuses = await this.groupStatuses(ctx, rows.flatMap((r) => (r.groupId ? [r.groupId] : [])));
+    const qb = ctx.manager.createQueryBuilder(OrderEntity, 'o').where('o.user_id = :userId', { userId: userIdOf(ctx) });
+    if (q.status) qb.andWhere('o.status = :status', { status: q.status });
+    if (q.tab === 'after_sale') {
+      // 售后: orders with an after-sale request, or money going back.
+      qb.andWhere(`(o.status IN ('refunding', 'refunded') OR EXISTS (SELECT 1 FROM after_sales a WHERE a.order_id = o.id))`);
+    } else if (q.tab) {
+      qb.andWhere('o.status IN (:...tabStatuses)', { tabStatuses: TAB_STATUSES[q.tab] });
+    }
+    const [rows, total] = await qb.orderBy('o.id', 'DESC').take(q.pageSize).skip((q.page - 1) * q.pageSize).getManyAndCount();
+    return { items: await this.summaries(ctx, rows), page: q.page, pageSize: q.pageSize, total, serverTime: new Date().toISOString() };
+  }
+
+  /** Summaries of many orders with their group statuses, deliveries and open after-sales (three queries). */
+  async summaries(ctx: ServiceContext, rows: OrderRecord[]): Promise<OrderSummary[]> {
+    const ids = rows.map((r) => r.id);
+    const [statuses, fulfilments, open] = await Promise.all([
+      this.groupStatuses(ctx, rows.flatMap((r) => (r.groupId ? [r.groupId] : []))),
+      ids.length ? ctx.manager.find(FulfilmentEntity, { where: { orderId: In(ids) } }) : Promise.resolve([]),
+      ids.length ? ctx.manager.find(AfterSaleEntity, { where: { openOrderId: In(ids) }, select: { id: true, openOrderId: true } }) : Promise.resolve([]),
+    ]);
+    const byOrder = new Map(fulfilments.map((f) => [f.orderId, f]));
+    const openIds = new Set(open.map((a) => a.openOrderId));
+    return rows.map((r) => this.summaryOf(r, r.groupId ? (statuses.get(r.groupId) ?? null) : null, byOrder.get(r.id) ?? null, openIds.has(r.id)));
+  }
+
+  /** The full recipient phone of an order's delivery (operators: for the courier). */
+  recipientPhone(f: FulfilmentEntity | null): string | null {
+    return f?.recipientPhoneEnc ? this.cipher.decrypt(f.recipientPhoneEnc) : null;
+  }
+
+  private summaryOf(r: OrderRecord, groupStatus: GroupStatus | null, f: FulfilmentEntity | null, afterSaleOpen: boolean): OrderSummary {
     return {
-      items: rows.map((r) => summaryOf(r, r.groupId ? (statuses.get(r.groupId) ?? null) : null)),
-      page: q.page, pageSize: q.pageSize, total, serverTime: new Date().toISOString(),
+      ...summaryOf(r, groupStatus),
+      refundedAmount: r.refundedAmount,
+      delivery: f ? this.fulfilmentView(f) : null,
+      afterSale: afterSaleEligibility(r, f, afterSaleOpen),
+    };
+  }
+
+  private fulfilmentView(f: FulfilmentEntity): FulfilmentView {
+    return {
+      mode: f.mode,
+      recipientName: f.recipientName,
+      phoneMasked: f.recipientPhoneEnc ? maskPhone(this.cipher.decrypt(f.recipientPhoneEnc)) : null,
+      region: f.province ? `${f.province} ${f.city ?? ''} ${f.district ?? ''}`.trim() : null,
+      detail: f.detail,
+      carrier: f.carrier,
+      trackingNo: f.trackingNo,
+      shippedAt: f.shippedAt?.toISOString() ?? null,
+      autoCompleteAt: f.autoCompleteAt?.toISOString() ?? null,
+      completedAt: f.completedAt?.toISOString() ?? null,
+      afterSaleUntil: f.afterSaleUntil?.toISOString() ?? null,
     };
   }
 
@@ -195,7 +293,7 @@ export class OrderService {
   }
 }
 
-function summaryOf(r: OrderRecord, groupStatus: GroupStatus | null): OrderSummary {
+function summaryOf(r: OrderRecord, groupStatus: GroupStatus | null): Omit<OrderSummary, 'refundedAmount' | 'delivery' | 'afterSale'> {
   return {
     id: r.id,
     orderNo: r.orderNo,
@@ -216,5 +314,31 @@ function summaryOf(r: OrderRecord, groupStatus: GroupStatus | null): OrderSummar
     paidAt: r.paidAt?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
     serverTime: new Date().toISOString(),
+  };
+}
+
+/** The delivery copied onto a new order from the buyer's address. */
+function deliveryOf(orderId: number, a: OrderAddress, now: Date): FulfilmentEntity {
+  return {
+    orderId, mode: 'delivery', addressId: a.id, recipientName: a.name, recipientPhoneEnc: a.phoneEnc, province: a.province, city: a.city, district: a.district,
+    detail: a.detail, carrier: null, trackingNo: null, shippedAt: null, autoCompleteAt: null, completedAt: null, afterSaleUntil: null, createdAt: now, updatedAt: now,
+  };
+}
+
+/** Statuses in which the shopper may ask for an after-sale (paid, the group done): before shipping, in transit, or completed within the window. */
+export const AFTER_SALE_STATUSES: readonly OrderStatus[] = ['to_fulfil', 'shipped', 'ready_for_pickup', 'completed'];
+
+/** Whether a new after-sale request is possible now, and up to how much (paid minus everything refunded). */
+export function afterSaleEligibility(r: OrderRecord, f: FulfilmentEntity | null, open: boolean, now = Date.now()): { allowed: boolean; maxAmount: number } {
+  const maxAmount = Math.max(0, (r.paidAmount ?? 0) - r.refundedAmount);
+  const inWindow = r.status !== 'completed' || (!!f?.afterSaleUntil && f.afterSaleUntil.getTime() > now);
+  return { allowed: AFTER_SALE_STATUSES.includes(r.status) && inWindow && maxAmount > 0 && !open, maxAmount };
+}
+
+export function afterSaleViewOf(a: AfterSaleEntity, orderNo: string, refundNo: string | null): AfterSaleView {
+  return {
+    id: a.id, orderId: a.orderId, orderNo, kind: a.kind, status: a.status, reason: a.reason, description: a.description, images: a.images, amount: a.amount,
+    rejectReason: a.rejectReason, returnCarrier: a.returnCarrier, returnTrackingNo: a.returnTrackingNo, refundNo,
+    createdAt: a.createdAt.toISOString(), updatedAt: a.updatedAt.toISOString(), closedAt: a.closedAt?.toISOString() ?? null, serverTime: new Date().toISOString(),
   };
 }

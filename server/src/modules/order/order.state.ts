@@ -1,11 +1,13 @@
-import type { OrderStatus, RefundStatus } from '@tuan/shared';
+import type { AfterSaleStatus, OrderStatus, RefundStatus } from '@tuan/shared';
 import type { Lifecycle } from '../../core/lifecycle';
 import type { TransitionTable } from '../../core/state';
-import { OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
+import { AfterSaleEntity, OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
 
 /**
  * Order lifecycle (spec §5). `cancelled → refunding` exists for one case only: a payment that lands
  * after the order was cancelled (seat released, group failed) is refunded, never kept.
+ * `to_fulfil | shipped | completed → refunding` only when the refunds decided so far take back
+ * everything that was paid; a partial refund (after-sale, operator) leaves the status as it is.
  */
 export const orderTransitions: TransitionTable<OrderStatus> = {
   pending_payment: ['paid', 'cancelled'],
@@ -41,5 +43,28 @@ export const refundLifecycle: Lifecycle<RefundStatus, RefundEntity> = {
   name: 'refund',
   entity: RefundEntity,
   transitions: refundTransitions,
+  touchesUpdatedAt: true,
+};
+
+/**
+ * After-sale (售后): support approves or rejects a request; 仅退款 goes straight to its refund,
+ * 退货退款 waits for the goods (`awaiting_return → returned`) first. `rejected`, `cancelled` and
+ * `refunded` close it (the order may then take a new request).
+ */
+export const afterSaleTransitions: TransitionTable<AfterSaleStatus> = {
+  requested: ['approved', 'rejected', 'cancelled'],
+  approved: ['refunding', 'awaiting_return'],
+  awaiting_return: ['returned', 'cancelled'],
+  returned: ['refunding'],
+  refunding: ['refunded'],
+  rejected: [],
+  cancelled: [],
+  refunded: [],
+};
+
+export const afterSaleLifecycle: Lifecycle<AfterSaleStatus, AfterSaleEntity> = {
+  name: 'after_sale',
+  entity: AfterSaleEntity,
+  transitions: afterSaleTransitions,
   touchesUpdatedAt: true,
 };

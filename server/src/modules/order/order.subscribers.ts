@@ -18,5 +18,10 @@ export function orderSubscribers(scheduler: DeadlineScheduler): Subscriber[] {
       events: ['refund.created'],
       handle: (_tx, e) => scheduler.refundDue(e.payload.refundId),
     }),
+    defineSubscriber({
+      name: 'order.auto-complete',
+      events: ['order.shipped'],
+      handle: (_tx, e) => scheduler.orderAutoComplete(e.payload.orderId, new Date(e.payload.autoCompleteAt)),
+    }),
   ];
 }

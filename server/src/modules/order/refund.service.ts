@@ -4,10 +4,13 @@ import type { ServiceContext } from '../../core/context';
 import { move, recordCreated } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
 import { withTransaction } from '../../core/transaction';
-import { OrderEntity, RefundEntity, type RefundReason } from './order.entity';
-import { orderLifecycle, refundLifecycle } from './order.state';
+import { ErrorCode } from '@tuan/shared';
+import { DomainError } from '../../http/errors';
+import { AfterSaleEntity, OrderEntity, RefundEntity, type RefundReason } from './order.entity';
+import { afterSaleLifecycle, orderLifecycle, refundLifecycle } from './order.state';
 
-const FULL_REFUNDS: ReadonlySet<RefundReason> = new Set(['group_failed', 'late_payment']);
+/** What makes a refund unique on its order: the reason alone for the system's full refunds, else the request behind it. */
+export type RefundKeyPart = { afterSaleId: number } | { operatorSeq: number } | null;
 
 /** The refund call of a payment provider (WeChat Pay v3 or the sandbox), as refunds need it. */
 export interface RefundProvider {
@@ -21,8 +24,10 @@ export function refundBackoffMs(attempts: number): number {
 
 /**
  * Refunds are records with their own lifecycle, retried until the provider confirms. The refund
- * number is fixed at creation and reused on every attempt, so the provider never refunds twice;
- * one refund per (order, reason) is a unique key, so creating one twice creates it once.
+ * number is fixed at creation and reused on every attempt, so the provider never refunds twice.
+ * An order may have several refunds (after-sales, operators); a unique `refund_key` makes creating
+ * the same one twice create it once, and a guarded counter on the order (`refunded_amount`) keeps
+ * their sum at or below what was paid, whichever processes race.
  */
 export class RefundService {
   constructor(
@@ -32,24 +37,36 @@ export class RefundService {
   ) {}
 
   /**
-   * Inside the caller's transaction. Returns the refund id, new or existing. A new refund writes
-   * `refund.created`, whose subscriber queues the first attempt (the sweeper retries the rest).
+   * Inside the caller's transaction, which should hold the order's row lock. Returns the refund id,
+   * new or existing. A new refund adds its amount to `orders.refunded_amount` with a guarded update
+   * (`refunded_amount + amount <= paid_amount`, affected rows checked), so two refunds decided at
+   * once in two processes never take back more than was paid: the second gets 409
+   * REFUND_EXCEEDS_PAID and its transaction writes nothing. A new refund writes `refund.created`,
+   * whose subscriber queues the first attempt (the sweeper retries the rest).
    */
-  async create(tx: ServiceContext, orderId: number, amount: number, reason: RefundReason): Promise<number> {
+  async create(tx: ServiceContext, orderId: number, amount: number, reason: RefundReason, part: RefundKeyPart = null): Promise<number> {
     const refundNo = `R${Date.now()}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+    const refundKey = !part ? `${orderId}:${reason}` : 'afterSaleId' in part ? `${orderId}:after_sale:${part.afterSaleId}` : `${orderId}:operator:${part.operatorSeq}`;
     const now = new Date();
     const res = await tx.manager
       .createQueryBuilder()
       .insert()
       .into(RefundEntity)
-      .values({ refundNo, orderId, amount, reason, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
+      .values({ refundNo, refundKey, orderId, amount, reason, afterSaleId: part && 'afterSaleId' in part ? part.afterSaleId : null, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
       .orIgnore()
       .execute();
     const inserted = (res.raw as { affectedRows?: number }).affectedRows === 1;
     if (!inserted) {
-      const existing = await tx.manager.findOneOrFail(RefundEntity, { where: { orderId, reason }, select: { id: true } });
+      const existing = await tx.manager.findOneOrFail(RefundEntity, { where: { refundKey }, select: { id: true } });
       return existing.id;
     }
+    const counted = await tx.manager
+      .createQueryBuilder()
+      .update(OrderEntity)
+      .set({ refundedAmount: () => 'refunded_amount + :amount' })
+      .where('id = :orderId AND paid_amount IS NOT NULL AND refunded_amount + :amount <= paid_amount', { orderId, amount })
+      .execute();
+    if (counted.affected !== 1) throw new DomainError(ErrorCode.REFUND_EXCEEDS_PAID, 'The refunds would exceed what was paid', { amount });
     const id = Number((res.raw as { insertId: number }).insertId);
     await recordCreated(tx, refundLifecycle, id, 'pending');
     await emit(tx, { type: 'refund.created', aggregateType: 'order', aggregateId: orderId, payload: { refundId: id, orderId, amount, reason } });
@@ -116,12 +133,30 @@ export class RefundService {
       // pending → succeeded, or failed → succeeded: exactly one of them can apply.
       const moved = (await move(tx, refundLifecycle, refund.id, 'pending', 'succeeded', { set })) || (await move(tx, refundLifecycle, refund.id, 'failed', 'succeeded', { set }));
       if (!moved) return;
-      const full = FULL_REFUNDS.has(refund.reason) && (await move(tx, orderLifecycle, refund.orderId, 'refunding', 'refunded', { note: `退款成功 ${refund.refundNo}` }));
+      // The order ends `refunded` only when it is `refunding` (everything paid is coming back) and
+      // this was the last of its refunds to go through.
+      const full = await move(tx, orderLifecycle, refund.orderId, 'refunding', 'refunded', {
+        note: `退款成功 ${refund.refundNo}`,
+        guard: `refunded_amount >= paid_amount AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = :orderId AND r.status <> 'succeeded')`,
+        params: { orderId: refund.orderId },
+      });
       const order = await tx.manager.findOneOrFail(OrderEntity, { where: { id: refund.orderId }, select: { id: true, userId: true } });
       await emit(tx, {
         type: 'order.refunded', aggregateType: 'order', aggregateId: refund.orderId,
         payload: { orderId: refund.orderId, userId: order.userId, refundId: refund.id, amount: refund.amount, reason: refund.reason, fullyRefunded: !!full },
       });
+      if (refund.afterSaleId) await this.closeAfterSale(tx, refund.afterSaleId);
+    });
+  }
+
+  /** The after-sale behind a refund that went through: `refunding → refunded`, closed (the order may take a new request). */
+  private async closeAfterSale(tx: ServiceContext, afterSaleId: number): Promise<void> {
+    const a = await tx.manager.findOne(AfterSaleEntity, { where: { id: afterSaleId } });
+    if (!a) return;
+    await move(tx, afterSaleLifecycle, a.id, 'refunding', 'refunded', {
+      set: { openOrderId: null, closedAt: new Date() },
+      note: '退款成功',
+      events: [{ type: 'after_sale.closed', aggregateType: 'order', aggregateId: a.orderId, payload: { afterSaleId: a.id, orderId: a.orderId, userId: a.userId, status: 'refunded', amount: a.amount } }],
     });
   }
 
@@ -136,5 +171,5 @@ export class RefundService {
 }
 
 function reasonText(reason: RefundReason): string {
-  return { group_failed: '拼团失败自动退款', late_payment: '订单已关闭，支付自动退回', opener_free: '团长免单返还' }[reason];
+  return { group_failed: '拼团失败自动退款', late_payment: '订单已关闭，支付自动退回', opener_free: '团长免单返还', after_sale: '售后退款', operator: '客服退款' }[reason];
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import Taro, { useRouter } from '@tarojs/taro'
+import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { Button, Image, ScrollView, Text, View } from '@tarojs/components'
 import { ErrorCode } from '@tuan/shared/errors'
 import { formatFen } from '@tuan/shared/money'
@@ -14,6 +14,7 @@ import { useApi } from '../../../../hooks/useApi'
 import { flag } from '../../../../utils/flag'
 import { formatDateTime } from '../../../../utils/format'
 import { ActionKeys } from '../../../../utils/idempotency'
+import { addressLine, takeChosenAddress } from '../../../../utils/address'
 import { ROUTES, parseId, type CheckoutKind } from '../../../../utils/routes'
 import './index.css'
 
@@ -90,12 +91,25 @@ export default function Checkout() {
     [kind, campaignId, groupId],
     { enabled: valid },
   )
+  /** The address picked in the address book; undefined: my default (the preview says which). */
+  const [addressId, setAddressId] = useState<number | undefined>(undefined)
   const preview = useApi(
-    () => previewCheckout({ kind: kind as CheckoutKind, campaignId: campaignId ?? undefined, groupId: groupId ?? undefined, quantity }),
-    [kind, campaignId, groupId, quantity, userId],
+    () => previewCheckout({ kind: kind as CheckoutKind, campaignId: campaignId ?? undefined, groupId: groupId ?? undefined, quantity, addressId }),
+    [kind, campaignId, groupId, quantity, userId, addressId],
     { enabled: valid && userId > 0 },
   )
   const p = preview.data
+  // Back from the address book: take what was picked there, or look again (an address was added or changed).
+  const shown = useRef(false)
+  useDidShow(() => {
+    if (!shown.current) {
+      shown.current = true
+      return
+    }
+    const chosen = takeChosenAddress()
+    if (chosen && chosen !== addressId) setAddressId(chosen)
+    else if (valid && userId > 0) void preview.reload()
+  })
 
   /** undefined until the user picks: then the server's best coupon applies. */
   const [picked, setPicked] = useState<number | null | undefined>(undefined)
@@ -129,18 +143,23 @@ export default function Checkout() {
   else if (usable > 0) couponText = `${usable} 张可用`
   else couponText = p.coupons.length > 0 ? '暂无可用' : '暂无优惠券'
 
+  const address = p.address
   const submit = async () => {
     if (submitting || !kind) return
     if (!(await requireLogin())) return
+    if (!address) {
+      void Taro.showToast({ title: '请先添加收货地址', icon: 'none' })
+      return
+    }
     setSubmitting(true)
     const couponId = selected?.coupon.id ?? null
     const create = (key: string): Promise<OrderView> => {
-      if (kind === 'join') return joinGroup(groupId as number, quantity, key, couponId)
-      if (kind === 'launch') return launchGroup(campaignId as number, quantity, key, couponId)
-      return buySolo(campaignId as number, quantity, key, couponId)
+      if (kind === 'join') return joinGroup(groupId as number, quantity, key, couponId, address.id)
+      if (kind === 'launch') return launchGroup(campaignId as number, quantity, key, couponId, address.id)
+      return buySolo(campaignId as number, quantity, key, couponId, address.id)
     }
     try {
-      const order = await keys.run(`${kind}-${couponId ?? 'none'}`, create)
+      const order = await keys.run(`${kind}-${couponId ?? 'none'}-${address.id}`, create)
       // Replace this page: back from payment goes to the campaign or group, not to a spent checkout.
       await Taro.redirectTo({ url: ROUTES.pay(order.id) })
     } catch (e) {
@@ -155,6 +174,23 @@ export default function Checkout() {
 
   return (
     <View className='checkout'>
+      {address ? (
+        <View className='co-section co-address' onClick={() => void Taro.navigateTo({ url: ROUTES.chooseAddress })}>
+          <View className='co-address-info'>
+            <Text className='co-address-who'>
+              {address.name} {address.phoneMasked}
+            </Text>
+            <Text className='co-address-line'>{addressLine(address)}</Text>
+          </View>
+          <Text className='co-arrow'>›</Text>
+        </View>
+      ) : (
+        <View className='co-section co-address co-address-missing' onClick={() => void Taro.navigateTo({ url: ROUTES.addressEdit() })}>
+          <Text className='co-address-add'>+ 添加收货地址</Text>
+          <Text className='co-arrow'>›</Text>
+        </View>
+      )}
+
       <View className='co-section co-goods'>
         {campaign?.image ? <Image className='co-goods-image' src={resolveAssetUrl(campaign.image)} mode='aspectFill' /> : <View className='co-goods-image' />}
         <View className='co-goods-info goods-info'>
@@ -196,7 +232,7 @@ export default function Checkout() {
           <Text className='co-payable'>{formatFen(payable)}</Text>
           {discount > 0 ? <Text className='co-bar-saved'>已优惠 {formatFen(discount)}</Text> : null}
         </View>
-        <Button className='btn btn-submit-order' disabled={flag(submitting)} loading={flag(submitting)} onClick={() => void submit()}>
+        <Button className='btn btn-submit-order' disabled={flag(submitting || !address)} loading={flag(submitting)} onClick={() => void submit()}>
           提交订单
         </Button>
       </View>

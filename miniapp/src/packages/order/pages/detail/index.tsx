@@ -1,10 +1,10 @@
 import { useRef, useState } from 'react'
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
-import { groupStatusZh, orderStatusZh, type RefundStatus } from '@tuan/shared/enums'
+import { afterSaleStatusZh, groupStatusZh, orderStatusZh, type RefundStatus } from '@tuan/shared/enums'
 import { ErrorCode } from '@tuan/shared/errors'
 import { formatFen } from '@tuan/shared/money'
-import { cancelOrder, getOrder } from '../../../../api/order'
+import { cancelOrder, confirmReceipt, getOrder } from '../../../../api/order'
 import { resolveAssetUrl } from '../../../../api/config'
 import { isApiError, showErrorToast } from '../../../../api/request'
 import { CountdownText, ErrorState, Loading } from '../../../../components'
@@ -16,7 +16,7 @@ import './index.css'
 
 const REFUND_STATUS_ZH: Record<RefundStatus, string> = { pending: '退款中', succeeded: '已到账', failed: '退款处理中' }
 /** The server sends a reason code; shared/enums has no Chinese labels for it yet. */
-const REFUND_REASON_ZH: Record<string, string> = { group_failed: '拼团失败自动退款', late_payment: '支付超时，款项退回', opener_free: '团长免单返还' }
+const REFUND_REASON_ZH: Record<string, string> = { group_failed: '拼团失败自动退款', late_payment: '支付超时，款项退回', opener_free: '团长免单返还', after_sale: '售后退款', operator: '客服退款' }
 function refundReasonText(reason: string): string {
   return REFUND_REASON_ZH[reason] ?? (/^[\x20-\x7e]*$/.test(reason) ? '' : reason)
 }
@@ -41,6 +41,22 @@ export default function OrderDetail() {
     try {
       setData(await cancelOrder(order.id))
       void Taro.showToast({ title: '订单已取消', icon: 'none' })
+    } catch (e) {
+      showErrorToast(e)
+      void reload()
+    } finally {
+      setCancelling(false)
+    }
+  }
+
+  const receive = async () => {
+    if (!order || cancelling) return
+    const { confirm } = await Taro.showModal({ title: '确认收货', content: '确认已收到商品吗？', confirmText: '确认收货', cancelText: '再等等' })
+    if (!confirm) return
+    setCancelling(true)
+    try {
+      setData(await confirmReceipt(order.id))
+      void Taro.showToast({ title: '已确认收货', icon: 'none' })
     } catch (e) {
       showErrorToast(e)
       void reload()
@@ -78,6 +94,71 @@ export default function OrderDetail() {
           <Button className='btn od-action btn-go-pay' disabled={flag(cancelling)} onClick={() => void Taro.navigateTo({ url: ROUTES.pay(order.id) })}>
             去支付 {formatFen(order.payableAmount)}
           </Button>
+        </View>
+      ) : null}
+
+      {order.status === 'shipped' || order.afterSale.allowed ? (
+        <View className='od-actions'>
+          {order.afterSale.allowed ? (
+            <Button className='btn btn-ghost od-action btn-after-sale' onClick={() => void Taro.navigateTo({ url: ROUTES.afterSaleApply(order.id) })}>
+              申请售后
+            </Button>
+          ) : null}
+          {order.status === 'shipped' ? (
+            <Button className='btn od-action btn-confirm-receipt' loading={flag(cancelling)} disabled={flag(cancelling)} onClick={() => void receive()}>
+              确认收货
+            </Button>
+          ) : null}
+        </View>
+      ) : null}
+
+      {order.delivery ? (
+        <View className='od-section od-delivery'>
+          <Text className='od-section-title'>收货信息</Text>
+          <View className='od-row'>
+            <Text className='od-value od-recipient'>
+              {order.delivery.recipientName} {order.delivery.phoneMasked}
+            </Text>
+          </View>
+          <Text className='od-address'>
+            {order.delivery.region} {order.delivery.detail}
+          </Text>
+          {order.delivery.trackingNo ? (
+            <View className='od-row od-logistics'>
+              <Text className='od-label'>物流</Text>
+              <Text className='od-value od-tracking'>
+                {order.delivery.carrier} {order.delivery.trackingNo}
+              </Text>
+            </View>
+          ) : null}
+          {order.delivery.shippedAt ? (
+            <View className='od-row'>
+              <Text className='od-label'>发货时间</Text>
+              <Text className='od-value'>{formatDateTime(order.delivery.shippedAt)}</Text>
+            </View>
+          ) : null}
+          {order.status === 'shipped' && order.delivery.autoCompleteAt ? (
+            <Text className='od-hint od-auto-complete'>{formatDateTime(order.delivery.autoCompleteAt)} 后自动确认收货</Text>
+          ) : null}
+          {order.delivery.afterSaleUntil && order.status === 'completed' ? (
+            <Text className='od-hint od-after-sale-until'>售后期至 {formatDateTime(order.delivery.afterSaleUntil)}</Text>
+          ) : null}
+        </View>
+      ) : null}
+
+      {order.afterSales.length > 0 ? (
+        <View className='od-section od-after-sales'>
+          <Text className='od-section-title'>售后</Text>
+          {order.afterSales.map((a) => (
+            <View key={a.id} className={`od-row od-after-sale od-after-sale-${a.id}`} onClick={() => void Taro.navigateTo({ url: ROUTES.afterSale(a.id) })}>
+              <Text>
+                {a.kind === 'refund_only' ? '仅退款' : '退货退款'} {formatFen(a.amount)}
+              </Text>
+              <Text className={`od-after-sale-status as-status-${a.status}`}>
+                {afterSaleStatusZh[a.status]} ›
+              </Text>
+            </View>
+          ))}
         </View>
       ) : null}
 
