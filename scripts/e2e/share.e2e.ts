@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
-import { RUN, adminToken, api, createCampaign, devLogin, onScreen, serverNow } from './admin-api';
+import { RUN, adminToken, api, createCampaign, devLogin, onScreen, serverNow, shopperWithAddress } from './admin-api';
 
 const SHOTS = join(__dirname, '..', '..', '.tmp', 'e2e-shots');
 
@@ -51,8 +51,9 @@ async function friendClaims(browser: Browser, link: string, name: string, contex
   await onScreen(page, '.pack-from').waitFor({ state: 'visible' });
   await expectText(onScreen(page, '.pack-claim'), '立即领取');
   if (name.startsWith('b')) await shot(page, 'share-pack-friend');
-  // Log in elsewhere in the app (a full page load): the captured token must survive it.
-  await devLogin(page, name);
+  // Log in elsewhere in the app (a full page load): the captured token must survive it. No address
+  // first: that would be a login of its own, and the friend's first login must come through the share.
+  await devLogin(page, name, { withAddress: false });
   await page.goto(link);
   await onScreen(page, '.pack-claim').click();
   await expectText(onScreen(page, '.pack-claimed'), '已领取，券已放入「我的优惠券」');
@@ -108,9 +109,9 @@ describe('share chains in the h5 build', () => {
   it('when the opener of an open group makes a poster, then it shows the product, price, status and the share code, ready to download', async () => {
     const campaign = await createCampaign(await adminToken(), { label: '海报', groupSize: 3, groupDurationSec: 600 });
     const name = `p${RUN}`;
-    const login = await api<{ accessToken: string }>('POST', '/api/auth/login', { code: `dev:${name}` });
-    const order = await api<{ id: number; groupId: number }>('POST', '/api/groups', { campaignId: campaign.id, quantity: 1 }, login.accessToken);
-    await api('POST', `/api/orders/${order.id}/sandbox-pay`, {}, login.accessToken);
+    const accessToken = await shopperWithAddress(name);
+    const order = await api<{ id: number; groupId: number }>('POST', '/api/groups', { campaignId: campaign.id, quantity: 1 }, accessToken);
+    await api('POST', `/api/orders/${order.id}/sandbox-pay`, {}, accessToken);
     const context = await newUserContext(browser);
     contexts.push(context);
     const page = await context.newPage();

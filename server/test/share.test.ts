@@ -1,7 +1,7 @@
 import { ErrorCode } from '@tuan/shared';
 import { withTransaction } from '../src/core/transaction';
 import { InviterBinding } from '../src/modules/share';
-import { loginAdmin, loginUser, startTestApp, uniq, type TestApp, type TestUser } from './support/harness';
+import { addAddress, loginAdmin, loginUser, startTestApp, uniq, type TestApp, type TestUser } from './support/harness';
 import { createCampaign, createCouponTemplate, sysCtx } from './support/groupbuy.factory';
 
 let t: TestApp;
@@ -20,7 +20,11 @@ async function share(u: TestUser, kind: string, targetId: number, parentToken?: 
 async function arrive(token: string, name = uniq('via')): Promise<TestUser> {
   const res = await t.http.post('/api/auth/login').send({ code: `dev:${name}`, shareToken: token });
   if (res.status !== 200) throw new Error(JSON.stringify(res.body));
-  return { id: res.body.user.id, token: res.body.accessToken, refreshToken: res.body.refreshToken, login: res.body, auth: { Authorization: `Bearer ${res.body.accessToken}` } };
+  const user: TestUser = { id: res.body.user.id, token: res.body.accessToken, refreshToken: res.body.refreshToken, login: res.body, auth: { Authorization: `Bearer ${res.body.accessToken}` } };
+  // Every order is delivered: like any test shopper, one who arrived through a share adds an address
+  // (after that first login, so the login still comes through the share).
+  user.addressId = await addAddress(t, user);
+  return user;
 }
 const launch = async (u: TestUser, campaignId: number) => {
   const res = await t.http.post('/api/groups').set(u.auth).send({ campaignId, quantity: 1 });
