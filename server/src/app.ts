@@ -132,7 +132,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     config.SHARE_CODE_PROVIDER === 'wxacode'
       ? new WxacodeProvider(infra.redis, { appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS, redisPrefix: config.REDIS_PREFIX })
       : new LocalQrProvider();
-  const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer) => shares.attributionFor(ctx, buyer));
+  const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer, token) => shares.attributionFor(ctx, buyer, token));
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);

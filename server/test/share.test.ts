@@ -258,6 +258,25 @@ describe('share coupon pack', () => {
   });
 });
 
+describe('attribution through the token sent with the order', () => {
+  it('when a buyer orders with the share token they came through, then the order is attributed to it even before any visit is written; their own token never', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 5 });
+    const a = await loginUser(t);
+    const ta = await share(a, 'campaign', campaign.id);
+    const b = await loginUser(t); // an existing user: no visit, no binding
+    const res = await t.http.post('/api/orders/solo').set(b.auth).send({ campaignId: campaign.id, shareToken: ta });
+    expect(res.status).toBe(201);
+    const attr = await attributionOf(res.body.id);
+    expect(Number(attr.share_id)).toBe(await shareId(ta));
+    expect(Number(attr.sharer_user_id)).toBe(a.id);
+    const own = await t.http.post('/api/orders/solo').set(a.auth).send({ campaignId: campaign.id, shareToken: ta });
+    expect(own.status).toBe(201);
+    expect(await attributionOf(own.body.id)).toBeNull();
+    const bad = await t.http.post('/api/orders/solo').set(b.auth).send({ campaignId: campaign.id, shareToken: 'no/such token' });
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe('share graph and code', () => {
   it('when I look at my shares, then each has its funnel and only my shares are listed', async () => {
     const { campaign } = await createCampaign(t, { groupSize: 5 });

@@ -1,6 +1,7 @@
 import * as routes from '@tuan/shared/contracts'
 import type { RouteResponse } from '@tuan/shared/contracts'
 import type { CampaignView, GroupView, OrderView } from '@tuan/shared/schemas'
+import { getShareToken } from '../share/capture'
 import { call } from './request'
 
 export type CampaignPage = RouteResponse<typeof routes.listCampaigns>
@@ -36,17 +37,23 @@ function withCoupon<T extends object>(body: T, couponId?: number | null): T & { 
 
 /** 一键开团: the opener's order, awaiting payment. `idempotencyKey` is per user action. */
 export function launchGroup(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
-  return call(routes.launchGroup, { body: withAddress(withCoupon({ campaignId, quantity }, couponId), addressId), idempotencyKey })
+  return call(routes.launchGroup, { body: withShare(withAddress(withCoupon({ campaignId, quantity }, couponId), addressId)), idempotencyKey })
 }
 
 /** 去参团: reserves a seat and creates an order awaiting payment. */
 export function joinGroup(groupId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
-  return call(routes.joinGroup, { params: { id: groupId }, body: withAddress(withCoupon({ quantity }, couponId), addressId), idempotencyKey })
+  return call(routes.joinGroup, { params: { id: groupId }, body: withShare(withAddress(withCoupon({ quantity }, couponId), addressId)), idempotencyKey })
 }
 
 /** 单独购买 at list price (campaigns with allowSolo). */
 export function buySolo(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
-  return call(routes.buySolo, { body: withAddress(withCoupon({ campaignId, quantity }, couponId), addressId), idempotencyKey })
+  return call(routes.buySolo, { body: withShare(withAddress(withCoupon({ campaignId, quantity }, couponId), addressId)), idempotencyKey })
+}
+
+/** The share token I arrived through (kept since I opened it): the server attributes the order to it. */
+function withShare<T extends object>(body: T): T & { shareToken?: string } {
+  const shareToken = getShareToken()
+  return shareToken ? { ...body, shareToken } : body
 }
 
 /** The delivery address of the order; none → the server uses my default one. */

@@ -115,7 +115,13 @@ export const GroupSummaryList = z.object({ items: z.array(GroupSummary), serverT
  * `couponId`: one of my available coupons to apply (at most one per order). `addressId`: one of my
  * addresses to deliver to; omitted → my default address (none → 422 ADDRESS_REQUIRED).
  */
-export const QuantityBody = z.object({ quantity: OrderQuantity.default(1), couponId: z.number().int().positive().optional(), addressId: z.number().int().positive().optional() });
+export const QuantityBody = z.object({
+  quantity: OrderQuantity.default(1),
+  couponId: z.number().int().positive().optional(),
+  addressId: z.number().int().positive().optional(),
+  /** The share token the shopper arrived through (kept by the mini-program): the order is attributed to it. */
+  shareToken: text().regex(/^[0-9A-Za-z]{4,10}$/, 'must be a share token (4–10 letters or digits)').optional(),
+});
 export const LaunchRequest = QuantityBody.extend({ campaignId: z.number().int().positive() });
 export type LaunchRequest = z.infer<typeof LaunchRequest>;
 export const JoinRequest = QuantityBody;

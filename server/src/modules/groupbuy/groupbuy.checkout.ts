@@ -13,6 +13,15 @@ import type { SeatGate } from './groupbuy.gate';
 import type { GroupService } from './groupbuy.groups';
 import { groupLifecycle } from './groupbuy.state';
 
+/** What the shopper chose at checkout besides the quantity. */
+export interface OrderChoices {
+  couponId?: number;
+  /** One of my addresses; none → my default (the order module resolves it). */
+  addressId?: number;
+  /** The share the shopper is ordering through (kept since they opened it): attributed before any older visit. */
+  shareToken?: string;
+}
+
 /**
  * Ordering from a campaign: 开团 (launch), 参团 (join), 单独购买 (solo) and the checkout preview.
  * Every scarce thing is taken by a guarded UPDATE whose affected-row count is checked (campaign
@@ -28,11 +37,11 @@ export class CheckoutService {
     private readonly coupons: CouponService,
     private readonly gate: SeatGate,
     /** The buyer's current share attribution (the share module answers; group-buy never reads shares). */
-    private readonly attributionOf: (ctx: ServiceContext, buyerUserId: number) => Promise<OrderAttribution | null> = async () => null,
+    private readonly attributionOf: (ctx: ServiceContext, buyerUserId: number, shareToken?: string) => Promise<OrderAttribution | null> = async () => null,
   ) {}
 
   /** 开团: reserve stock and the opener's seat; the group opens when the opener pays. */
-  async launch(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number, addressId?: number): Promise<OrderView> {
+  async launch(ctx: ServiceContext, campaignId: number, quantity: number, choices: OrderChoices = {}): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const order = await withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.campaigns.getActive(tx, campaignId);
@@ -46,9 +55,9 @@ export class CheckoutService {
       const groupId = Number(g.identifiers[0].id);
       await recordCreated(tx, groupLifecycle, groupId, 'pending');
       const deadline = new Date(Math.min(now.getTime() + c.paymentTimeoutSec * 1000, c.endsAt.getTime()));
-      const o = await this.createOrder(tx, c, couponId, {
+      const o = await this.createOrder(tx, c, choices, {
         userId, kind: 'group_open', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
-        specLabel: c.specLabel, image: c.image, unitPrice: c.openerPrice, quantity, payDeadlineAt: deadline, addressId,
+        specLabel: c.specLabel, image: c.image, unitPrice: c.openerPrice, quantity, payDeadlineAt: deadline,
       });
       await this.insertSeat(tx, groupId, userId, o.id, 'opener');
       // The campaign row is every order's hot spot: lock it last so it is held only until commit.
@@ -59,7 +68,7 @@ export class CheckoutService {
   }
 
   /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */
-  async join(ctx: ServiceContext, groupId: number, quantity: number, couponId?: number, addressId?: number): Promise<OrderView> {
+  async join(ctx: ServiceContext, groupId: number, quantity: number, choices: OrderChoices = {}): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const g0 = await this.groups.get(ctx, groupId);
     if (!g0) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
@@ -80,9 +89,9 @@ export class CheckoutService {
         if (c.newUsersOnly && (await this.orders.hasPaidOrder(tx, userId))) throw new DomainError(ErrorCode.NEW_USERS_ONLY, 'Only new users may join this group');
         await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
         const deadline = new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, g0.deadlineAt!.getTime()));
-        const o = await this.createOrder(tx, c, couponId, {
+        const o = await this.createOrder(tx, c, choices, {
           userId, kind: 'group_join', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
-          specLabel: c.specLabel, image: c.image, unitPrice: c.groupPrice, quantity, payDeadlineAt: deadline, addressId,
+          specLabel: c.specLabel, image: c.image, unitPrice: c.groupPrice, quantity, payDeadlineAt: deadline,
         });
         try {
           await this.insertSeat(tx, groupId, userId, o.id, 'member');
@@ -117,16 +126,16 @@ export class CheckoutService {
   }
 
   /** Buy alone at list price, when the campaign allows it. */
-  async buySolo(ctx: ServiceContext, campaignId: number, quantity: number, couponId?: number, addressId?: number): Promise<OrderView> {
+  async buySolo(ctx: ServiceContext, campaignId: number, quantity: number, choices: OrderChoices = {}): Promise<OrderView> {
     const userId = userIdOf(ctx);
     const order = await withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.campaigns.getActive(tx, campaignId);
       if (!c.allowSolo) throw new DomainError(ErrorCode.SOLO_NOT_ALLOWED, 'This campaign cannot be bought alone');
       checkPerOrder(c, quantity);
       await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
-      const o = await this.createOrder(tx, c, couponId, {
+      const o = await this.createOrder(tx, c, choices, {
         userId, kind: 'solo', campaignId: c.id, groupId: null, productId: c.productId, skuId: c.skuId, title: c.title,
-        specLabel: c.specLabel, image: c.image, unitPrice: c.listPrice, quantity, addressId,
+        specLabel: c.specLabel, image: c.image, unitPrice: c.listPrice, quantity,
         payDeadlineAt: new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, c.endsAt.getTime())),
       });
       await this.campaigns.takeStock(tx, c, quantity);
@@ -169,10 +178,11 @@ export class CheckoutService {
   }
 
   /** Creates the order with my coupon's discount (if any) and locks the coupon to it, in `tx`. */
-  private async createOrder(tx: ServiceContext, c: CampaignEntity, couponId: number | undefined, o: Omit<NewOrder, 'discountAmount' | 'couponId'>): Promise<OrderRecord> {
+  private async createOrder(tx: ServiceContext, c: CampaignEntity, choices: OrderChoices, o: Omit<NewOrder, 'discountAmount' | 'couponId' | 'addressId'>): Promise<OrderRecord> {
+    const { couponId, addressId, shareToken } = choices;
     const discount = couponId ? await this.coupons.discountFor(tx, o.userId, couponId, { goodsAmount: o.unitPrice * o.quantity, productId: c.productId, campaignId: c.id }) : 0;
-    const attribution = await this.attributionOf(tx, o.userId);
-    const order = await this.orders.create(tx, { ...o, discountAmount: discount, couponId: couponId ?? null, attribution });
+    const attribution = await this.attributionOf(tx, o.userId, shareToken);
+    const order = await this.orders.create(tx, { ...o, addressId, discountAmount: discount, couponId: couponId ?? null, attribution });
     if (couponId) await this.coupons.lock(tx, couponId, order.id);
     return order;
   }

@@ -42,17 +42,17 @@ export function registerGroupbuyRoutes(r: ApiRouter, gb: GroupbuyServices, redis
   );
   r.add(
     launchGroup,
-    ({ body }, sctx) => gb.checkout.launch(sctx, body.campaignId, body.quantity, body.couponId, body.addressId),
+    ({ body }, sctx) => gb.checkout.launch(sctx, body.campaignId, body.quantity, body),
     { before: [idempotency(redis, prefix, 'launch')] },
   );
   r.add(
     joinGroup,
-    ({ params, body }, sctx) => gb.checkout.join(sctx, params.id, body.quantity, body.couponId, body.addressId),
+    ({ params, body }, sctx) => gb.checkout.join(sctx, params.id, body.quantity, body),
     { before: [idempotency(redis, prefix, 'join')] },
   );
   r.add(
     buySolo,
-    ({ body }, sctx) => gb.checkout.buySolo(sctx, body.campaignId, body.quantity, body.couponId, body.addressId),
+    ({ body }, sctx) => gb.checkout.buySolo(sctx, body.campaignId, body.quantity, body),
     { before: [idempotency(redis, prefix, 'solo')] },
   );
   r.add(

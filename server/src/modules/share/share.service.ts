@@ -165,7 +165,15 @@ export class ShareService {
    * window whose sharer is someone else, with the shares above it. "Last" is by the first open of
    * each (share, day), since repeats the same day are not rows.
    */
-  async attributionFor(ctx: ServiceContext, buyerUserId: number): Promise<OrderAttribution | null> {
+  async attributionFor(ctx: ServiceContext, buyerUserId: number, shareToken?: string): Promise<OrderAttribution | null> {
+    // The share the buyer is ordering through (sent with the order) is the last one they opened, even
+    // if its visit is still queued for the flusher; never their own share. An unknown token is ignored.
+    if (shareToken) {
+      const direct = await ctx.manager.findOneBy(ShareEntity, { token: shareToken });
+      if (direct && Number(direct.sharerUserId) !== buyerUserId) {
+        return { shareId: Number(direct.id), sharerUserId: Number(direct.sharerUserId), chain: await this.chainAbove(ctx, direct) };
+      }
+    }
     const since = new Date(Date.now() - this.opts.attributionDays * 86_400_000);
     const row = await ctx.manager
       .createQueryBuilder(ShareVisitEntity, 'v')
