@@ -102,10 +102,10 @@ export async function createServices(infra: Infra): Promise<Services> {
   const users = new UserDirectory();
   const addresses = new AddressService(dataSource, cipher);
   // Orders ask the address book for the address to copy onto a delivery order (never its table).
-  const orders = new OrderService(dataSource, addresses, cipher);
   // Provider errors carry a code worth keeping in the refund's last_error.
   const refunds = new RefundService(dataSource, payment, (err) => (err instanceof PaymentProviderError ? `${err.code}: ${err.message}` : (err as Error).message));
   const scheduler = createDeadlineScheduler(infra);
+  const orders = new OrderService(dataSource, addresses, cipher, scheduler);
   // Coupons ask the owners of orders and users, never their tables.
   const coupons = new CouponService(dataSource, new CounterGate(infra.redis), { returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX }, {
     hasPaidOrder: (ctx, userId) => orders.hasPaidOrder(ctx, userId),

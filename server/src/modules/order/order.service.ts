@@ -13,6 +13,7 @@ import { DomainError, NotFoundError } from '../../http/errors';
 import { AfterSaleEntity, FulfilmentEntity, OrderAttributionEntity, OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
 import type { OrderParticipant } from './order.participant';
 import { orderLifecycle } from './order.state';
+import type { DeadlineScheduler } from '../../core/scheduler';
 
 /** An order as other modules see it (read-only; only the order module changes orders). */
 export type OrderRecord = Readonly<OrderEntity>;
@@ -91,6 +92,8 @@ export class OrderService {
     private readonly dataSource: DataSource,
     private readonly addresses: OrderAddresses,
     private readonly cipher: FieldCipher,
+    /** Where a new order's payment deadline goes (BullMQ delayed job); the sweeper is its backstop. */
+    private readonly scheduler?: Pick<DeadlineScheduler, 'orderDeadline'>,
   ) {}
 
   /** Group-buy registers itself here (it decides group matters; orders never read its tables). */
@@ -132,6 +135,10 @@ export class OrderService {
       type: 'order.created', aggregateType: 'order', aggregateId: id,
       payload: { orderId: id, userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, payableAmount: payable, payDeadlineAt: o.payDeadlineAt.toISOString(), attribution },
     });
+    // The payment deadline as a delayed job right after commit (a process that dies first leaves it
+    // to the sweeper, which cancels every overdue unpaid order it finds in MySQL).
+    const scheduler = this.scheduler;
+    if (scheduler) tx.afterCommit?.push(() => scheduler.orderDeadline(id, o.payDeadlineAt));
     return { ...row, id };
   }
 
