@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createDataSource, runMigrations } from '../src/core/data-source';
+import { ownDatabase } from './support/database';
 import { loginAdmin, loginUser, startTestApp, type TestApp } from './support/harness';
 import { createCampaign, pay } from './support/groupbuy.factory';
 import { spawnServer, type ServerProcess } from './support/processes';
@@ -22,18 +22,7 @@ let worker: ServerProcess | undefined;
 
 beforeAll(async () => {
   // A database of its own: the worker dispatches every event it can see.
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `${url.pathname}_ac`;
-  const root = createDataSource(process.env.DATABASE_URL!, 1);
-  await root.initialize();
-  await root.query(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``);
-  await root.query(`CREATE DATABASE \`${url.pathname.slice(1)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await root.destroy();
-  const ds = createDataSource(url.toString(), 2);
-  await ds.initialize();
-  await runMigrations(ds);
-  await ds.destroy();
-  env.DATABASE_URL = url.toString();
+  env.DATABASE_URL = await ownDatabase('ac');
   t = await startTestApp(env);
   worker = await spawnServer('worker', env);
 }, 60_000);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loginUser, startTestApp, type TestApp, type TestUser } from './support/harness';
 import { bulkUsers, createCampaign, createCouponTemplate, sleep } from './support/groupbuy.factory';
 import { spawnServer, type ServerProcess } from './support/processes';
-import { createDataSource, runMigrations } from '../src/core/data-source';
+import { ownDatabase } from './support/database';
 
 /**
  * Guarantees across processes: two API processes (and separate worker processes) on one MySQL and
@@ -19,18 +19,7 @@ const procs: ServerProcess[] = [];
 beforeAll(async () => {
   // A database of its own: the worker processes started here sweep every deadline they can see, and
   // must not expire the groups other test files are driving by hand.
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `${url.pathname}_mp`;
-  const admin = createDataSource(process.env.DATABASE_URL!, 1);
-  await admin.initialize();
-  await admin.query(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``);
-  await admin.query(`CREATE DATABASE \`${url.pathname.slice(1)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.destroy();
-  const ds = createDataSource(url.toString(), 2); // runMigrations holds one connection for its lock
-  await ds.initialize();
-  await runMigrations(ds);
-  await ds.destroy();
-  Object.assign(shared, { DATABASE_URL: url.toString() });
+  Object.assign(shared, { DATABASE_URL: await ownDatabase('mp') });
   t = await startTestApp(shared);
   [a, b] = await Promise.all([spawnServer('api', shared), spawnServer('api', shared)]);
   procs.push(a, b);

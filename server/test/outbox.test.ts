@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loginAdmin, startTestApp, type TestApp } from './support/harness';
 import { spawnServer, type ServerProcess } from './support/processes';
-import { createDataSource, runMigrations } from '../src/core/data-source';
+import { ownDatabase } from './support/database';
 import { emit } from '../src/core/outbox';
 import { createSystemContext } from '../src/core/system';
 import { withTransaction } from '../src/core/transaction';
@@ -33,24 +33,12 @@ const procs: ServerProcess[] = [];
 beforeAll(async () => {
   // A database of its own: these workers dispatch every event they can see and run every module
   // subscriber, which must not act on the events other test files write.
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `${url.pathname}_outbox`;
-  const root = createDataSource(process.env.DATABASE_URL!, 1);
-  await root.initialize();
-  await root.query(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``);
-  await root.query(`CREATE DATABASE \`${url.pathname.slice(1)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await root.destroy();
-  const ds = createDataSource(url.toString(), 2);
-  await ds.initialize();
-  await runMigrations(ds);
-  // The test subscribers' tables (see outbox.test-subscriber.ts); not part of the schema.
-  await ds.query(`CREATE TABLE outbox_test_faults (subscriber VARCHAR(64) NOT NULL, aggregate_id BIGINT NOT NULL, action VARCHAR(8) NOT NULL, ms INT NOT NULL DEFAULT 0, PRIMARY KEY (subscriber, aggregate_id))`);
-  await ds.query(`CREATE TABLE outbox_test_tries (id BIGINT AUTO_INCREMENT PRIMARY KEY, subscriber VARCHAR(64) NOT NULL, event_id BIGINT NOT NULL, created_at DATETIME(3) NOT NULL)`);
-  await ds.query(
-    `CREATE TABLE outbox_test_log (seq BIGINT AUTO_INCREMENT PRIMARY KEY, subscriber VARCHAR(64) NOT NULL, event_id BIGINT NOT NULL, aggregate_id BIGINT NOT NULL, pid INT NOT NULL, created_at DATETIME(3) NOT NULL)`,
-  );
-  await ds.destroy();
-  env.DATABASE_URL = url.toString();
+  env.DATABASE_URL = await ownDatabase('outbox', async (query) => {
+    // The test subscribers' tables (see outbox.test-subscriber.ts); not part of the schema.
+    await query(`CREATE TABLE outbox_test_faults (subscriber VARCHAR(64) NOT NULL, aggregate_id BIGINT NOT NULL, action VARCHAR(8) NOT NULL, ms INT NOT NULL DEFAULT 0, PRIMARY KEY (subscriber, aggregate_id))`);
+    await query(`CREATE TABLE outbox_test_tries (id BIGINT AUTO_INCREMENT PRIMARY KEY, subscriber VARCHAR(64) NOT NULL, event_id BIGINT NOT NULL, created_at DATETIME(3) NOT NULL)`);
+    await query(`CREATE TABLE outbox_test_log (seq BIGINT AUTO_INCREMENT PRIMARY KEY, subscriber VARCHAR(64) NOT NULL, event_id BIGINT NOT NULL, aggregate_id BIGINT NOT NULL, pid INT NOT NULL, created_at DATETIME(3) NOT NULL)`);
+  });
   t = await startTestApp(env);
 }, 60_000);
 afterAll(async () => {

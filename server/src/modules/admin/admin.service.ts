@@ -11,7 +11,7 @@ import {
 import type { ServiceContext } from '../../core/context';
 import { DEV_ADMIN_PASSWORD } from '../../core/config';
 import { hashPassword, verifyPassword } from '../../core/crypto';
-import { withTransaction } from '../../core/transaction';
+import { affectedRows, withTransaction } from '../../core/transaction';
 import { DomainError } from '../../http/errors';
 import type { TokenService } from '../auth';
 import { AdminUserEntity, AuditLogEntity } from './admin.entity';
@@ -133,7 +133,7 @@ export class AdminService {
       .values({ username, passwordHash: await hashPassword(password), role: 'admin', status: 'active', lastLoginAt: null, createdAt: now, updatedAt: now })
       .orIgnore()
       .execute();
-    return (res.raw as { affectedRows: number }).affectedRows === 1;
+    return affectedRows(res.raw) === 1;
   }
 
   /**

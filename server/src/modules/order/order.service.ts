@@ -288,12 +288,6 @@ export class OrderService {
     return rows.map((r) => Number(r.id));
   }
 
-  /** Orders of the given ids in a status (group-buy asks for the orders behind its seats). */
-  async inStatus(ctx: ServiceContext, ids: number[], status: OrderRecord['status']): Promise<OrderRecord[]> {
-    if (!ids.length) return [];
-    return ctx.manager.find(OrderEntity, { where: { id: In(ids), status }, order: { id: 'ASC' } });
-  }
-
   private async groupStatuses(ctx: ServiceContext, ids: number[]): Promise<Map<number, GroupStatus>> {
     if (!ids.length || !this.participant) return new Map();
     return this.participant.groupStatuses(ctx, [...new Set(ids)]);

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { ServiceContext } from '../../core/context';
 import { move, recordCreated } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
-import { withTransaction } from '../../core/transaction';
+import { affectedRows, insertId, withTransaction } from '../../core/transaction';
 import { ErrorCode } from '@tuan/shared';
 import { DomainError } from '../../http/errors';
 import { AfterSaleEntity, OrderEntity, RefundEntity, type RefundReason } from './order.entity';
@@ -55,7 +55,7 @@ export class RefundService {
       .values({ refundNo, refundKey, orderId, amount, reason, afterSaleId: part && 'afterSaleId' in part ? part.afterSaleId : null, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now })
       .orIgnore()
       .execute();
-    const inserted = (res.raw as { affectedRows?: number }).affectedRows === 1;
+    const inserted = affectedRows(res.raw) === 1;
     if (!inserted) {
       const existing = await tx.manager.findOneOrFail(RefundEntity, { where: { refundKey }, select: { id: true } });
       return existing.id;
@@ -67,7 +67,7 @@ export class RefundService {
       .where('id = :orderId AND paid_amount IS NOT NULL AND refunded_amount + :amount <= paid_amount', { orderId, amount })
       .execute();
     if (counted.affected !== 1) throw new DomainError(ErrorCode.REFUND_EXCEEDS_PAID, 'The refunds would exceed what was paid', { amount });
-    const id = Number((res.raw as { insertId: number }).insertId);
+    const id = insertId(res.raw);
     await recordCreated(tx, refundLifecycle, id, 'pending');
     await emit(tx, { type: 'refund.created', aggregateType: 'order', aggregateId: orderId, payload: { refundId: id, orderId, amount, reason } });
     return id;
