@@ -202,7 +202,7 @@ describe('outbox dispatch across worker processes', () => {
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ id: Number(parked.id), status: 'pending', attempts: 0 });
 
-    await waitFor('the retried delivery and the one behind it', async () => (await delivered('test.recorder', e1)()) && delivered('test.recorder', e2));
+    await waitFor('the retried delivery and the one behind it', async () => (await delivered('test.recorder', e1)()) && delivered('test.recorder', e2)());
     const [r1] = await effects('test.recorder', e1);
     const [r2] = await effects('test.recorder', e2);
     expect(r1!.seq).toBeLessThan(r2!.seq);
