@@ -5,6 +5,7 @@ export {
   createPaymentProvider,
   PaymentProviderError,
   SandboxPaymentProvider,
+  type HeaderBag,
   type PaymentProvider,
   type TransactionNotice,
 } from './payment.provider';
