@@ -22,7 +22,8 @@
 //        previous one, answered from Redis). Invariants: share_visits rows == answers `counted: true`
 //        (no visit lost), one row per visitor per day.
 //
-// Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), DB_POOL_SIZE (40).
+// Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), DB_POOL_SIZE (40),
+//   BENCH_PROFILE_DIR (write a V8 CPU profile of each server process there).
 //   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 1800), BENCH_USERS (joiners, 7200),
 //          BENCH_PAY_MAX (join orders to pay, all), BENCH_PAY_SEC (time cap of the pay phase, 25),
 //          BENCH_PAY_CONCURRENCY (50), BENCH_OUTBOX_DRAIN_SEC (wait for the outbox backlog before
@@ -134,7 +135,10 @@ const children = [];
 
 function startServer(name, env) {
   const out = openSync(join(TMP, `bench-${name}.log`), 'w');
-  const child = spawn(process.execPath, ['server/dist/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  // BENCH_PROFILE_DIR: V8 CPU profiles of every server process, written when it exits (open the
+  // .cpuprofile in Chrome DevTools, or summarise it with scripts/cpuprofile-top.mjs).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, 'server/dist/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
   child.benchName = name;
   child.on('exit', (code, signal) => {
     if (!child.expectedExit) process.stderr.write(`[bench] ${name} exited unexpectedly (code ${code}, signal ${signal}); see .tmp/bench-${name}.log\n`);

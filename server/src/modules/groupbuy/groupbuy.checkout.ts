@@ -6,7 +6,7 @@ import { recordCreated } from '../../core/lifecycle';
 import { withTransaction } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CouponService } from '../coupon';
-import type { NewOrder, OrderRecord, OrderService } from '../order';
+import type { CreatedOrder, NewOrder, OrderService } from '../order';
 import type { CampaignService } from './groupbuy.campaigns';
 import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.entity';
 import type { SeatGate } from './groupbuy.gate';
@@ -64,23 +64,25 @@ export class CheckoutService {
       await this.campaigns.takeStock(tx, c, quantity);
       return o;
     });
-    return this.orders.newOrderView(ctx, order, 'pending');
+    return this.orders.newOrderView(order, 'pending');
   }
 
   /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */
   async join(ctx: ServiceContext, groupId: number, quantity: number, choices: OrderChoices = {}): Promise<OrderView> {
     const userId = userIdOf(ctx);
-    const g0 = await this.groups.get(ctx, groupId);
-    if (!g0) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
+    // One read for the group and whether I already sit in it (the join is a hot path).
+    const found = await this.groups.getWithSeatOf(ctx, groupId, userId);
+    if (!found) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
+    const { group: g0, seated } = found;
     if (g0.openerUserId === userId) throw new DomainError(ErrorCode.CANNOT_JOIN_OWN_GROUP, 'You cannot join the group you opened');
     if (g0.status !== 'open' || !g0.deadlineAt || g0.deadlineAt.getTime() <= Date.now()) throw new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
-    if (await ctx.manager.exists(GroupMemberEntity, { where: { groupId, activeUserId: userId } })) throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
+    if (seated) throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
     const passed = await this.gate.take(groupId, async () => {
       const g = await this.groups.get(ctx, groupId);
       return { seatsLeft: g ? g.size - g.seatsTaken : 0, ttlSec: g?.deadlineAt ? Math.ceil((g.deadlineAt.getTime() - Date.now()) / 1000) + 600 : 60 };
     });
     if (!passed) throw new DomainError(ErrorCode.GROUP_FULL, 'This group is full');
-    let order: OrderRecord;
+    let order: CreatedOrder;
     try {
       order = await withTransaction(this.dataSource, ctx, async (tx) => {
         // A group of a campaign whose product went off sale takes no new members.
@@ -122,7 +124,7 @@ export class CheckoutService {
       await this.gate.give(groupId); // the seat the gate let through was not taken
       throw err;
     }
-    return this.orders.newOrderView(ctx, order, 'open');
+    return this.orders.newOrderView(order, 'open');
   }
 
   /** Buy alone at list price, when the campaign allows it. */
@@ -141,7 +143,7 @@ export class CheckoutService {
       await this.campaigns.takeStock(tx, c, quantity);
       return o;
     });
-    return this.orders.newOrderView(ctx, order, null);
+    return this.orders.newOrderView(order, null);
   }
 
   /**
@@ -178,7 +180,7 @@ export class CheckoutService {
   }
 
   /** Creates the order with my coupon's discount (if any) and locks the coupon to it, in `tx`. */
-  private async createOrder(tx: ServiceContext, c: CampaignEntity, choices: OrderChoices, o: Omit<NewOrder, 'discountAmount' | 'couponId' | 'addressId'>): Promise<OrderRecord> {
+  private async createOrder(tx: ServiceContext, c: CampaignEntity, choices: OrderChoices, o: Omit<NewOrder, 'discountAmount' | 'couponId' | 'addressId'>): Promise<CreatedOrder> {
     const { couponId, addressId, shareToken } = choices;
     const discount = couponId ? await this.coupons.discountFor(tx, o.userId, couponId, { goodsAmount: o.unitPrice * o.quantity, productId: c.productId, campaignId: c.id }) : 0;
     const attribution = await this.attributionOf(tx, o.userId, shareToken);

@@ -29,6 +29,17 @@ export class GroupService implements OrderParticipant {
     return ctx.manager.findOne(GroupEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
+  /** The group and whether `userId` holds an active seat in it, in one statement (the join's first read). */
+  async getWithSeatOf(ctx: ServiceContext, id: number, userId: number): Promise<{ group: GroupEntity; seated: boolean } | null> {
+    const { entities, raw } = await ctx.manager
+      .createQueryBuilder(GroupEntity, 'g')
+      .addSelect('EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.active_user_id = :userId)', 'seated')
+      .where('g.id = :id', { id, userId })
+      .getRawAndEntities<{ seated: number | string }>();
+    const group = entities[0];
+    return group ? { group, seated: Number(raw[0]?.seated) === 1 } : null;
+  }
+
   async view(ctx: ServiceContext, groupId: number, viewerId: number | null): Promise<GroupView> {
     const g = await this.get(ctx, groupId);
     if (!g) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');

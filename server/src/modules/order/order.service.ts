@@ -17,6 +17,8 @@ import type { DeadlineScheduler } from '../../core/scheduler';
 
 /** An order as other modules see it (read-only; only the order module changes orders). */
 export type OrderRecord = Readonly<OrderEntity>;
+/** An order as `create` wrote it, with its fulfilment row (so the response needs no read-back). */
+export type CreatedOrder = OrderRecord & { readonly fulfilment: FulfilmentEntity };
 
 export interface NewOrder {
   userId: number;
@@ -106,7 +108,7 @@ export class OrderService {
    * schedules its payment deadline). The payable amount is never below 1 fen, nor above what the
    * payment provider accepts (422 AMOUNT_TOO_LARGE).
    */
-  async create(tx: ServiceContext, o: NewOrder): Promise<OrderRecord> {
+  async create(tx: ServiceContext, o: NewOrder): Promise<CreatedOrder> {
     const goods = o.unitPrice * o.quantity;
     const payable = Math.max(1, goods - o.discountAmount);
     // Refused before any row is written: the caller's transaction rolls back what it took.
@@ -124,7 +126,8 @@ export class OrderService {
     // Insert without reading back (this runs on the join hot path).
     const res = await tx.manager.insert(OrderEntity, row);
     const id = Number(res.identifiers[0].id);
-    await tx.manager.insert(FulfilmentEntity, deliveryOf(id, address, now));
+    const fulfilment = deliveryOf(id, address, now);
+    await tx.manager.insert(FulfilmentEntity, fulfilment);
     await recordCreated(tx, orderLifecycle, id, 'pending_payment');
     const attribution = o.attribution ?? null;
     if (attribution) {
@@ -139,7 +142,7 @@ export class OrderService {
     // to the sweeper, which cancels every overdue unpaid order it finds in MySQL).
     const scheduler = this.scheduler;
     if (scheduler) tx.afterCommit?.push(() => scheduler.orderDeadline(id, o.payDeadlineAt));
-    return { ...row, id };
+    return { ...row, id, fulfilment };
   }
 
   async get(ctx: ServiceContext, id: number, lock = false): Promise<OrderRecord | null> {
@@ -211,9 +214,10 @@ export class OrderService {
   }
 
   /** The view of an order this request just created: its timeline is its first event, no refunds. */
-  async newOrderView(ctx: ServiceContext, row: OrderRecord, groupStatus: GroupStatus | null): Promise<OrderView> {
-    const fulfilment = await ctx.manager.findOne(FulfilmentEntity, { where: { orderId: row.id } });
-    return { ...this.summaryOf(row, groupStatus, fulfilment, false), timeline: [{ status: 'pending_payment', at: row.createdAt.toISOString(), note: null }], refunds: [], afterSales: [] };
+  /** The view of an order this request just created, from what it wrote (no read-back on the hot path). */
+  newOrderView(row: CreatedOrder, groupStatus: GroupStatus | null): OrderView {
+    const { fulfilment, ...order } = row;
+    return { ...this.summaryOf(order, groupStatus, fulfilment, false), timeline: [{ status: 'pending_payment', at: row.createdAt.toISOString(), note: null }], refunds: [], afterSales: [] };
   }
 
   /** The address the checkout would deliver to (the given one or the default), as its owner sees it. */
