@@ -59,6 +59,21 @@ describe('payment notifications', () => {
     expect((await t.http.get(`/api/orders/${order.id}`).set(user.auth)).body.status).toBe('pending_payment');
   });
 
+  it('when the sandbox cannot deliver its notification (server overloaded or unreachable), then 502 PAYMENT_PROVIDER_ERROR, the order stays payable, and paying again works', async () => {
+    const { user, order } = await pendingJoin();
+    const selfUrl = t.infra.selfUrl;
+    t.infra.selfUrl = 'http://127.0.0.1:1'; // nothing listens there: the notification POST fails
+    try {
+      const res = await t.http.post(`/api/orders/${order.id}/sandbox-pay`).set(user.auth);
+      expect(res.status).toBe(502);
+      expect(res.body.error.code).toBe(ErrorCode.PAYMENT_PROVIDER_ERROR);
+    } finally {
+      t.infra.selfUrl = selfUrl;
+    }
+    expect((await t.http.get(`/api/orders/${order.id}`).set(user.auth)).body.status).toBe('pending_payment');
+    expect((await pay(t, user, order.id)).status).toBe('paid');
+  });
+
   it('when a payment lands on a group that is already full, then it is refunded automatically', async () => {
     const { campaign } = await createCampaign(t, { groupSize: 2 });
     const { groupId } = await launchAndPay(t, campaign.id);

@@ -61,6 +61,9 @@ export class PaymentService {
       return await this.provider.simulatePay(order.orderNo, order.payableAmount, { openid: (await this.users.openidOf(ctx, order.userId)) ?? '', notifyUrl: this.notifyUrl(), ifOpen: true });
     } catch (err) {
       if (err instanceof PaymentProviderError && err.code === 'ORDER_CLOSED') throw new DomainError(ErrorCode.ORDER_NOT_PAYABLE, 'This order was closed and cannot be paid', { status: 'cancelled' });
+      // The sandbox's own notification timed out or failed (an overloaded server): the same answer as
+      // an unreachable WeChat Pay, never a 500. Paying again is safe: the notification is idempotent.
+      if (err instanceof PaymentProviderError) throw new DomainError(ErrorCode.PAYMENT_PROVIDER_ERROR, 'Payment service is unavailable; retry shortly', { retryable: err.retryable });
       throw err;
     }
   }
