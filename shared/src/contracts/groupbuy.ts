@@ -1,5 +1,6 @@
 import {
   AdminCampaignListQuery,
+  CampaignListQuery,
   CampaignPage,
   CampaignView,
   CheckoutPreviewRequest,
@@ -11,7 +12,6 @@ import {
   JoinRequest,
   LaunchRequest,
   OrderView,
-  PageQuery,
   SoloRequest,
 } from '../schemas';
 import { defineRoute } from './define';
@@ -21,8 +21,8 @@ import { EDITORS, READERS } from './roles';
 const tags = ['group-buy'];
 
 export const listCampaigns = defineRoute({
-  method: 'get', path: '/api/campaigns', summary: 'Running campaigns (with serverTime for countdowns)', tags, auth: 'public',
-  query: PageQuery, response: CampaignPage,
+  method: 'get', path: '/api/campaigns', summary: 'Running campaigns (with serverTime for countdowns); productId: only that product\'s', tags, auth: 'public',
+  query: CampaignListQuery, response: CampaignPage,
 });
 
 export const getCampaign = defineRoute({

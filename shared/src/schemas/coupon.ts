@@ -85,7 +85,7 @@ export const CouponCenterItem = CouponTemplateView.pick({ id: true, name: true, 
 export type CouponCenterItem = z.infer<typeof CouponCenterItem>;
 export const CouponCenterResponse = z.object({ items: z.array(CouponCenterItem), serverTime: IsoTime });
 
-export const UserCouponView = CouponTemplateView.pick({ name: true, label: true, kind: true, amountOff: true, threshold: true, percentOff: true, maxDiscount: true, scope: true }).extend({
+export const UserCouponView = CouponTemplateView.pick({ name: true, label: true, kind: true, amountOff: true, threshold: true, percentOff: true, maxDiscount: true, scope: true, scopeIds: true }).extend({
   id: z.number().int(),
   templateId: z.number().int(),
   status: z.enum(UserCouponStatus),

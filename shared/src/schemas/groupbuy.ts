@@ -72,6 +72,9 @@ export const CampaignView = z.object({
 });
 export type CampaignView = z.infer<typeof CampaignView>;
 export const CampaignPage = pageOf(CampaignView);
+/** `productId`: only the running campaigns of that product (the product page's group deals). */
+export const CampaignListQuery = PageQuery.extend({ productId: z.coerce.number().int().positive().max(2_147_483_647).optional() });
+export type CampaignListQuery = z.infer<typeof CampaignListQuery>;
 export const AdminCampaignListQuery = PageQuery.extend({ status: z.enum(CampaignStatus).optional() });
 export type AdminCampaignListQuery = z.infer<typeof AdminCampaignListQuery>;
 

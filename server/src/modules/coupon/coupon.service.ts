@@ -483,7 +483,7 @@ function userCouponViewOf(c: CouponWithRule): UserCouponView {
   const t = c.template;
   return {
     id: c.id, templateId: c.templateId, name: t.name, label: couponLabel(ruleOf(t)), kind: t.kind, amountOff: t.amountOff, threshold: t.threshold,
-    percentOff: t.percentOff, maxDiscount: t.maxDiscount, scope: t.scope,
+    percentOff: t.percentOff, maxDiscount: t.maxDiscount, scope: t.scope, scopeIds: t.scopeIds,
     // A coupon past its validity that the sweeper has not reached yet is already expired to the shopper.
     status: c.status === 'available' && c.validTo.getTime() <= Date.now() ? 'expired' : c.status,
     validFrom: c.validFrom.toISOString(), validTo: c.validTo.toISOString(), orderId: c.usedOrderId ?? c.lockedOrderId, claimedAt: c.claimedAt.toISOString(),
