@@ -51,7 +51,8 @@ async function claimInCentre(page: Page, templateId: number): Promise<void> {
   await expectText(card.locator(`.btn-claim-${templateId}`), '领取');
   await card.locator(`.btn-claim-${templateId}`).click();
   await expectText(card.locator('.coupon-card-claimed'), '已领取 1/1');
-  await expectText(card.locator(`.btn-claim-${templateId}`), '已达上限');
+  // Claimed up to the limit: the card's next step is 去使用 (issue 12), no longer a grey 已达上限.
+  await expectText(card.locator(`.btn-use-${templateId}`), '去使用');
 }
 
 function orderIdFromUrl(page: Page): number {

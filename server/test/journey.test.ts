@@ -82,5 +82,32 @@ describe('a claimed coupon knows the goods it applies to', () => {
     expect(claimed.body).toMatchObject({ scope: 'products', scopeIds: [productId], label: '满19减3' });
     const mine = await t.http.get('/api/my/coupons?status=available').set(u.auth);
     expect(mine.body.items.find((c: { templateId: number }) => c.templateId === template.id)).toMatchObject({ scopeIds: [productId] });
+    const center = await t.http.get('/api/coupon-center').set(u.auth);
+    expect(center.body.items.find((c: { id: number }) => c.id === template.id)).toMatchObject({ scope: 'products', scopeIds: [productId], claimedByMe: 1 });
+  });
+});
+
+describe('我的拼团', () => {
+  it('when I opened one group and joined another, then /api/my/groups lists both newest first with the goods, my role and my order; nobody else sees them', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 3 });
+    const me = await loginUser(t);
+    const opened = await t.http.post('/api/groups').set(me.auth).send({ campaignId: campaign.id });
+    await pay(t, me, opened.body.id);
+    const other = await loginUser(t);
+    const theirs = await t.http.post('/api/groups').set(other.auth).send({ campaignId: campaign.id });
+    await pay(t, other, theirs.body.id);
+    const joined = await joinGroup(t, theirs.body.groupId, me);
+    expect(joined.res.status).toBe(201);
+
+    const res = await t.http.get('/api/my/groups').set(me.auth);
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([
+      expect.objectContaining({ id: theirs.body.groupId, myRole: 'member', myOrderId: joined.res.body.id, title: expect.any(String), groupPrice: 2990, seatsLeft: 1 }),
+      expect.objectContaining({ id: opened.body.groupId, myRole: 'opener', myOrderId: opened.body.id, groupPrice: 2990, status: 'open' }),
+    ]);
+    expect(res.body.items[0].title.length).toBeGreaterThan(0);
+    const stranger = await loginUser(t);
+    expect((await t.http.get('/api/my/groups').set(stranger.auth)).body.items).toEqual([]);
+    expect((await t.http.get('/api/my/groups')).status).toBe(401);
   });
 });

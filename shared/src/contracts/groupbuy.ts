@@ -7,6 +7,7 @@ import {
   CheckoutPreviewResponse,
   CreateCampaignRequest,
   GroupSummaryList,
+  MyGroupList,
   GroupView,
   IdParams,
   JoinRequest,
@@ -59,7 +60,7 @@ export const previewCheckout = defineRoute({
 });
 
 export const myGroups = defineRoute({
-  method: 'get', path: '/api/my/groups', summary: 'Groups I opened or joined', tags, auth: 'user', response: GroupSummaryList,
+  method: 'get', path: '/api/my/groups', summary: 'Groups I opened or joined (newest first), with the goods and my role and order', tags, auth: 'user', response: MyGroupList,
 });
 
 // ---------- operators ----------

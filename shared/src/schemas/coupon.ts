@@ -76,7 +76,7 @@ export const CouponTemplateView = z.object({
 export type CouponTemplateView = z.infer<typeof CouponTemplateView>;
 export const CouponTemplatePage = pageOf(CouponTemplateView);
 
-export const CouponCenterItem = CouponTemplateView.pick({ id: true, name: true, label: true, kind: true, threshold: true, validity: true, perUserLimit: true, audience: true, endsAt: true }).extend({
+export const CouponCenterItem = CouponTemplateView.pick({ id: true, name: true, label: true, kind: true, threshold: true, validity: true, perUserLimit: true, audience: true, endsAt: true, scope: true, scopeIds: true }).extend({
   remaining: z.number().int(),
   claimedByMe: z.number().int(),
   /** null when claimable; otherwise why not (SOLD_OUT, LIMIT_REACHED, NEW_USERS_ONLY). */

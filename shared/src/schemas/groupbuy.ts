@@ -112,6 +112,16 @@ export const GroupSummary = GroupView.omit({ members: true, campaign: true, myRo
 });
 export type GroupSummary = z.infer<typeof GroupSummary>;
 export const GroupSummaryList = z.object({ items: z.array(GroupSummary), serverTime: IsoTime });
+/** 我的拼团: each group with what it sells and my part in it (opener or member, and my order). */
+export const MyGroupSummary = GroupSummary.extend({
+  title: z.string(),
+  image: z.string().nullable(),
+  groupPrice: FenSchema,
+  myRole: z.enum(['opener', 'member']),
+  myOrderId: z.number().int(),
+});
+export type MyGroupSummary = z.infer<typeof MyGroupSummary>;
+export const MyGroupList = z.object({ items: z.array(MyGroupSummary), serverTime: IsoTime });
 
 // ---------- orders ----------
 /**

@@ -202,7 +202,7 @@ export class CouponService {
         const mine = mineOf.get(r.id) ?? 0;
         const remaining = r.totalStock - r.issued;
         const blockedBy = remaining <= 0 ? 'SOLD_OUT' : mine >= r.perUserLimit ? 'LIMIT_REACHED' : r.audience === 'new_users' && !isNew ? 'NEW_USERS_ONLY' : null;
-        return { id: v.id, name: v.name, label: v.label, kind: v.kind, threshold: v.threshold, validity: v.validity, perUserLimit: v.perUserLimit, audience: v.audience, endsAt: v.endsAt, remaining, claimedByMe: mine, blockedBy };
+        return { id: v.id, name: v.name, label: v.label, kind: v.kind, threshold: v.threshold, validity: v.validity, perUserLimit: v.perUserLimit, audience: v.audience, endsAt: v.endsAt, scope: v.scope, scopeIds: v.scopeIds, remaining, claimedByMe: mine, blockedBy };
       }),
       serverTime: new Date().toISOString(),
     };
