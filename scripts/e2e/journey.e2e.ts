@@ -14,6 +14,8 @@ const SHOTS = join(__dirname, '..', '..', '.tmp', 'e2e-shots');
 
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
+  // Let the h5 router's page slide-in finish, so the picture is what the shopper sees.
+  await page.waitForTimeout(600);
   await page.screenshot({ path: join(SHOTS, `journey-${name}.png`), fullPage: true });
 }
 
@@ -161,7 +163,8 @@ describe('the shopper journey in the h5 build', () => {
     const page = await newPage();
 
     await page.goto(appUrl('/packages/nowhere/pages/nothing/index?x=1'));
-    await expectText(onScreen(page, '.state-dead-end .state-text'), /^页面不存在/);
+    await expectText(onScreen(page, '.state-dead-end .state-text'), '页面不存在');
+    await expectText(onScreen(page, '.state-dead-end .state-hint'), /packages\/nowhere\/pages\/nothing\/index/);
     await shot(page, 'unknown-route');
     await onScreen(page, '.state-home').click();
     await page.waitForURL(/pages\/index\/index/);
@@ -199,7 +202,10 @@ describe('the shopper journey in the h5 build', () => {
 
     await expectText(onScreen(page, '.pay-closed-title'), '订单已关闭', 15_000);
     await expectText(onScreen(page, '.btn-sandbox-pay'), '订单已关闭');
-    expect(await onScreen(page, '.btn-sandbox-pay').isDisabled()).toBe(true);
+    // Taro's h5 <Button> is a custom element: disabled is its attribute (and a tap does nothing).
+    expect(await onScreen(page, '.btn-sandbox-pay').getAttribute('disabled')).not.toBeNull();
+    await onScreen(page, '.btn-sandbox-pay').click({ force: true });
+    await expect(onScreen(page, '.pay-result-title').count()).resolves.toBe(0);
     await expectText(onScreen(page, '.pay-label'), '应付');
     await shot(page, 'pay-closed');
     // The worker cancels it a moment later; the page stays closed and never offers 重新支付.

@@ -29,6 +29,8 @@ interface ErrorStateProps {
   error?: unknown
   /** Overrides the text derived from the error. */
   text?: string
+  /** A smaller line under the text (e.g. the unknown path). */
+  hint?: string
   /** Offered only when retrying can help (network, 5xx, rate limit); never for a dead end. */
   onRetry?: () => void
   retryText?: string
@@ -67,7 +69,7 @@ function goBack(): void {
  * Error state: the error's Chinese text, then 重试 when a retry can help, else a way out (the page's
  * own `back`, 返回上一页, 去首页). The request id is small and copyable, for support.
  */
-export function ErrorState({ error, text, onRetry, retryText = '重试', back }: ErrorStateProps) {
+export function ErrorState({ error, text, hint, onRetry, retryText = '重试', back }: ErrorStateProps) {
   const message = text ?? errorText(error)
   const requestId = isApiError(error) ? error.requestId : undefined
   const retry = onRetry && !isDeadEnd(error) ? onRetry : undefined
@@ -78,6 +80,7 @@ export function ErrorState({ error, text, onRetry, retryText = '重试', back }:
         <Text>!</Text>
       </View>
       <Text className='state-text'>{message}</Text>
+      {hint ? <Text className='state-hint'>{hint}</Text> : null}
       {retry ? (
         <Button className='btn btn-ghost state-retry' onClick={retry}>
           {retryText}

@@ -57,7 +57,9 @@ function CenterCard({ coupon, busy, onClaim }: { coupon: CouponCenterItem; busy:
         <Text key='t' className='coupon-card-threshold'>
           {thresholdText(coupon)}
           {coupon.audience === 'new_users' ? ' · 新人专享' : ''}
-          {` · ${couponScopeText(coupon)}`}
+        </Text>,
+        <Text key='s' className='coupon-card-scope'>
+          {couponScopeText(coupon)}
         </Text>,
         <Text key='v' className='coupon-card-validity'>
           {validityText(coupon)}
