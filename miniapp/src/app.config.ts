@@ -1,9 +1,9 @@
 export default defineAppConfig({
-  pages: ['pages/index/index', 'pages/orders/index', 'pages/me/index'],
+  pages: ['pages/index/index', 'pages/orders/index', 'pages/me/index', 'pages/not-found/index'],
   subPackages: [
     { root: 'packages/catalog', pages: ['pages/product/index'] },
     { root: 'packages/auth', pages: ['pages/dev-login/index'] },
-    { root: 'packages/groupbuy', pages: ['pages/campaign/index', 'pages/group/index'] },
+    { root: 'packages/groupbuy', pages: ['pages/campaign/index', 'pages/group/index', 'pages/mine/index'] },
     { root: 'packages/order', pages: ['pages/checkout/index', 'pages/pay/index', 'pages/detail/index'] },
     { root: 'packages/coupon', pages: ['pages/center/index', 'pages/mine/index'] },
     { root: 'packages/share', pages: ['pages/pack/index', 'pages/mine/index'] },

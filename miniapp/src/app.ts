@@ -1,7 +1,8 @@
 import type { PropsWithChildren } from 'react'
-import Taro, { useDidShow, useLaunch } from '@tarojs/taro'
+import Taro, { useDidShow, useLaunch, usePageNotFound } from '@tarojs/taro'
 import { restoreSession } from './auth/session'
 import { captureShare } from './share/capture'
+import { ROUTES } from './utils/routes'
 
 import './app.css'
 
@@ -14,6 +15,10 @@ function App({ children }: PropsWithChildren) {
   })
   useDidShow((options) => {
     captureShare((options ?? Taro.getLaunchOptionsSync?.()) as { query?: Record<string, string>; scene?: number } | undefined)
+  })
+  // An unknown route (an old link, a typo) would be a blank page: show a message and ways out instead.
+  usePageNotFound((res) => {
+    void Taro.redirectTo({ url: ROUTES.notFound(res.path) }).catch(() => Taro.reLaunch({ url: ROUTES.notFound(res.path) }))
   })
   // children are the pages being rendered
   return children

@@ -37,7 +37,7 @@ export async function serverNow(): Promise<number> {
 }
 
 /** A fresh on-sale product (list price ¥39.90) and a running campaign (group price ¥29.90) on its SKU. */
-export async function createCampaign(token: string, opts: { label: string; groupSize: number; groupDurationSec: number }): Promise<{ id: number; title: string }> {
+export async function createCampaign(token: string, opts: { label: string; groupSize: number; groupDurationSec: number; paymentTimeoutSec?: number; openGroupsPerUser?: number; perOrder?: number }): Promise<{ id: number; title: string; productId: number }> {
   const product = await api<{ id: number; skus: Array<{ id: number }> }>(
     'POST',
     '/admin/products',
@@ -52,7 +52,7 @@ export async function createCampaign(token: string, opts: { label: string; group
     token,
   );
   const now = await serverNow();
-  return api<{ id: number; title: string }>(
+  return api<{ id: number; title: string; productId: number }>(
     'POST',
     '/admin/campaigns',
     {
@@ -61,11 +61,11 @@ export async function createCampaign(token: string, opts: { label: string; group
       groupPrice: 2990,
       groupSize: opts.groupSize,
       groupDurationSec: opts.groupDurationSec,
-      paymentTimeoutSec: 300,
+      paymentTimeoutSec: opts.paymentTimeoutSec ?? 300,
       startsAt: new Date(now - 60_000).toISOString(),
       endsAt: new Date(now + 24 * 3600_000).toISOString(),
       stock: 20,
-      limits: { perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 5 },
+      limits: { perOrder: opts.perOrder ?? 1, openGroupsPerUser: opts.openGroupsPerUser ?? 1, unitsPerUser: 5 },
       openerMode: 'group_price',
       newUsersOnly: false,
       virtualCompletion: { enabled: false, minRealMembers: 1 },

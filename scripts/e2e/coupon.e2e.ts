@@ -9,9 +9,9 @@ import { RUN, adminToken, api, createCampaign, devLogin, onScreen, serverNow } f
 
 interface Fixture {
   campaignId: number;
-  /** 满¥20.00减¥5.00, one per user. */
+  /** 满20减5, one per user. */
   couponA: number;
-  /** 满¥10.00减¥3.00, one per user. */
+  /** 满10减3, one per user. */
   couponB: number;
 }
 
@@ -51,7 +51,8 @@ async function claimInCentre(page: Page, templateId: number): Promise<void> {
   await expectText(card.locator(`.btn-claim-${templateId}`), '领取');
   await card.locator(`.btn-claim-${templateId}`).click();
   await expectText(card.locator('.coupon-card-claimed'), '已领取 1/1');
-  await expectText(card.locator(`.btn-claim-${templateId}`), '已达上限');
+  // Claimed up to the limit: the card's next step is 去使用 (issue 12), no longer a grey 已达上限.
+  await expectText(card.locator(`.btn-use-${templateId}`), '去使用');
 }
 
 function orderIdFromUrl(page: Page): number {
@@ -82,12 +83,12 @@ describe('coupons in the h5 build', () => {
     const errors = collectPageErrors(page);
     await devLogin(page, `cp${RUN}`);
 
-    // 我的 → 领券中心: claim 满¥20.00减¥5.00.
+    // 我的 → 领券中心: claim 满20减5.
     await onScreen(page, '.me-coupon-center').click();
     await page.waitForURL(/packages\/coupon\/pages\/center\/index/);
     const cardA = onScreen(page, `.coupon-card-${fx.couponA}`);
     await cardA.waitFor({ state: 'visible' });
-    await expectText(cardA.locator('.coupon-ticket-label'), '满¥20.00减¥5.00');
+    await expectText(cardA.locator('.coupon-ticket-label'), '满20减5');
     await expectText(cardA.locator('.coupon-card-threshold'), '满¥20.00可用');
     await expectText(cardA.locator('.coupon-card-validity'), '领取后 7 天内有效');
     await expectText(cardA.locator('.coupon-card-remaining'), '剩余 50 张');

@@ -127,7 +127,7 @@ describe('limits and rules', () => {
     expect(opener).toBeDefined();
   });
 
-  it('when per-order, per-user and open-group limits are exceeded, then 409 LIMIT_EXCEEDED', async () => {
+  it('when per-order and per-user limits are exceeded, then 409 LIMIT_EXCEEDED; a second 开团 points to the open one (GROUP_ALREADY_OPEN)', async () => {
     const { campaign } = await createCampaign(t, { limits: { perOrder: 2, unitsPerUser: 3, openGroupsPerUser: 1 } });
     const u = await loginUser(t);
     const tooMany = await t.http.post('/api/orders/solo').set(u.auth).send({ campaignId: campaign.id, quantity: 3 });
@@ -137,7 +137,7 @@ describe('limits and rules', () => {
     expect(over.body.error.code).toBe(ErrorCode.LIMIT_EXCEEDED);
     expect((await t.http.post('/api/groups').set(u.auth).send({ campaignId: campaign.id })).status).toBe(201);
     const second = await t.http.post('/api/groups').set(u.auth).send({ campaignId: campaign.id });
-    expect(second.body.error.code).toBe(ErrorCode.LIMIT_EXCEEDED);
+    expect(second.body.error.code).toBe(ErrorCode.GROUP_ALREADY_OPEN);
   });
 
   it('when a user cancels an unpaid order, then the units come back and they may buy again', async () => {

@@ -55,8 +55,11 @@ describe('couponDiscount (properties)', () => {
     expect(couponDiscount({ ...base, kind: 'percent_off', percentOff: 15, maxDiscount: 1000 }, { goodsAmount: 3333, productId: 1, campaignId: null })).toEqual({ applicable: true, discount: 499 });
     expect(couponDiscount({ ...base, kind: 'no_threshold', amountOff: 500 }, { goodsAmount: 300, productId: 1, campaignId: null })).toEqual({ applicable: true, discount: 299 });
     expect(couponDiscount({ ...base, kind: 'no_threshold', amountOff: 500, scope: 'campaigns', scopeIds: [7] }, { goodsAmount: 3000, productId: 1, campaignId: 8 })).toMatchObject({ applicable: false, code: 'OUT_OF_SCOPE' });
-    expect(couponLabel({ kind: 'amount_off', threshold: 10000, amountOff: 2000, percentOff: 0, maxDiscount: 0 })).toBe('满¥100.00减¥20.00');
-    expect(couponLabel({ kind: 'percent_off', threshold: 0, amountOff: 0, percentOff: 15, maxDiscount: 1000 })).toBe('8.5折 最高减¥10.00');
-    expect(couponLabel({ kind: 'percent_off', threshold: 1000, amountOff: 0, percentOff: 20, maxDiscount: 0 })).toBe('满¥10.00 8折');
+    expect(couponLabel({ kind: 'amount_off', threshold: 10000, amountOff: 2000, percentOff: 0, maxDiscount: 0 })).toBe('满100减20');
+    expect(couponLabel({ kind: 'percent_off', threshold: 0, amountOff: 0, percentOff: 15, maxDiscount: 1000 })).toBe('8.5折 最高减10');
+    expect(couponLabel({ kind: 'percent_off', threshold: 1000, amountOff: 0, percentOff: 20, maxDiscount: 0 })).toBe('满10 8折');
+    expect(couponLabel({ kind: 'amount_off', threshold: 1900, amountOff: 300, percentOff: 0, maxDiscount: 0 })).toBe('满19减3');
+    expect(couponLabel({ kind: 'no_threshold', threshold: 0, amountOff: 250, percentOff: 0, maxDiscount: 0 })).toBe('无门槛减2.5');
+    expect(couponLabel({ kind: 'amount_off', threshold: 0, amountOff: 5, percentOff: 0, maxDiscount: 0 })).toBe('立减0.05');
   });
 });

@@ -1,5 +1,5 @@
 import type { CouponKind, CouponScope } from './enums';
-import { formatFen } from './money';
+import { formatFen, formatYuanShort } from './money';
 
 /** The parts of a coupon template the discount depends on. */
 export interface CouponRule {
@@ -48,13 +48,14 @@ export function couponDiscount(rule: CouponRule, target: CouponTarget): CouponVe
   return { applicable: true, discount };
 }
 
-/** 满100减20 / 85折 最高减¥10 / 无门槛减¥5 */
+/** Short, as shoppers read coupons: 满19减3 / 8.5折 最高减10 / 满10 8折 / 无门槛减5 / 立减5 (amounts in yuan). */
 export function couponLabel(rule: Pick<CouponRule, 'kind' | 'amountOff' | 'threshold' | 'percentOff' | 'maxDiscount'>): string {
-  if (rule.kind === 'no_threshold') return `无门槛减${formatFen(rule.amountOff)}`;
-  if (rule.kind === 'amount_off') return rule.threshold > 0 ? `满${formatFen(rule.threshold)}减${formatFen(rule.amountOff)}` : `立减${formatFen(rule.amountOff)}`;
+  const y = formatYuanShort;
+  if (rule.kind === 'no_threshold') return `无门槛减${y(rule.amountOff)}`;
+  if (rule.kind === 'amount_off') return rule.threshold > 0 ? `满${y(rule.threshold)}减${y(rule.amountOff)}` : `立减${y(rule.amountOff)}`;
   const zhe = (100 - rule.percentOff) / 10;
   const base = `${Number.isInteger(zhe) ? zhe : zhe.toFixed(1)}折`;
-  const cap = rule.maxDiscount > 0 ? ` 最高减${formatFen(rule.maxDiscount)}` : '';
-  const thr = rule.threshold > 0 ? `满${formatFen(rule.threshold)} ` : '';
+  const cap = rule.maxDiscount > 0 ? ` 最高减${y(rule.maxDiscount)}` : '';
+  const thr = rule.threshold > 0 ? `满${y(rule.threshold)} ` : '';
   return `${thr}${base}${cap}`;
 }

@@ -49,6 +49,8 @@ export const ErrorCode = {
   CANNOT_JOIN_OWN_GROUP: 'CANNOT_JOIN_OWN_GROUP',
   NEW_USERS_ONLY: 'NEW_USERS_ONLY',
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** 开团 while I already have a group of this campaign pending or open (`details.groupId` is that group). */
+  GROUP_ALREADY_OPEN: 'GROUP_ALREADY_OPEN',
   SOLO_NOT_ALLOWED: 'SOLO_NOT_ALLOWED',
   // orders and payment
   ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
@@ -154,6 +156,7 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   CANNOT_JOIN_OWN_GROUP: '不能参加自己开的团，快去分享给好友吧',
   NEW_USERS_ONLY: '该团仅限新用户参加',
   LIMIT_EXCEEDED: '已超过购买限制',
+  GROUP_ALREADY_OPEN: '你在这个活动已有进行中的团，去看看吧',
   SOLO_NOT_ALLOWED: '该活动不支持单独购买',
   ORDER_NOT_FOUND: '订单不存在',
   ORDER_NOT_PAYABLE: '订单当前不能支付',

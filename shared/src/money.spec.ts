@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { CodedError, ErrorCode } from './errors';
-import { MAX_ORDER_QUANTITY, MAX_PAYABLE_FEN, MAX_UNIT_PRICE_FEN, assertPayable, formatFen, parseYuan, splitByWeights } from './money';
+import { MAX_ORDER_QUANTITY, MAX_PAYABLE_FEN, MAX_UNIT_PRICE_FEN, assertPayable, formatFen, formatYuanShort, parseYuan, splitByWeights } from './money';
 
 describe('formatFen', () => {
   it('when given fen, then shows yuan with two decimals', () => {
@@ -77,5 +77,11 @@ describe('parseYuan', () => {
 
   it('when any fen amount is formatted, then parsing it gives it back', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 99_999_999_999 }), (fen) => parseYuan(formatFen(fen)) === fen));
+  });
+});
+
+describe('formatYuanShort', () => {
+  it('drops the currency sign and trailing zeros', () => {
+    expect([1900, 850, 5, 10, 0, 123456, -250].map(formatYuanShort)).toEqual(['19', '8.5', '0.05', '0.1', '0', '1234.56', '-2.5']);
   });
 });

@@ -41,6 +41,16 @@ export function formatFen(fen: number): string {
   return `${sign}¥${yuan}.${cents.toString().padStart(2, '0')}`;
 }
 
+/** 19 / 8.5 / 0.05 — yuan without the currency sign or trailing zeros, for short labels (满19减3). */
+export function formatYuanShort(fen: number): string {
+  if (!Number.isSafeInteger(fen)) throw new RangeError(`not an integer amount of fen: ${fen}`);
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  const cents = abs % 100;
+  const tail = cents === 0 ? '' : cents % 10 === 0 ? `.${cents / 10}` : `.${cents.toString().padStart(2, '0')}`;
+  return `${sign}${Math.floor(abs / 100)}${tail}`;
+}
+
 /**
  * What a person typed in yuan ("12", "12.3", "12.34", "¥12.34") as fen, exactly (no floating point);
  * null when it is not such an amount.

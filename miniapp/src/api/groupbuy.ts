@@ -8,8 +8,9 @@ export type CampaignPage = RouteResponse<typeof routes.listCampaigns>
 
 export type GroupSummaryList = RouteResponse<typeof routes.listCampaignGroups>
 
-export function listCampaigns(page = 1, pageSize = 10): Promise<CampaignPage> {
-  return call(routes.listCampaigns, { query: { page, pageSize } })
+/** Running campaigns; with `productId`, only that product's (the product page's group deals). */
+export function listCampaigns(page = 1, pageSize = 10, productId?: number): Promise<CampaignPage> {
+  return call(routes.listCampaigns, { query: { page, pageSize, productId } })
 }
 
 export function getCampaign(id: number): Promise<CampaignView> {
@@ -26,7 +27,8 @@ export function getGroup(id: number): Promise<GroupView> {
   return call(routes.getGroup, { params: { id } })
 }
 
-export function myGroups(): Promise<GroupSummaryList> {
+/** 我的拼团: groups I opened or joined, with the goods and my role and order. */
+export function myGroups(): Promise<RouteResponse<typeof routes.myGroups>> {
   return call(routes.myGroups)
 }
 

@@ -4,9 +4,11 @@ import type { UserProfile } from '@tuan/shared/schemas'
 import * as authApi from '../api/auth'
 import { getShareToken } from '../share/capture'
 import { ROUTES } from '../utils/routes'
+import { setLoginIntent, type LoginIntent } from './intent'
 import { clearSession, getSession, setSession, subscribeSession, updateUser, type Session } from './session'
 
 export * from './session'
+export { setLoginIntent, takeLoginIntent, type LoginIntent } from './intent'
 
 /** Preset users of the development login provider (the server maps each to this nickname). */
 export const DEV_USERS: ReadonlyArray<{ name: string; nickname: string }> = [
@@ -53,13 +55,15 @@ export async function startLogin(): Promise<boolean> {
 }
 
 /**
- * For actions that need a signed-in user (开团, 参团, 支付). Resolves true when there is a session
- * (after a WeChat login on weapp); on h5 it opens the dev-user picker, which comes back to the
- * calling page after login, and resolves false so the caller stops and the user taps again.
+ * For actions that need a signed-in user (开团, 参团, 领取, 支付). Resolves true when there is a session
+ * (after a WeChat login in place on weapp: the caller goes on). On h5 it opens the dev-user picker and
+ * resolves false; `intent` is what the picker carries out after login (open the checkout, claim the
+ * coupon), so the action continues without another tap. Without an intent it just comes back.
  */
-export async function requireLogin(): Promise<boolean> {
+export async function requireLogin(intent?: LoginIntent): Promise<boolean> {
   if (getSession()) return true
   if (process.env.TARO_ENV === 'h5') {
+    setLoginIntent(intent ?? null)
     void Taro.showToast({ title: '请先登录', icon: 'none' })
     await Taro.navigateTo({ url: `${DEV_LOGIN_PAGE}?back=1` })
     return false

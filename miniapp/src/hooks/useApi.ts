@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react'
+import { useCallback, useEffect, useRef, useState, type DependencyList, type Dispatch, type SetStateAction } from 'react'
 
 export interface ApiState<T> {
   data: T | undefined
@@ -6,7 +6,7 @@ export interface ApiState<T> {
   loading: boolean
   /** Runs the fetcher again; resolves when it settles (never rejects). */
   reload: () => Promise<void>
-  setData: (data: T | undefined) => void
+  setData: Dispatch<SetStateAction<T | undefined>>
 }
 
 /**

@@ -13,10 +13,12 @@ export const ROUTES = {
   home: '/pages/index/index',
   orders: '/pages/orders/index',
   me: '/pages/me/index',
+  notFound: (path: string) => `/pages/not-found/index?path=${encodeURIComponent(path)}`,
   devLogin: '/packages/auth/pages/dev-login/index',
   product: (id: number) => `/packages/catalog/pages/product/index?id=${id}`,
   campaign: (id: number) => `/packages/groupbuy/pages/campaign/index?id=${id}`,
   group: (id: number) => `/packages/groupbuy/pages/group/index?id=${id}`,
+  myGroups: '/packages/groupbuy/pages/mine/index',
   pay: (orderId: number) => `/packages/order/pages/pay/index?id=${orderId}`,
   orderDetail: (orderId: number) => `/packages/order/pages/detail/index?id=${orderId}`,
   checkout: (params: CheckoutParams) => {

@@ -1,17 +1,18 @@
 import {
   AdminCampaignListQuery,
+  CampaignListQuery,
   CampaignPage,
   CampaignView,
   CheckoutPreviewRequest,
   CheckoutPreviewResponse,
   CreateCampaignRequest,
   GroupSummaryList,
+  MyGroupList,
   GroupView,
   IdParams,
   JoinRequest,
   LaunchRequest,
   OrderView,
-  PageQuery,
   SoloRequest,
 } from '../schemas';
 import { defineRoute } from './define';
@@ -21,8 +22,8 @@ import { EDITORS, READERS } from './roles';
 const tags = ['group-buy'];
 
 export const listCampaigns = defineRoute({
-  method: 'get', path: '/api/campaigns', summary: 'Running campaigns (with serverTime for countdowns)', tags, auth: 'public',
-  query: PageQuery, response: CampaignPage,
+  method: 'get', path: '/api/campaigns', summary: 'Running campaigns (with serverTime for countdowns); productId: only that product\'s', tags, auth: 'public',
+  query: CampaignListQuery, response: CampaignPage,
 });
 
 export const getCampaign = defineRoute({
@@ -59,7 +60,7 @@ export const previewCheckout = defineRoute({
 });
 
 export const myGroups = defineRoute({
-  method: 'get', path: '/api/my/groups', summary: 'Groups I opened or joined', tags, auth: 'user', response: GroupSummaryList,
+  method: 'get', path: '/api/my/groups', summary: 'Groups I opened or joined (newest first), with the goods and my role and order', tags, auth: 'user', response: MyGroupList,
 });
 
 // ---------- operators ----------

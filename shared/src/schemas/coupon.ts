@@ -76,7 +76,7 @@ export const CouponTemplateView = z.object({
 export type CouponTemplateView = z.infer<typeof CouponTemplateView>;
 export const CouponTemplatePage = pageOf(CouponTemplateView);
 
-export const CouponCenterItem = CouponTemplateView.pick({ id: true, name: true, label: true, kind: true, threshold: true, validity: true, perUserLimit: true, audience: true, endsAt: true }).extend({
+export const CouponCenterItem = CouponTemplateView.pick({ id: true, name: true, label: true, kind: true, threshold: true, validity: true, perUserLimit: true, audience: true, endsAt: true, scope: true, scopeIds: true }).extend({
   remaining: z.number().int(),
   claimedByMe: z.number().int(),
   /** null when claimable; otherwise why not (SOLD_OUT, LIMIT_REACHED, NEW_USERS_ONLY). */
@@ -85,7 +85,7 @@ export const CouponCenterItem = CouponTemplateView.pick({ id: true, name: true, 
 export type CouponCenterItem = z.infer<typeof CouponCenterItem>;
 export const CouponCenterResponse = z.object({ items: z.array(CouponCenterItem), serverTime: IsoTime });
 
-export const UserCouponView = CouponTemplateView.pick({ name: true, label: true, kind: true, amountOff: true, threshold: true, percentOff: true, maxDiscount: true, scope: true }).extend({
+export const UserCouponView = CouponTemplateView.pick({ name: true, label: true, kind: true, amountOff: true, threshold: true, percentOff: true, maxDiscount: true, scope: true, scopeIds: true }).extend({
   id: z.number().int(),
   templateId: z.number().int(),
   status: z.enum(UserCouponStatus),

@@ -72,6 +72,9 @@ export const CampaignView = z.object({
 });
 export type CampaignView = z.infer<typeof CampaignView>;
 export const CampaignPage = pageOf(CampaignView);
+/** `productId`: only the running campaigns of that product (the product page's group deals). */
+export const CampaignListQuery = PageQuery.extend({ productId: z.coerce.number().int().positive().max(2_147_483_647).optional() });
+export type CampaignListQuery = z.infer<typeof CampaignListQuery>;
 export const AdminCampaignListQuery = PageQuery.extend({ status: z.enum(CampaignStatus).optional() });
 export type AdminCampaignListQuery = z.infer<typeof AdminCampaignListQuery>;
 
@@ -109,6 +112,16 @@ export const GroupSummary = GroupView.omit({ members: true, campaign: true, myRo
 });
 export type GroupSummary = z.infer<typeof GroupSummary>;
 export const GroupSummaryList = z.object({ items: z.array(GroupSummary), serverTime: IsoTime });
+/** 我的拼团: each group with what it sells and my part in it (opener or member, and my order). */
+export const MyGroupSummary = GroupSummary.extend({
+  title: z.string(),
+  image: z.string().nullable(),
+  groupPrice: FenSchema,
+  myRole: z.enum(['opener', 'member']),
+  myOrderId: z.number().int(),
+});
+export type MyGroupSummary = z.infer<typeof MyGroupSummary>;
+export const MyGroupList = z.object({ items: z.array(MyGroupSummary), serverTime: IsoTime });
 
 // ---------- orders ----------
 /**

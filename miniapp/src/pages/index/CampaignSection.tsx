@@ -44,9 +44,16 @@ function CampaignCard({ campaign, serverTime, onEnded }: { campaign: CampaignVie
 }
 
 /** 拼团活动 on the home page; hidden when there are no running campaigns. */
-export function CampaignSection({ refreshSignal }: { refreshSignal: number }) {
-  const { data, error, loading, reload } = useApi(() => listCampaigns(1, 20), [])
+export function CampaignSection({ refreshSignal, onLoaded }: { refreshSignal: number; onLoaded?: (campaigns: CampaignView[]) => void }) {
+  const { data, error, loading, reload } = useApi(() => listCampaigns(1, 50), [])
   const first = useRef(true)
+
+  // The product grid shows each product's group price from the same list (one request for both).
+  const onLoadedRef = useRef(onLoaded)
+  onLoadedRef.current = onLoaded
+  useEffect(() => {
+    if (data) onLoadedRef.current?.(data.items)
+  }, [data])
 
   useEffect(() => {
     if (first.current) {

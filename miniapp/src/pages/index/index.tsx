@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import Taro, { usePullDownRefresh, useReachBottom } from '@tarojs/taro'
 import { Image, Text, View } from '@tarojs/components'
-import type { ProductSummary } from '@tuan/shared/schemas'
+import type { CampaignView, ProductSummary } from '@tuan/shared/schemas'
 import { listProducts } from '../../api/catalog'
 import { resolveAssetUrl } from '../../api/config'
 import { errorText, showErrorToast } from '../../api/request'
@@ -12,7 +12,18 @@ import './index.css'
 
 const PAGE_SIZE = 10
 
-function ProductCard({ product }: { product: ProductSummary }) {
+/** The cheapest running group deal of each product, from the home page's campaign list. */
+function dealsByProduct(campaigns: CampaignView[]): Map<number, CampaignView> {
+  const m = new Map<number, CampaignView>()
+  for (const c of campaigns) {
+    if (c.stockLeft <= 0) continue
+    const seen = m.get(c.productId)
+    if (!seen || c.groupPrice < seen.groupPrice) m.set(c.productId, c)
+  }
+  return m
+}
+
+function ProductCard({ product, deal }: { product: ProductSummary; deal?: CampaignView }) {
   const soldOut = product.stock <= 0
   const open = () => {
     void Taro.navigateTo({ url: ROUTES.product(product.id) })
@@ -32,10 +43,18 @@ function ProductCard({ product }: { product: ProductSummary }) {
       <View className='product-info'>
         <Text className='product-title'>{product.title}</Text>
         <Text className='product-category'>{product.category}</Text>
-        <View className='product-bottom'>
-          <Price fen={product.minPrice} />
-          {product.maxPrice > product.minPrice ? <Text className='product-price-from'>起</Text> : null}
-        </View>
+        {deal ? (
+          <View className='product-bottom product-bottom-deal'>
+            <Text className='product-group-tag'>{deal.groupSize}人团</Text>
+            <Price fen={deal.groupPrice} className='product-group-price' />
+            <Price fen={product.minPrice} size='small' className='price-struck product-list-price' />
+          </View>
+        ) : (
+          <View className='product-bottom'>
+            <Price fen={product.minPrice} />
+            {product.maxPrice > product.minPrice ? <Text className='product-price-from'>起</Text> : null}
+          </View>
+        )}
       </View>
     </View>
   )
@@ -50,6 +69,7 @@ export default function Index() {
   const [error, setError] = useState<unknown>(undefined)
   const busy = useRef(false)
   const [refreshSignal, setRefreshSignal] = useState(0)
+  const [deals, setDeals] = useState<Map<number, CampaignView>>(() => new Map())
 
   const loadFirst = useCallback(async () => {
     busy.current = true
@@ -114,7 +134,7 @@ export default function Index() {
       <View>
         <View className='product-grid'>
           {items.map((p) => (
-            <ProductCard key={p.id} product={p} />
+            <ProductCard key={p.id} product={p} deal={deals.get(p.id)} />
           ))}
         </View>
         <View className='list-footer' onClick={hasMore ? () => void loadMore() : undefined}>
@@ -138,7 +158,7 @@ export default function Index() {
         </View>
         <Text className='home-coupon-go'>去领取 ›</Text>
       </View>
-      <CampaignSection refreshSignal={refreshSignal} />
+      <CampaignSection refreshSignal={refreshSignal} onLoaded={(items) => setDeals(dealsByProduct(items))} />
       <View className='home-products-head'>
         <Text className='home-products-title'>全部商品</Text>
       </View>

@@ -45,6 +45,14 @@ export default function Me() {
     void Taro.navigateTo({ url: ROUTES.addresses })
   }
 
+  const openMyGroups = async () => {
+    if (!session) {
+      await login()
+      return
+    }
+    void Taro.navigateTo({ url: ROUTES.myGroups })
+  }
+
   const openMyCoupons = async () => {
     if (!session) {
       await login()
@@ -103,6 +111,12 @@ export default function Me() {
       </View>
 
       <View className='me-menu'>
+        <View className='me-menu-item me-my-groups' onClick={() => void openMyGroups()}>
+          <Text className='me-menu-icon'>团</Text>
+          <Text className='me-menu-text'>我的拼团</Text>
+          <Text className='me-menu-hint'>开的团、参的团</Text>
+          <Text className='me-menu-arrow'>›</Text>
+        </View>
         <View className='me-menu-item me-coupon-center' onClick={() => void Taro.navigateTo({ url: ROUTES.couponCenter })}>
           <Text className='me-menu-icon'>券</Text>
           <Text className='me-menu-text'>领券中心</Text>

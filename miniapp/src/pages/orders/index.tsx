@@ -1,14 +1,16 @@
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 import Taro from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
 import { orderStatusZh } from '@tuan/shared/enums'
 import { formatFen } from '@tuan/shared/money'
 import type { OrderSummary, OrderTab } from '@tuan/shared/schemas'
-import { listOrders } from '../../api/order'
+import { confirmReceipt, listOrders } from '../../api/order'
 import { resolveAssetUrl } from '../../api/config'
 import { showErrorToast } from '../../api/request'
 import { startLogin, useSession } from '../../auth'
-import { Empty, ErrorState, ListTabs, Loading, PagedListFooter } from '../../components'
+import { CountdownText, Empty, ErrorState, ListTabs, Loading, PagedListFooter } from '../../components'
+import { amountLabel } from '../../utils/orderLabels'
+import { useCountdown } from '../../hooks/useCountdown'
 import { ROUTES } from '../../utils/routes'
 import { usePagedList } from '../../hooks/usePagedList'
 import './index.css'
@@ -28,7 +30,65 @@ const TABS: ReadonlyArray<{ key: TabKey; label: string }> = [
 
 const KIND_ZH: Record<OrderSummary['kind'], string> = { group_open: '开团', group_join: '参团', solo: '单买' }
 
-function OrderCard({ order }: { order: OrderSummary }) {
+/** The one next step an order card offers (PDD-style): pay, invite, look at the group, confirm receipt. */
+function NextAction({ order, onChanged }: { order: OrderSummary; onChanged: () => void }) {
+  const payDeadline = useCountdown(order.status === 'pending_payment' ? order.payDeadlineAt : null, order.serverTime)
+  const [busy, setBusy] = useState(false)
+  const go = (url: string) => (e: { stopPropagation: () => void }) => {
+    e.stopPropagation()
+    void Taro.navigateTo({ url })
+  }
+  let action: ReactNode = null
+  if (order.status === 'pending_payment') {
+    if (!order.payDeadlineAt || !payDeadline.done) {
+      action = (
+        <Button className='btn btn-small order-action order-action-pay' onClick={go(ROUTES.pay(order.id))}>
+          去支付{order.payDeadlineAt ? ' ' : ''}
+          {order.payDeadlineAt ? <CountdownText className='order-action-countdown' deadline={order.payDeadlineAt} serverTime={order.serverTime} onDone={onChanged} /> : null}
+        </Button>
+      )
+    } else {
+      action = <Text className='order-action-closed'>订单已关闭</Text>
+    }
+  } else if (order.status === 'shipped') {
+    const receive = async (e: { stopPropagation: () => void }) => {
+      e.stopPropagation()
+      if (busy) return
+      const { confirm } = await Taro.showModal({ title: '确认收货', content: '确认已收到商品吗？', confirmText: '确认收货', cancelText: '再等等' })
+      if (!confirm) return
+      setBusy(true)
+      try {
+        await confirmReceipt(order.id)
+        void Taro.showToast({ title: '已确认收货', icon: 'none' })
+        onChanged()
+      } catch (err) {
+        showErrorToast(err)
+      } finally {
+        setBusy(false)
+      }
+    }
+    action = (
+      <Button className='btn btn-small order-action order-action-receive' loading={busy} onClick={(e) => void receive(e)}>
+        确认收货
+      </Button>
+    )
+  } else if (order.groupId && order.status === 'paid' && order.groupStatus === 'open') {
+    action = (
+      <Button className='btn btn-small order-action order-action-invite' onClick={go(ROUTES.group(order.groupId))}>
+        邀请好友
+      </Button>
+    )
+  } else if (order.groupId) {
+    action = (
+      <Button className='btn btn-ghost btn-small order-action order-action-group' onClick={go(ROUTES.group(order.groupId))}>
+        查看拼团
+      </Button>
+    )
+  }
+  return action ? <View className='order-card-actions'>{action}</View> : null
+}
+
+function OrderCard({ order, onChanged }: { order: OrderSummary; onChanged: () => void }) {
   const open = () => {
     void Taro.navigateTo({ url: ROUTES.orderDetail(order.id) })
   }
@@ -48,9 +108,10 @@ function OrderCard({ order }: { order: OrderSummary }) {
       </View>
       <View className='order-card-foot'>
         {order.refundedAmount > 0 ? <Text className='order-card-refunded'>已退 {formatFen(order.refundedAmount)}</Text> : null}
-        <Text className='order-card-amount-label'>实付</Text>
+        <Text className='order-card-amount-label'>{amountLabel(order.status)}</Text>
         <Text className='order-card-amount'>{formatFen(order.payableAmount)}</Text>
       </View>
+      <NextAction order={order} onChanged={onChanged} />
     </View>
   )
 }
@@ -86,7 +147,7 @@ export default function Orders() {
     body = (
       <View className='order-list'>
         {items.map((o) => (
-          <OrderCard key={o.id} order={o} />
+          <OrderCard key={o.id} order={o} onChanged={() => void loadFirst()} />
         ))}
         <PagedListFooter hasMore={hasMore} loadingMore={loadingMore} onLoadMore={() => void loadMore()} />
       </View>

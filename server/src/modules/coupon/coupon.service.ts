@@ -202,7 +202,7 @@ export class CouponService {
         const mine = mineOf.get(r.id) ?? 0;
         const remaining = r.totalStock - r.issued;
         const blockedBy = remaining <= 0 ? 'SOLD_OUT' : mine >= r.perUserLimit ? 'LIMIT_REACHED' : r.audience === 'new_users' && !isNew ? 'NEW_USERS_ONLY' : null;
-        return { id: v.id, name: v.name, label: v.label, kind: v.kind, threshold: v.threshold, validity: v.validity, perUserLimit: v.perUserLimit, audience: v.audience, endsAt: v.endsAt, remaining, claimedByMe: mine, blockedBy };
+        return { id: v.id, name: v.name, label: v.label, kind: v.kind, threshold: v.threshold, validity: v.validity, perUserLimit: v.perUserLimit, audience: v.audience, endsAt: v.endsAt, scope: v.scope, scopeIds: v.scopeIds, remaining, claimedByMe: mine, blockedBy };
       }),
       serverTime: new Date().toISOString(),
     };
@@ -483,7 +483,7 @@ function userCouponViewOf(c: CouponWithRule): UserCouponView {
   const t = c.template;
   return {
     id: c.id, templateId: c.templateId, name: t.name, label: couponLabel(ruleOf(t)), kind: t.kind, amountOff: t.amountOff, threshold: t.threshold,
-    percentOff: t.percentOff, maxDiscount: t.maxDiscount, scope: t.scope,
+    percentOff: t.percentOff, maxDiscount: t.maxDiscount, scope: t.scope, scopeIds: t.scopeIds,
     // A coupon past its validity that the sweeper has not reached yet is already expired to the shopper.
     status: c.status === 'available' && c.validTo.getTime() <= Date.now() ? 'expired' : c.status,
     validFrom: c.validFrom.toISOString(), validTo: c.validTo.toISOString(), orderId: c.usedOrderId ?? c.lockedOrderId, claimedAt: c.claimedAt.toISOString(),

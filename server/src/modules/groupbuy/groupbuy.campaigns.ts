@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ErrorCode, type CampaignStatus, type CampaignView, type CreateCampaignRequest, type Page, type PageQuery } from '@tuan/shared';
+import { ErrorCode, type CampaignStatus, type CampaignView, type CreateCampaignRequest, type CampaignListQuery, type Page, type PageQuery } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { move, recordCreated } from '../../core/lifecycle';
 import { withTransaction } from '../../core/transaction';
@@ -78,10 +78,12 @@ export class CampaignService {
   }
 
   /** Active campaigns whose window is open now. */
-  async listActive(ctx: ServiceContext, q: PageQuery): Promise<Page<CampaignView>> {
-    const [rows, total] = await ctx.manager
+  async listActive(ctx: ServiceContext, q: CampaignListQuery): Promise<Page<CampaignView>> {
+    const qb = ctx.manager
       .createQueryBuilder(CampaignEntity, 'c')
-      .where(`c.status = 'active' AND c.starts_at <= UTC_TIMESTAMP(3) AND c.ends_at > UTC_TIMESTAMP(3)`)
+      .where(`c.status = 'active' AND c.starts_at <= UTC_TIMESTAMP(3) AND c.ends_at > UTC_TIMESTAMP(3)`);
+    if (q.productId !== undefined) qb.andWhere('c.product_id = :productId', { productId: q.productId });
+    const [rows, total] = await qb
       .orderBy('c.id', 'DESC')
       .take(q.pageSize)
       .skip((q.page - 1) * q.pageSize)

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { ErrorCode, assertPayable, type OrderAttribution, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
@@ -46,7 +46,7 @@ export class CheckoutService {
     const order = await withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.campaigns.getActive(tx, campaignId);
       checkPerOrder(c, quantity);
-      await this.campaigns.takeUsage(tx, c, userId, quantity, 1);
+      await this.campaigns.takeUsage(tx, c, userId, quantity, 1).catch((e: unknown) => this.explainLaunchLimit(tx, c, userId, e));
       const now = new Date();
       const g = await tx.manager.insert(GroupEntity, {
         campaignId: c.id, openerUserId: userId, size: c.groupSize, status: 'pending', seatsTaken: 1, paidCount: 0,
@@ -65,6 +65,20 @@ export class CheckoutService {
       return o;
     });
     return this.orders.newOrderView(order, 'pending');
+  }
+
+  /**
+   * A refused 开团 whose cause is the open-group limit points to the group I already have open (or
+   * pending my payment) in this campaign, so the shopper is sent there instead of a vague limit error.
+   * Only on refusal: the launch path itself reads nothing more.
+   */
+  private async explainLaunchLimit(tx: ServiceContext, c: CampaignEntity, userId: number, e: unknown): Promise<never> {
+    if (!(e instanceof DomainError) || e.code !== ErrorCode.LIMIT_EXCEEDED) throw e;
+    const live = await tx.manager.find(GroupEntity, { where: { campaignId: c.id, openerUserId: userId, status: In(['pending', 'open']) }, order: { id: 'DESC' } });
+    if (live.length < c.limitOpenGroups) throw e;
+    const g = live[0]!;
+    const seat = await tx.manager.findOne(GroupMemberEntity, { where: { groupId: g.id, role: 'opener' } });
+    throw new DomainError(ErrorCode.GROUP_ALREADY_OPEN, `You already have group ${g.id} ${g.status} in this campaign`, { groupId: g.id, status: g.status, orderId: seat?.orderId ?? null });
   }
 
   /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */

@@ -1,5 +1,5 @@
 import { In, Not, type DataSource } from 'typeorm';
-import { ErrorCode, type GroupStatus, type GroupSummary, type GroupView } from '@tuan/shared';
+import { ErrorCode, type GroupStatus, type GroupSummary, type GroupView, type MyGroupSummary } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { move } from '../../core/lifecycle';
@@ -70,10 +70,22 @@ export class GroupService implements OrderParticipant {
     return this.summariesWithOpeners(ctx, rows);
   }
 
-  async mine(ctx: ServiceContext): Promise<{ items: GroupSummary[]; serverTime: string }> {
-    const seats = await ctx.manager.find(GroupMemberEntity, { where: { userId: userIdOf(ctx), status: Not('released') }, select: { groupId: true }, order: { groupId: 'DESC' }, take: 50 });
+  async mine(ctx: ServiceContext): Promise<{ items: MyGroupSummary[]; serverTime: string }> {
+    const seats = await ctx.manager.find(GroupMemberEntity, { where: { userId: userIdOf(ctx), status: Not('released') }, select: { groupId: true, role: true, orderId: true }, order: { groupId: 'DESC' }, take: 50 });
     const groups = seats.length ? await ctx.manager.find(GroupEntity, { where: { id: In(seats.map((s) => s.groupId)) }, order: { id: 'DESC' } }) : [];
-    return this.summariesWithOpeners(ctx, groups);
+    const campaignIds = [...new Set(groups.map((g) => g.campaignId))];
+    const campaigns = campaignIds.length ? await ctx.manager.find(CampaignEntity, { where: { id: In(campaignIds) }, select: { id: true, title: true, image: true, groupPrice: true } }) : [];
+    const byId = new Map(campaigns.map((c) => [Number(c.id), c]));
+    const seatOf = new Map(seats.map((s) => [Number(s.groupId), s]));
+    const { items, serverTime } = await this.summariesWithOpeners(ctx, groups);
+    return {
+      items: items.map((g) => {
+        const c = byId.get(Number(g.campaignId));
+        const seat = seatOf.get(Number(g.id))!;
+        return { ...g, title: c?.title ?? '', image: c?.image ?? null, groupPrice: c?.groupPrice ?? 0, myRole: seat.role, myOrderId: Number(seat.orderId) };
+      }),
+      serverTime,
+    };
   }
 
   /** The ids of a campaign's groups (the share graph's campaign funnel counts group shares). */

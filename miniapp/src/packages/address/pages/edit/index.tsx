@@ -33,7 +33,7 @@ export default function AddressEdit() {
   }, [existing.data])
 
   if (id !== null && existing.error) return <ErrorState error={existing.error} onRetry={() => void existing.reload()} />
-  if (id !== null && existing.data === null) return <ErrorState text='地址不存在' onRetry={() => void Taro.redirectTo({ url: ROUTES.addresses })} retryText='返回地址列表' />
+  if (id !== null && existing.data === null) return <ErrorState text='地址不存在' back={{ text: '返回地址列表', onClick: () => void Taro.redirectTo({ url: ROUTES.addresses }) }} />
   if (id !== null && !existing.data) return <Loading />
 
   const set = (key: keyof Form, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }))

@@ -22,7 +22,7 @@ export default function AddressList() {
     shown.current = true
   })
 
-  if (!session) return <ErrorState text='请先登录' onRetry={() => void requireLogin()} retryText='去登录' />
+  if (!session) return <ErrorState text='请先登录' back={{ text: '去登录', onClick: () => void requireLogin() }} />
   if (list.error && !list.data) return <ErrorState error={list.error} onRetry={() => void list.reload()} />
   if (!list.data) return <Loading />
   const { items, max } = list.data

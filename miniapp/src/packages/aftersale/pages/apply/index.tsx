@@ -33,12 +33,12 @@ export default function AfterSaleApply() {
   }, [max])
 
   if (orderId === null || (isApiError(order.error) && order.error.code === ErrorCode.ORDER_NOT_FOUND)) {
-    return <ErrorState text='订单不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.orders })} retryText='查看我的订单' />
+    return <ErrorState text='订单不存在' back={{ text: '查看我的订单', onClick: () => void Taro.switchTab({ url: ROUTES.orders }) }} />
   }
   if (order.error && !order.data) return <ErrorState error={order.error} onRetry={() => void order.reload()} />
   if (!order.data) return <Loading />
   if (!order.data.afterSale.allowed) {
-    return <ErrorState text='该订单当前不能申请售后' onRetry={() => void Taro.redirectTo({ url: ROUTES.orderDetail(orderId) })} retryText='返回订单' />
+    return <ErrorState text='该订单当前不能申请售后' back={{ text: '返回订单', onClick: () => void Taro.redirectTo({ url: ROUTES.orderDetail(orderId) }) }} />
   }
 
   const amount = parseYuan(amountText)

@@ -37,7 +37,7 @@ export default function AfterSaleDetail() {
   })
 
   if (id === null || (isApiError(error) && error.code === ErrorCode.AFTER_SALE_NOT_FOUND)) {
-    return <ErrorState text='售后申请不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.orders })} retryText='查看我的订单' />
+    return <ErrorState text='售后申请不存在' back={{ text: '查看我的订单', onClick: () => void Taro.switchTab({ url: ROUTES.orders }) }} />
   }
   if (error && !a) return <ErrorState error={error} onRetry={() => void reload()} />
   if (!a) return <Loading />

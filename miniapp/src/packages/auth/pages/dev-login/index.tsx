@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import Taro, { useRouter } from '@tarojs/taro'
 import { Button, Input, Text, View } from '@tarojs/components'
-import { DEV_NAME_RE, DEV_USERS, devLogin, useSession } from '../../../../auth'
+import { DEV_NAME_RE, DEV_USERS, devLogin, setLoginIntent, takeLoginIntent, useSession } from '../../../../auth'
 import { showErrorToast } from '../../../../api/request'
 import { ROUTES } from '../../../../utils/routes'
 import './index.css'
@@ -27,7 +27,12 @@ export default function DevLogin() {
     try {
       const user = await devLogin(devName)
       void Taro.showToast({ title: `已登录：${user.nickname}`, icon: 'none' })
-      if (goBack && Taro.getCurrentPages().length > 1) await Taro.navigateBack()
+      // The action that sent the shopper here continues: a page to open replaces this one (back
+      // still leads to where they tapped); other intents are taken by the page we return to.
+      const next = goBack ? takeLoginIntent('open') : null
+      if (!goBack) setLoginIntent(null)
+      if (next) await Taro.redirectTo({ url: next.url })
+      else if (goBack && Taro.getCurrentPages().length > 1) await Taro.navigateBack()
       else await Taro.switchTab({ url: ROUTES.me })
     } catch (e) {
       showErrorToast(e)

@@ -6,12 +6,13 @@ import { formatFen } from '@tuan/shared/money'
 import type { CouponCenterItem } from '@tuan/shared/schemas'
 import { claimCoupon, getCouponCenter } from '../../../../api/coupon'
 import { isApiError, showErrorToast } from '../../../../api/request'
-import { requireLogin, useSession } from '../../../../auth'
+import { requireLogin, takeLoginIntent, useSession } from '../../../../auth'
 import { CouponTicket, Empty, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { flag } from '../../../../utils/flag'
 import { formatDate } from '../../../../utils/format'
 import { ROUTES } from '../../../../utils/routes'
+import { couponScopeText, openCouponGoods } from '../../../../utils/couponUse'
 import './index.css'
 
 const BLOCKED_ZH: Record<NonNullable<CouponCenterItem['blockedBy']>, string> = {
@@ -44,6 +45,8 @@ function afterClaim(c: CouponCenterItem): CouponCenterItem {
 function CenterCard({ coupon, busy, onClaim }: { coupon: CouponCenterItem; busy: boolean; onClaim: () => void }) {
   const blocked = coupon.blockedBy
   const soldOut = blocked === 'SOLD_OUT'
+  // Claimed up to my limit: the next step is to use it, on the goods it applies to.
+  const use = coupon.claimedByMe > 0 && blocked === 'LIMIT_REACHED'
   return (
     <CouponTicket
       className={`coupon-card coupon-card-${coupon.id}${blocked ? ` is-blocked is-${blocked.toLowerCase().replace(/_/g, '-')}` : ''}`}
@@ -55,15 +58,24 @@ function CenterCard({ coupon, busy, onClaim }: { coupon: CouponCenterItem; busy:
           {thresholdText(coupon)}
           {coupon.audience === 'new_users' ? ' · 新人专享' : ''}
         </Text>,
+        <Text key='s' className='coupon-card-scope'>
+          {couponScopeText(coupon)}
+        </Text>,
         <Text key='v' className='coupon-card-validity'>
           {validityText(coupon)}
         </Text>,
       ]}
       side={
         <>
-          <Button className={`btn btn-small coupon-claim btn-claim-${coupon.id}`} disabled={flag(busy || blocked !== null)} loading={flag(busy)} onClick={onClaim}>
-            {blocked ? BLOCKED_ZH[blocked] : '领取'}
-          </Button>
+          {use ? (
+            <Button className={`btn btn-small coupon-use btn-use-${coupon.id}`} onClick={() => openCouponGoods(coupon)}>
+              去使用
+            </Button>
+          ) : (
+            <Button className={`btn btn-small coupon-claim btn-claim-${coupon.id}`} disabled={flag(busy || blocked !== null)} loading={flag(busy)} onClick={onClaim}>
+              {blocked ? BLOCKED_ZH[blocked] : '领取'}
+            </Button>
+          )}
           {coupon.claimedByMe > 0 ? (
             <Text className='coupon-card-claimed'>
               已领取 {coupon.claimedByMe}/{coupon.perUserLimit}
@@ -82,9 +94,12 @@ export default function CouponCenter() {
   const [claiming, setClaiming] = useState<number | null>(null)
   const shown = useRef(false)
 
-  // Back from login or from using a coupon: my counts have moved.
+  // Back from login or from using a coupon: my counts have moved. Back from a login that 领取 asked
+  // for: that claim goes on now, without another tap.
   useDidShow(() => {
-    if (shown.current) void reload()
+    const pending = takeLoginIntent('claim')
+    if (pending) void claim(pending.templateId)
+    else if (shown.current) void reload()
     shown.current = true
   })
 
@@ -92,13 +107,15 @@ export default function CouponCenter() {
     void reload().finally(() => void Taro.stopPullDownRefresh())
   })
 
-  const claim = async (coupon: CouponCenterItem) => {
+  const claim = async (templateId: number) => {
     if (claiming !== null) return
-    if (!(await requireLogin())) return
-    setClaiming(coupon.id)
+    if (!(await requireLogin({ kind: 'claim', templateId }))) return
+    setClaiming(templateId)
     try {
-      await claimCoupon(coupon.id)
-      if (data) setData({ ...data, items: data.items.map((c) => (c.id === coupon.id ? afterClaim(c) : c)) })
+      await claimCoupon(templateId)
+      // The list as it will be after this claim; the server's answer replaces it.
+      setData((prev) => (prev ? { ...prev, items: prev.items.map((c) => (c.id === templateId ? afterClaim(c) : c)) } : prev))
+      void reload()
       void Taro.showToast({ title: '领取成功', icon: 'success' })
     } catch (e) {
       showErrorToast(e)
@@ -116,7 +133,7 @@ export default function CouponCenter() {
     body = (
       <View className='center-list'>
         {data.items.map((c) => (
-          <CenterCard key={c.id} coupon={c} busy={claiming === c.id} onClaim={() => void claim(c)} />
+          <CenterCard key={c.id} coupon={c} busy={claiming === c.id} onClaim={() => void claim(c.id)} />
         ))}
       </View>
     )

@@ -8,6 +8,7 @@ import { startLogin, useSession } from '../../../../auth'
 import { CouponTicket, Empty, ErrorState, ListTabs, Loading, PagedListFooter } from '../../../../components'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES } from '../../../../utils/routes'
+import { couponScopeText, expiresSoon, openCouponGoods } from '../../../../utils/couponUse'
 import { usePagedList } from '../../../../hooks/usePagedList'
 import './index.css'
 
@@ -30,6 +31,7 @@ function MyCouponCard({ coupon }: { coupon: UserCouponView }) {
   const usable = coupon.status === 'available'
   const locked = coupon.status === 'locked'
   const threshold = coupon.kind === 'no_threshold' || coupon.threshold <= 0 ? '无门槛' : null
+  const soon = usable && expiresSoon(coupon.validTo)
   const openOrder = () => {
     if (coupon.orderId) void Taro.navigateTo({ url: ROUTES.orderDetail(coupon.orderId) })
   }
@@ -40,16 +42,20 @@ function MyCouponCard({ coupon }: { coupon: UserCouponView }) {
       name={coupon.name}
       muted={!usable && !locked}
       lines={[
-        threshold ? <Text key='t'>{threshold}</Text> : null,
+        <Text key='t' className='my-coupon-scope'>
+          {threshold ? `${threshold} · ` : ''}
+          {couponScopeText(coupon)}
+        </Text>,
         <Text key='v' className='my-coupon-valid'>
           有效期至 {formatDateTime(coupon.validTo)}
+          {soon ? <Text className='coupon-expiring'> 即将过期</Text> : null}
         </Text>,
-      ].filter((x) => x !== null)}
+      ]}
       side={
         <>
           <Text className={`my-coupon-status my-coupon-status-${coupon.status}`}>{STATUS_ZH[coupon.status]}</Text>
           {usable ? (
-            <Button className='btn my-coupon-use' onClick={() => void Taro.switchTab({ url: ROUTES.home })}>
+            <Button className='btn my-coupon-use' onClick={() => openCouponGoods(coupon)}>
               去使用
             </Button>
           ) : null}

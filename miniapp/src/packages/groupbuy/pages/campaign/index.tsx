@@ -1,16 +1,15 @@
-import { useRef, useState } from 'react'
-import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
+import { useRef } from 'react'
+import { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
 import { formatFen } from '@tuan/shared/money'
 import type { GroupSummary } from '@tuan/shared/schemas'
 import { getCampaign, listCampaignGroups } from '../../../../api/groupbuy'
 import { resolveAssetUrl } from '../../../../api/config'
-import { showErrorToast } from '../../../../api/request'
-import { requireLogin } from '../../../../auth'
 import { Avatar, CountdownText, Empty, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { useCountdown } from '../../../../hooks/useCountdown'
-import { ROUTES, parseId, type CheckoutParams } from '../../../../utils/routes'
+import { ROUTES, parseId } from '../../../../utils/routes'
+import { useCheckoutEntry } from '../../../../hooks/useCheckoutEntry'
 import { useShareToken, withShareToken } from '../../../../share/useShare'
 import { flag } from '../../../../utils/flag'
 import './index.css'
@@ -38,7 +37,8 @@ export default function CampaignPage() {
   const campaignState = useApi(() => getCampaign(id as number), [id], { enabled: id !== null })
   const groupsState = useApi(() => listCampaignGroups(id as number), [id], { enabled: id !== null })
   const campaign = campaignState.data
-  const [busy, setBusy] = useState<string | null>(null)
+  // Orders are created on the checkout page (coupon and quantity first); a tap signs in and goes there.
+  const { busy, go: act } = useCheckoutEntry()
   const shown = useRef(false)
 
   const reloadAll = () => {
@@ -62,21 +62,7 @@ export default function CampaignPage() {
     imageUrl: campaign?.image ? resolveAssetUrl(campaign.image) : undefined,
   }))
 
-  /** Orders are created on the checkout page (coupon choice first); this only signs in and goes there. */
-  const act = async (action: string, params: CheckoutParams) => {
-    if (busy) return
-    setBusy(action)
-    try {
-      if (!(await requireLogin())) return
-      await Taro.navigateTo({ url: ROUTES.checkout(params) })
-    } catch (e) {
-      showErrorToast(e)
-    } finally {
-      setBusy(null)
-    }
-  }
-
-  if (id === null) return <ErrorState text='活动不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.home })} retryText='去首页看看' />
+  if (id === null) return <ErrorState text='活动不存在' />
   if (campaignState.error && !campaign) return <ErrorState error={campaignState.error} onRetry={reloadAll} />
   if (!campaign) return <Loading />
 
@@ -111,13 +97,14 @@ export default function CampaignPage() {
         <Text className='campaign-title'>{campaign.title}</Text>
         {campaign.specLabel ? <Text className='campaign-spec'>规格：{campaign.specLabel}</Text> : null}
         <View className='campaign-facts'>
-          <Text className='campaign-fact campaign-stock'>{soldOut ? '已抢光' : `剩余库存 ${campaign.stockLeft}`}</Text>
+          <Text className='campaign-fact campaign-stock'>{soldOut ? '活动已抢光' : `活动剩余 ${campaign.stockLeft} 件`}</Text>
           {campaign.openerMode === 'free' ? <Text className='campaign-fact campaign-fact-hot'>团长免单</Text> : null}
           {campaign.openerMode === 'opener_price' ? <Text className='campaign-fact campaign-fact-hot'>团长价 {formatFen(campaign.openerPrice)}</Text> : null}
           {campaign.newUsersOnly ? <Text className='campaign-fact'>仅限新用户参团</Text> : null}
           <Text className='campaign-fact'>每单限购 {campaign.limits.perOrder} 件</Text>
         </View>
         <Text className='campaign-rule'>开团后邀请好友参团，{campaign.groupSize}人付款即成团；到时未成团自动退款。</Text>
+        <Text className='campaign-rule campaign-stock-note'>活动库存是本活动单独划出的 {campaign.stockTotal} 件，与商品页显示的库存分开计算；抢完即止。</Text>
       </View>
 
       <View className='campaign-section'>

@@ -28,7 +28,8 @@ function isLive(g: GroupView): boolean {
 }
 
 function Seats({ group }: { group: GroupView }) {
-  const empty = Math.max(0, group.size - group.members.length)
+  // Only a live group has seats waiting for someone; a failed or cancelled one shows who was in it.
+  const empty = isLive(group) ? Math.max(0, group.size - group.members.length) : 0
   return (
     <View className='group-seats'>
       {group.members.map((m, i) => (
@@ -95,8 +96,10 @@ export default function GroupPage() {
     if (!group || joining) return
     setJoining(true)
     try {
-      if (!(await requireLogin())) return
-      await Taro.navigateTo({ url: ROUTES.checkout({ kind: 'join', groupId: group.id }) })
+      const url = ROUTES.checkout({ kind: 'join', groupId: group.id })
+      // Logged out: the login page opens this checkout afterwards, no second tap.
+      if (!(await requireLogin({ kind: 'open', url }))) return
+      await Taro.navigateTo({ url })
     } catch (e) {
       showErrorToast(e)
     } finally {
@@ -132,7 +135,7 @@ export default function GroupPage() {
   }
 
   if (id === null || (isApiError(error) && error.code === ErrorCode.GROUP_NOT_FOUND)) {
-    return <ErrorState text='拼团不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.home })} retryText='去首页看看' />
+    return <ErrorState text='拼团不存在或已被删除' error={error} />
   }
   if (error && !group) return <ErrorState error={error} onRetry={() => void reload()} />
   if (!group) return <Loading />
@@ -140,11 +143,12 @@ export default function GroupPage() {
   const live = isLive(group)
   const open = group.status === 'open'
   const member = group.myRole !== null
+  const iOpenedIt = group.myRole === 'opener'
   const c = group.campaign
 
   let headline: string
   if (group.status === 'open') headline = group.seatsLeft > 0 ? `还差 ${group.seatsLeft} 人成团` : '人已满，等待付款'
-  else if (group.status === 'pending') headline = '等待团长付款后开团'
+  else if (group.status === 'pending') headline = iOpenedIt ? '支付后即开团，再邀请好友参团' : '等待团长付款后开团'
   else if (group.status === 'succeeded') headline = '拼团成功，坐等收货'
   else if (group.status === 'failed') headline = '未能按时成团，款项已原路退回'
   else headline = '该团已取消'
@@ -168,7 +172,7 @@ export default function GroupPage() {
       </View>
 
       <View className='group-card'>
-        <Text className={`group-status group-status-${group.status}`}>{groupStatusZh[group.status]}</Text>
+        <Text className={`group-status group-status-${group.status}`}>{group.status === 'pending' && iOpenedIt ? '待支付' : groupStatusZh[group.status]}</Text>
         <Text className='group-headline'>{headline}</Text>
         {live && group.deadlineAt ? (
           <View className='group-countdown-row'>
@@ -186,12 +190,17 @@ export default function GroupPage() {
         {member ? <Text className='group-my-role'>{group.myRole === 'opener' ? '我是团长' : '我已参团'}</Text> : null}
 
         <View className='group-actions'>
-          {open && member ? (
+          {group.status === 'pending' && iOpenedIt && group.myOrderId ? (
+            <Button className='btn btn-block btn-pay-opener' onClick={() => void Taro.navigateTo({ url: ROUTES.pay(group.myOrderId as number) })}>
+              去支付，开团
+            </Button>
+          ) : null}
+          {open && member && group.seatsLeft > 0 ? (
             <Button className='btn btn-block btn-share' openType={IS_H5 ? undefined : 'share'} onClick={invite}>
               邀请好友参团
             </Button>
           ) : null}
-          {open && member && shareToken ? (
+          {open && member && group.seatsLeft > 0 && shareToken ? (
             <Button className='btn btn-ghost btn-block btn-poster' loading={flag(drawing)} onClick={() => void drawPoster()}>
               生成分享海报
             </Button>

@@ -3,13 +3,13 @@ import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { Button, Image, ScrollView, Text, View } from '@tarojs/components'
 import { ErrorCode } from '@tuan/shared/errors'
 import { formatFen } from '@tuan/shared/money'
-import type { CampaignView, CheckoutPreviewResponse, OrderView } from '@tuan/shared/schemas'
+import type { CampaignView, CheckoutPreviewResponse, GroupView, OrderView } from '@tuan/shared/schemas'
 import { previewCheckout } from '../../../../api/coupon'
-import { buySolo, getCampaign, getGroup, joinGroup, launchGroup } from '../../../../api/groupbuy'
+import { buySolo, getCampaign, getGroup, joinGroup, launchGroup, listCampaignGroups } from '../../../../api/groupbuy'
 import { resolveAssetUrl } from '../../../../api/config'
 import { isApiError, showErrorToast } from '../../../../api/request'
 import { requireLogin, useSession } from '../../../../auth'
-import { CouponTicket, ErrorState, Loading } from '../../../../components'
+import { Avatar, CountdownText, CouponTicket, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { flag } from '../../../../utils/flag'
 import { formatDateTime } from '../../../../utils/format'
@@ -28,6 +28,77 @@ const COUPON_CODES: ReadonlySet<string> = new Set([ErrorCode.COUPON_NOT_AVAILABL
 
 interface Goods {
   campaign: Omit<CampaignView, 'serverTime'>
+  /** The group being joined (参团 only), as it was when the page opened. */
+  group?: GroupView
+}
+
+/** The group filled or closed while the shopper was here (参团), or 开团 met my own open group. */
+type Blocked = { kind: 'full' } | { kind: 'mine'; groupId: number; orderId: number | null; status: string }
+
+/** Codes after which this group cannot be joined any more: offer the campaign's other groups. */
+const GROUP_GONE_CODES: ReadonlySet<string> = new Set([ErrorCode.GROUP_FULL, ErrorCode.GROUP_NOT_JOINABLE])
+
+/** The most units this order may have: the campaign's per-order and per-user limits and what is left. */
+function maxQuantity(c: Pick<CampaignView, 'limits' | 'stockLeft'>): number {
+  return Math.max(1, Math.min(c.limits.perOrder, c.limits.unitsPerUser, c.stockLeft))
+}
+
+function alreadyOpen(e: unknown): Blocked | null {
+  if (!isApiError(e) || e.code !== ErrorCode.GROUP_ALREADY_OPEN) return null
+  const d = (e.details ?? {}) as { groupId?: unknown; orderId?: unknown; status?: unknown }
+  if (typeof d.groupId !== 'number') return null
+  return { kind: 'mine', groupId: d.groupId, orderId: typeof d.orderId === 'number' ? d.orderId : null, status: typeof d.status === 'string' ? d.status : 'open' }
+}
+
+/**
+ * The way on when this order cannot be placed as it is: the campaign's other open groups (or 开团)
+ * when the group filled, or the group I already have open when 开团 met it — right here, not a toast.
+ */
+function BlockedPanel({ blocked, campaign, excludeGroupId, quantity }: { blocked: Blocked; campaign: Omit<CampaignView, 'serverTime'>; excludeGroupId: number | null; quantity: number }) {
+  const others = useApi(() => listCampaignGroups(campaign.id), [campaign.id], { enabled: blocked.kind === 'full' })
+  if (blocked.kind === 'mine') {
+    const unpaid = blocked.status === 'pending' && blocked.orderId !== null
+    return (
+      <View className='co-section co-blocked co-blocked-mine'>
+        <Text className='co-blocked-title'>你在这个活动已有一个{unpaid ? '待支付的' : '进行中的'}团</Text>
+        <Text className='co-blocked-hint'>{unpaid ? '支付后即开团，邀请好友来参团吧' : '邀请好友参团，成团后可以再开新团'}</Text>
+        {unpaid ? (
+          <Button className='btn btn-block co-blocked-pay' onClick={() => void Taro.redirectTo({ url: ROUTES.pay(blocked.orderId as number) })}>
+            去支付
+          </Button>
+        ) : null}
+        <Button className={`btn btn-block co-blocked-my-group${unpaid ? ' btn-ghost' : ''}`} onClick={() => void Taro.redirectTo({ url: ROUTES.group(blocked.groupId) })}>
+          查看我的团
+        </Button>
+      </View>
+    )
+  }
+  const groups = (others.data?.items ?? []).filter((g) => g.id !== excludeGroupId && g.seatsLeft > 0)
+  return (
+    <View className='co-section co-blocked co-blocked-full'>
+      <Text className='co-blocked-title'>这个团已经满员了</Text>
+      <Text className='co-blocked-hint'>{groups.length > 0 ? '同活动还有这些团可以直接参加：' : '可以自己开一个团，邀请好友来拼'}</Text>
+      {!others.data && !others.error ? <Loading text='正在找其他团…' /> : null}
+      {groups.map((g) => (
+        <View key={g.id} className={`co-other-group co-other-group-${g.id}`}>
+          <Avatar url={g.openerAvatarUrl} nickname={g.openerNickname} />
+          <View className='co-other-group-info'>
+            <Text className='co-other-group-name'>{g.openerNickname}的团</Text>
+            <View className='co-other-group-meta'>
+              <Text>还差{g.seatsLeft}人 · </Text>
+              <CountdownText deadline={g.deadlineAt} serverTime={others.data?.serverTime ?? g.serverTime} prefix='剩余 ' doneText='已结束' />
+            </View>
+          </View>
+          <Button className='btn btn-small co-other-join' onClick={() => void Taro.redirectTo({ url: ROUTES.checkout({ kind: 'join', groupId: g.id, quantity }) })}>
+            去参团
+          </Button>
+        </View>
+      ))}
+      <Button className='btn btn-block co-blocked-launch' onClick={() => void Taro.redirectTo({ url: ROUTES.checkout({ kind: 'launch', campaignId: campaign.id, quantity }) })}>
+        我来开团 {formatFen(campaign.openerPrice)}
+      </Button>
+    </View>
+  )
 }
 
 function CouponPicker({ coupons, selectedId, bestId, onPick, onClose }: { coupons: CheckoutCoupon[]; selectedId: number | null; bestId: number | null; onPick: (id: number | null) => void; onClose: () => void }) {
@@ -81,13 +152,17 @@ export default function Checkout() {
   const kind = (KINDS.has(params.kind ?? '') ? params.kind : null) as CheckoutKind | null
   const campaignId = parseId(params.campaignId)
   const groupId = parseId(params.groupId)
-  const quantity = parseId(params.quantity) ?? 1
+  const [quantity, setQuantity] = useState(() => parseId(params.quantity) ?? 1)
   const valid = kind !== null && (kind === 'join' ? groupId !== null : campaignId !== null)
   const session = useSession()
   const userId = session?.user?.id ?? 0
 
   const goods = useApi<Goods>(
-    async () => (kind === 'join' ? { campaign: (await getGroup(groupId as number)).campaign } : { campaign: await getCampaign(campaignId as number) }),
+    async () => {
+      if (kind !== 'join') return { campaign: await getCampaign(campaignId as number) }
+      const group = await getGroup(groupId as number)
+      return { campaign: group.campaign, group }
+    },
     [kind, campaignId, groupId],
     { enabled: valid },
   )
@@ -115,6 +190,7 @@ export default function Checkout() {
   const [picked, setPicked] = useState<number | null | undefined>(undefined)
   const [pickerOpen, setPickerOpen] = useState(false)
   const [submitting, setSubmitting] = useState(false)
+  const [blocked, setBlocked] = useState<Blocked | null>(null)
   const keys = useRef(new ActionKeys()).current
 
   // A fresh preview (e.g. after a coupon error) may no longer hold the pick.
@@ -126,8 +202,8 @@ export default function Checkout() {
     if (valid && !session) void requireLogin()
   }, [valid, session])
 
-  if (!valid) return <ErrorState text='订单信息有误' onRetry={() => void Taro.switchTab({ url: ROUTES.home })} retryText='去首页看看' />
-  if (!session) return <ErrorState text='请先登录' onRetry={() => void requireLogin()} retryText='去登录' />
+  if (!valid) return <ErrorState text='订单信息有误' />
+  if (!session) return <ErrorState text='请先登录' back={{ text: '去登录', onClick: () => void requireLogin() }} />
   if (preview.error && !p) return <ErrorState error={preview.error} onRetry={() => void preview.reload()} />
   if (!p) return <Loading />
 
@@ -137,6 +213,14 @@ export default function Checkout() {
   const payable = Math.max(1, p.goodsAmount - discount)
   const usable = p.coupons.filter((c) => c.applicable).length
   const campaign = goods.data?.campaign
+  const joinedGroup = goods.data?.group
+  // Already full or closed when the page opened (e.g. a stale share link): say so before the form.
+  const shownBlocked: Blocked | null = blocked ?? (kind === 'join' && joinedGroup && (joinedGroup.status !== 'open' || joinedGroup.seatsLeft <= 0) && joinedGroup.myRole === null ? { kind: 'full' } : null)
+  const maxQty = campaign ? maxQuantity(campaign) : 1
+  const step = (delta: number) => {
+    const next = Math.min(maxQty, Math.max(1, quantity + delta))
+    if (next !== quantity) setQuantity(next)
+  }
 
   let couponText: string
   if (selected) couponText = `-${formatFen(discount)}${selected.coupon.id === p.bestCouponId ? ' (已选最优)' : ''}`
@@ -159,10 +243,16 @@ export default function Checkout() {
       return buySolo(campaignId as number, quantity, key, couponId, address.id)
     }
     try {
-      const order = await keys.run(`${kind}-${couponId ?? 'none'}-${address.id}`, create)
+      const order = await keys.run(`${kind}-${quantity}-${couponId ?? 'none'}-${address.id}`, create)
       // Replace this page: back from payment goes to the campaign or group, not to a spent checkout.
       await Taro.redirectTo({ url: ROUTES.pay(order.id) })
     } catch (e) {
+      const mine = alreadyOpen(e)
+      if (mine || (kind === 'join' && isApiError(e) && GROUP_GONE_CODES.has(e.code))) {
+        setBlocked(mine ?? { kind: 'full' })
+        setSubmitting(false)
+        return
+      }
       showErrorToast(e)
       if (isApiError(e) && COUPON_CODES.has(e.code)) {
         setPicked(undefined)
@@ -198,12 +288,28 @@ export default function Checkout() {
           {campaign?.specLabel ? <Text className='co-goods-spec'>{campaign.specLabel}</Text> : null}
           <View className='co-goods-bottom'>
             <Text className='co-goods-kind'>{KIND_ZH[kind as CheckoutKind]}</Text>
-            <Text className='co-goods-unit'>
-              {formatFen(p.unitPrice)} × {p.quantity}
-            </Text>
+            <Text className='co-goods-unit'>{formatFen(p.unitPrice)}</Text>
           </View>
         </View>
       </View>
+
+      <View className='co-section co-qty-row'>
+        <View className='co-qty-label'>
+          <Text className='co-label'>购买数量</Text>
+          {campaign ? <Text className='co-qty-limit'>每单限购 {campaign.limits.perOrder} 件{campaign.stockLeft < campaign.limits.perOrder ? ` · 仅剩 ${campaign.stockLeft} 件` : ''}</Text> : null}
+        </View>
+        <View className='co-stepper'>
+          <Text className={`co-step co-step-minus${quantity <= 1 ? ' is-disabled' : ''}`} onClick={() => step(-1)}>
+            −
+          </Text>
+          <Text className='co-qty'>{quantity}</Text>
+          <Text className={`co-step co-step-plus${quantity >= maxQty ? ' is-disabled' : ''}`} onClick={() => step(1)}>
+            +
+          </Text>
+        </View>
+      </View>
+
+      {shownBlocked && campaign ? <BlockedPanel blocked={shownBlocked} campaign={campaign} excludeGroupId={groupId} quantity={quantity} /> : null}
 
       <View className='co-section'>
         <View className='co-row'>
@@ -232,7 +338,7 @@ export default function Checkout() {
           <Text className='co-payable'>{formatFen(payable)}</Text>
           {discount > 0 ? <Text className='co-bar-saved'>已优惠 {formatFen(discount)}</Text> : null}
         </View>
-        <Button className='btn btn-submit-order' disabled={flag(submitting || !address)} loading={flag(submitting)} onClick={() => void submit()}>
+        <Button className='btn btn-submit-order' disabled={flag(submitting || !address || shownBlocked !== null)} loading={flag(submitting)} onClick={() => void submit()}>
           提交订单
         </Button>
       </View>

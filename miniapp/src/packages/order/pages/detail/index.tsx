@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react'
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
-import { afterSaleStatusZh, groupStatusZh, orderStatusZh, type RefundStatus } from '@tuan/shared/enums'
+import { afterSaleStatusZh, orderStatusZh, type RefundStatus } from '@tuan/shared/enums'
 import { ErrorCode } from '@tuan/shared/errors'
 import { formatFen } from '@tuan/shared/money'
 import { cancelOrder, confirmReceipt, getOrder } from '../../../../api/order'
@@ -9,6 +9,8 @@ import { resolveAssetUrl } from '../../../../api/config'
 import { isApiError, showErrorToast } from '../../../../api/request'
 import { CountdownText, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
+import { useCountdown } from '../../../../hooks/useCountdown'
+import { amountLabel, groupStatusFor } from '../../../../utils/orderLabels'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import { flag } from '../../../../utils/flag'
@@ -27,6 +29,7 @@ export default function OrderDetail() {
   const { data: order, error, reload, setData } = useApi(() => getOrder(id as number), [id], { enabled: id !== null })
   const [cancelling, setCancelling] = useState(false)
   const shown = useRef(false)
+  const payDeadline = useCountdown(order?.status === 'pending_payment' ? order.payDeadlineAt : null, order?.serverTime)
 
   useDidShow(() => {
     if (shown.current) void reload()
@@ -66,27 +69,31 @@ export default function OrderDetail() {
   }
 
   if (id === null || (isApiError(error) && error.code === ErrorCode.ORDER_NOT_FOUND)) {
-    return <ErrorState text='订单不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.orders })} retryText='查看我的订单' />
+    return <ErrorState text='订单不存在，或不是你的订单' error={error} back={{ text: '查看我的订单', onClick: () => void Taro.switchTab({ url: ROUTES.orders }) }} />
   }
   if (error && !order) return <ErrorState error={error} onRetry={() => void reload()} />
   if (!order) return <Loading />
 
   const pending = order.status === 'pending_payment'
+  // At its deadline an unpaid order is closed here at once (the worker cancels it on the server).
+  const expired = pending && !!order.payDeadlineAt && payDeadline.done
+  const groupText = groupStatusFor(order)
 
   return (
     <View className='order-detail'>
       <View className={`od-head od-head-${order.status}`}>
         <Text className={`order-status od-status order-status-${order.status}`}>{orderStatusZh[order.status]}</Text>
-        {pending && order.payDeadlineAt ? (
+        {expired ? <Text className='od-closed'>订单已关闭：超过支付时限未支付</Text> : null}
+        {pending && !expired && order.payDeadlineAt ? (
           <View className='od-deadline'>
             <Text className='od-deadline-label'>剩余支付时间</Text>
             <CountdownText className='od-countdown' deadline={order.payDeadlineAt} serverTime={order.serverTime} onDone={() => void reload()} />
           </View>
         ) : null}
-        {order.groupStatus ? <Text className='od-group-status'>拼团状态：{groupStatusZh[order.groupStatus]}</Text> : null}
+        {groupText ? <Text className='od-group-status'>拼团状态：{groupText}</Text> : null}
       </View>
 
-      {pending ? (
+      {pending && !expired ? (
         <View className='od-actions'>
           <Button className='btn btn-ghost od-action btn-cancel-order' loading={flag(cancelling)} disabled={flag(cancelling)} onClick={() => void cancel()}>
             取消订单
@@ -173,7 +180,7 @@ export default function OrderDetail() {
         </View>
         {order.groupId ? (
           <View className='od-row od-group-link btn-view-group' onClick={() => void Taro.navigateTo({ url: ROUTES.group(order.groupId as number) })}>
-            <Text>查看拼团{order.groupStatus ? `（${groupStatusZh[order.groupStatus]}）` : ''}</Text>
+            <Text>查看拼团{groupText ? `（${groupText}）` : ''}</Text>
             <Text className='od-arrow'>›</Text>
           </View>
         ) : null}
@@ -191,7 +198,7 @@ export default function OrderDetail() {
           </View>
         ) : null}
         <View className='od-row order-payable'>
-          <Text className='od-label'>{pending ? '需付款' : '实付'}</Text>
+          <Text className='od-label'>{amountLabel(order.status)}</Text>
           <Text className='od-amount od-payable'>{formatFen(order.payableAmount)}</Text>
         </View>
         {order.refunds.map((r) => (

@@ -1,13 +1,15 @@
-import { useRef, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import Taro, { useRouter } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
 import { orderStatusZh } from '@tuan/shared/enums'
+import { ErrorCode } from '@tuan/shared/errors'
 import { formatFen } from '@tuan/shared/money'
 import type { OrderView } from '@tuan/shared/schemas'
 import { getOrder } from '../../../../api/order'
 import { resolveAssetUrl } from '../../../../api/config'
-import { showErrorToast } from '../../../../api/request'
+import { isApiError, showErrorToast } from '../../../../api/request'
 import { CountdownText, ErrorState, Loading } from '../../../../components'
+import { useCountdown } from '../../../../hooks/useCountdown'
 import { useApi } from '../../../../hooks/useApi'
 import { ActionKeys } from '../../../../utils/idempotency'
 import { PaymentCancelled, payOrder, waitForPaymentResult } from '../../../../utils/payment'
@@ -32,7 +34,8 @@ function resultOf(order: OrderView): { ok: boolean; title: string; text: string 
   if (order.status === 'refunding' || order.status === 'refunded') {
     return { ok: false, title: '支付失败', text: '该团已满员或已结束，款项将原路退回' }
   }
-  return { ok: false, title: '支付失败', text: '订单已取消（超时未支付或已手动取消）' }
+  // cancelled: shown as a closed order on the pay page itself (see `closed` below), not as a failed payment.
+  return null
 }
 
 export default function PayPage() {
@@ -42,9 +45,24 @@ export default function PayPage() {
   const [failText, setFailText] = useState('')
   const [checking, setChecking] = useState(false)
   const keys = useRef(new ActionKeys()).current
+  // The deadline on the server's clock: at 00:00:00 the order is closed here at once, whatever the
+  // worker's timing; the reload then shows the server's word (cancelled).
+  const deadline = useCountdown(order?.status === 'pending_payment' ? order.payDeadlineAt : null, order?.serverTime)
+  const closed = !!order && (order.status === 'cancelled' || (order.status === 'pending_payment' && !!order.payDeadlineAt && deadline.done))
+  const timedOut = !!order?.payDeadlineAt && (order.status === 'pending_payment' ? deadline.done : Date.parse(order.serverTime) >= Date.parse(order.payDeadlineAt))
+  // Closed here but still pending on the server: read again until the worker has cancelled it (a few tries).
+  const settleTries = useRef(0)
+  useEffect(() => {
+    if (!closed || order?.status !== 'pending_payment' || settleTries.current >= 5) return undefined
+    const timer = setTimeout(() => {
+      settleTries.current += 1
+      void reload()
+    }, 1500)
+    return () => clearTimeout(timer)
+  }, [closed, order, reload])
 
   const pay = async () => {
-    if (!order || phase === 'paying') return
+    if (!order || phase === 'paying' || closed) return
     setPhase('paying')
     try {
       const after = await payOrder(order.id, keys)
@@ -81,7 +99,9 @@ export default function PayPage() {
     if (order) void Taro.redirectTo({ url: ROUTES.orderDetail(order.id) })
   }
 
-  if (id === null) return <ErrorState text='订单不存在' onRetry={() => void Taro.switchTab({ url: ROUTES.orders })} retryText='查看我的订单' />
+  if (id === null || (isApiError(error) && error.code === ErrorCode.ORDER_NOT_FOUND)) {
+    return <ErrorState text='订单不存在，或不是你的订单' error={error} back={{ text: '查看我的订单', onClick: () => void Taro.switchTab({ url: ROUTES.orders }) }} />
+  }
   if (error && !order) return <ErrorState error={error} onRetry={() => void reload()} />
   if (!order) return <Loading />
 
@@ -114,7 +134,7 @@ export default function PayPage() {
     )
   }
 
-  if (phase === 'failed') {
+  if (phase === 'failed' && !closed) {
     return (
       <View className='pay pay-result pay-result-fail'>
         <View className='pay-result-icon'>
@@ -136,17 +156,24 @@ export default function PayPage() {
   }
 
   const paying = phase === 'paying'
+  const payText = (label: string) => (closed ? '订单已关闭' : paying ? '支付确认中…' : `${label} ${formatFen(order.payableAmount)}`)
   return (
-    <View className='pay'>
+    <View className={`pay${closed ? ' pay-closed' : ''}`}>
       <View className='pay-card'>
-        <Text className='pay-label'>需支付</Text>
+        <Text className='pay-label'>{closed ? '应付' : '需支付'}</Text>
         <Text className='pay-amount'>{formatFen(order.payableAmount)}</Text>
         {order.discountAmount > 0 ? (
           <Text className='pay-discount'>
             商品金额 {formatFen(order.goodsAmount)} · 优惠券 -{formatFen(order.discountAmount)}
           </Text>
         ) : null}
-        {order.payDeadlineAt ? (
+        {closed ? (
+          <View className='pay-closed-note'>
+            {timedOut ? <Text className='pay-countdown countdown is-done'>00:00:00</Text> : null}
+            <Text className='pay-closed-title'>订单已关闭</Text>
+            <Text className='pay-closed-text'>{timedOut ? '超过支付时限未支付，订单已关闭，未扣款' : '订单已取消，未扣款'}</Text>
+          </View>
+        ) : order.payDeadlineAt ? (
           <View className='pay-deadline'>
             <Text>请在</Text>
             <CountdownText className='pay-countdown' deadline={order.payDeadlineAt} serverTime={order.serverTime} onDone={() => void reload()} />
@@ -167,18 +194,23 @@ export default function PayPage() {
       <View className='pay-actions'>
         {IS_H5 ? (
           <>
-            <Button className='btn btn-block btn-sandbox-pay' loading={flag(paying)} disabled={flag(paying)} onClick={() => void pay()}>
-              {paying ? '支付确认中…' : `模拟支付 ${formatFen(order.payableAmount)}`}
+            <Button className='btn btn-block btn-sandbox-pay' loading={flag(paying)} disabled={flag(paying || closed)} onClick={() => void pay()}>
+              {payText('模拟支付')}
             </Button>
-            <Text className='pay-sandbox-note'>开发环境：模拟微信支付回调，不会真实扣款</Text>
+            {closed ? null : <Text className='pay-sandbox-note'>开发环境：模拟微信支付回调，不会真实扣款</Text>}
           </>
         ) : (
-          <Button className='btn btn-block btn-pay' loading={flag(paying)} disabled={flag(paying)} onClick={() => void pay()}>
-            {paying ? '支付确认中…' : `微信支付 ${formatFen(order.payableAmount)}`}
+          <Button className='btn btn-block btn-pay' loading={flag(paying)} disabled={flag(paying || closed)} onClick={() => void pay()}>
+            {payText('微信支付')}
           </Button>
         )}
+        {closed && order.campaignId ? (
+          <Button className='btn btn-ghost btn-block btn-order-again' onClick={() => void Taro.redirectTo({ url: ROUTES.campaign(order.campaignId as number) })}>
+            重新下单
+          </Button>
+        ) : null}
         <Button className='btn btn-ghost btn-block btn-view-order' disabled={flag(paying)} onClick={goOrder}>
-          稍后支付，查看订单
+          {closed ? '查看订单' : '稍后支付，查看订单'}
         </Button>
       </View>
     </View>

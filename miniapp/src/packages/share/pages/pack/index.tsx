@@ -92,7 +92,7 @@ export default function SharePackPage() {
   }
 
   const loading = (friendToken && progress.loading && !progress.data) || (!friendToken && pack.loading && !pack.data)
-  if (!packId && !friendToken) return <ErrorState text='缺少券包参数' onRetry={() => void Taro.switchTab({ url: ROUTES.home })} retryText='回首页' />
+  if (!packId && !friendToken) return <ErrorState text='缺少券包参数' />
   if (loading) return <Loading />
   const err = friendToken ? progress.error : pack.error
   if (err) return <ErrorState error={err} onRetry={() => void (friendToken ? progress.reload() : pack.reload())} />
