@@ -13,6 +13,7 @@ import { useCountdown } from '../../../../hooks/useCountdown'
 import { ROUTES, parseId, type CheckoutParams } from '../../../../utils/routes'
 import { useShareToken, withShareToken } from '../../../../share/useShare'
 import { flag } from '../../../../utils/flag'
+import { useLiveCampaignGroups } from '../../../../live/useLive'
 import './index.css'
 
 function OpenGroupRow({ group, serverTime, busy, onJoin, onExpired }: { group: GroupSummary; serverTime: string; busy: boolean; onJoin: () => void; onExpired: () => void }) {
@@ -37,6 +38,8 @@ export default function CampaignPage() {
   const id = parseId(useRouter().params.id)
   const campaignState = useApi(() => getCampaign(id as number), [id], { enabled: id !== null })
   const groupsState = useApi(() => listCampaignGroups(id as number), [id], { enabled: id !== null })
+  // Open groups fill, succeed and fail without a reload (live socket, polling fallback).
+  useLiveCampaignGroups(id, groupsState.setData)
   const campaign = campaignState.data
   const [busy, setBusy] = useState<string | null>(null)
   const shown = useRef(false)
