@@ -171,23 +171,32 @@ export class LiveSnapshots {
   }
 
   /**
-   * After a change committed: bump the topics' generations and tell the rebuilders. One Redis round
-   * trip, fire and forget (a request never waits for it).
+   * After a change committed: bump the topics' generations, then tell the rebuilders. Fire and
+   * forget (a request never waits for it). Plain commands, not MULTI: a group's and its campaign's
+   * keys live in different Redis Cluster slots.
    */
   markDirty(topics: readonly LiveTopic[]): void {
     if (!topics.length) return;
-    const p = this.redis.multi();
-    for (const t of topics) p.incr(this.key(t, 'gen')).pexpire(this.key(t, 'gen'), this.ttlMs);
-    p.publish(this.dirtyChannel, topics.join(','));
-    p.exec().catch((err: Error) => this.log.warn({ err: err.message }, 'live: marking topics dirty failed'));
+    this.bump(topics)
+      .then(() => this.redis.publish(this.dirtyChannel, topics.join(',')))
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'live: marking topics dirty failed'));
   }
 
   /** The durable path (outbox subscriber): mark, then rebuild and publish before returning. */
   async markAndRebuild(topics: readonly LiveTopic[]): Promise<void> {
-    const p = this.redis.multi();
-    for (const t of topics) p.incr(this.key(t, 'gen')).pexpire(this.key(t, 'gen'), this.ttlMs);
-    await p.exec();
+    await this.bump(topics);
     await Promise.all(topics.map((t) => this.rebuild(t)));
+  }
+
+  /**
+   * A generation outlives the "built" mark of its topic (twice the TTL, refreshed on every change),
+   * so a generation that restarts from 1 never meets an old, higher "built" and gets skipped.
+   */
+  private async bump(topics: readonly LiveTopic[]): Promise<void> {
+    await Promise.all(topics.map(async (t) => {
+      await this.redis.incr(this.key(t, 'gen'));
+      await this.redis.pexpire(this.key(t, 'gen'), 2 * this.ttlMs);
+    }));
   }
 
   /**
