@@ -3,6 +3,7 @@
 //   node scripts/serve-h5.mjs --dir miniapp/dist/h5 --port 10086 --api http://127.0.0.1:3000
 //
 // - /api/*, /static/*, /admin/*, /healthz → proxied to --api (bodies streamed, status and headers passed)
+// - WebSocket upgrades under /api/ (the live group pages' socket, /api/live) → tunnelled to --api
 // - existing files under --dir → served as they are
 // - anything else → index.html (SPA fallback; the h5 build uses hash routing, but deep links still work)
 // Plain Node ESM with no dependencies; also imported as a module: startH5Server({ dir, port, api }).
@@ -10,6 +11,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import { extname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -94,6 +97,37 @@ function proxy(req, res, apiUrl) {
   req.pipe(upstream);
 }
 
+/**
+ * A WebSocket upgrade: open a raw connection to the API, replay the request head (with the
+ * forwarding headers) and splice the two sockets; the API's 101 (or refusal) flows back as it is.
+ */
+function tunnelUpgrade(req, socket, head, apiUrl) {
+  const secure = apiUrl.protocol === 'https:';
+  const port = Number(apiUrl.port || (secure ? 443 : 80));
+  const upstream = secure ? tls.connect(port, apiUrl.hostname, { servername: apiUrl.hostname }) : net.connect(port, apiUrl.hostname);
+  const fail = () => {
+    socket.destroy();
+    upstream.destroy();
+  };
+  upstream.once(secure ? 'secureConnect' : 'connect', () => {
+    const lines = [`${req.method} ${req.url} HTTP/1.1`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i];
+      if (name.toLowerCase() === 'host') lines.push(`Host: ${apiUrl.host}`);
+      else lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
+    }
+    lines.push(`X-Forwarded-For: ${socket.remoteAddress ?? ''}`);
+    upstream.write(lines.join('\r\n') + '\r\n\r\n');
+    if (head?.length) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  upstream.on('error', fail);
+  socket.on('error', fail);
+  socket.on('close', () => upstream.destroy());
+  upstream.on('close', () => socket.destroy());
+}
+
 async function fileIfExists(path) {
   try {
     const s = await stat(path);
@@ -164,6 +198,18 @@ export async function startH5Server({ dir, port = 10086, api = 'http://127.0.0.1
     });
   });
   server.keepAliveTimeout = 5_000;
+  // Upgraded sockets leave the HTTP server's bookkeeping: kept here so close() can end them.
+  const tunnels = new Set();
+  server.on('upgrade', (req, socket, head) => {
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (!pathname.startsWith('/api/')) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    tunnelUpgrade(req, socket, head, apiUrl);
+  });
 
   await new Promise((ok, fail) => {
     server.once('error', fail);
@@ -180,6 +226,7 @@ export async function startH5Server({ dir, port = 10086, api = 'http://127.0.0.1
       new Promise((ok) => {
         server.close(() => ok());
         server.closeAllConnections?.();
+        for (const s of tunnels) s.destroy();
       }),
   };
 }

@@ -30,6 +30,7 @@ import { setOutboxWaker } from './core/outbox';
 import { createOutboxWaker } from './core/outbox.dispatcher';
 import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
+import { LiveSnapshots, liveSources, liveSubscribers, registerLiveRoutes, topicOf } from './modules/live';
 import { InviterBinding, LocalQrProvider, ShareService, SharePackService, VisitWriter, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
 
 export interface Services {
@@ -63,6 +64,8 @@ export interface Services {
   provider: PaymentProvider;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   subscribers: Subscriber[];
+  /** Live group pages: the shared snapshots (the API role's socket hub and the worker's rebuilder use it). */
+  live: LiveSnapshots;
   /** The backstop for lost timers: overdue unpaid orders, due refunds, expired groups and coupons. */
   sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number; groups: number; completed: number; coupons: unknown }>;
   close(): Promise<void>;
@@ -136,6 +139,10 @@ export async function createServices(infra: Infra): Promise<Services> {
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
+  // Live group pages: one snapshot per group or campaign, rebuilt once per change; a request that
+  // took, paid or released a seat marks its topics dirty right after commit (group events are the durable path).
+  const live = new LiveSnapshots(infra.redis, liveSources(groups, campaigns), () => createSystemContext(infra, 'live'), infra.log, { prefix: config.REDIS_PREFIX });
+  groups.onChanged((groupId, campaignId) => live.markDirty([topicOf('group', groupId), topicOf('campaign', campaignId)]));
   const deadlines = new GroupDeadlines(dataSource, campaigns, groups, outcomes, gate);
   return {
     tokens,
@@ -169,7 +176,8 @@ export async function createServices(infra: Infra): Promise<Services> {
     provider: payment,
     scheduler,
     // Module reactions to domain events, delivered by the worker's outbox dispatcher.
-    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler)],
+    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups)],
+    live,
     async sweep(ctx) {
       return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx) };
     },
@@ -198,6 +206,7 @@ export function createApp(infra: Infra, services: Services) {
   registerCatalogAdminRoutes(api, services.catalog);
   registerGroupbuyRoutes(api, services, infra.redis, config.REDIS_PREFIX);
   registerGroupbuyAdminRoutes(api, services);
+  registerLiveRoutes(api, services.live);
   registerOrderRoutes(api, services, services.payments, infra.redis, config.REDIS_PREFIX);
   registerOrderAdminRoutes(api, services.orderAdmin, services.afterSales);
   registerAddressRoutes(api, services.addresses);

@@ -9,6 +9,7 @@ import { startMaintenanceWorker } from './jobs/maintenance.worker';
 import { startDeadlineWorker } from './jobs/deadline.worker';
 import { startOutboxDispatcher } from './core/outbox.dispatcher';
 import { testSubscribers } from './core/outbox.test-subscriber';
+import { LiveHub, LiveRebuilder } from './modules/live';
 
 /**
  * One binary, three roles: `api` serves HTTP, `worker` runs timers and jobs, `all` does both.
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
+    // Live group pages: the WebSocket upgrade on the same port (one Redis subscription per watched topic).
+    const hub = new LiveHub(infra.redis, services.live, log, { maxConnections: config.LIVE_MAX_CONNECTIONS, heartbeatMs: config.LIVE_HEARTBEAT_MS, maxBufferedBytes: 1 << 20 });
+    hub.attach(server);
     await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
     const { port } = server.address() as AddressInfo;
     if (!config.PUBLIC_URL) infra.selfUrl = `http://${config.HOST}:${port}`;
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
     stops.push(
       () =>
         new Promise<void>((resolve) => {
+          void hub.close(); // viewers reconnect to another process
           // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -70,6 +75,9 @@ async function main(): Promise<void> {
     // Domain events → module subscribers (plus, under NODE_ENV=test only, the crash tests' fault injector).
     const outbox = await startOutboxDispatcher(infra, [...services.subscribers, ...testSubscribers(config)]);
     stops.push(() => outbox.close());
+    const rebuilder = new LiveRebuilder(infra.redis, services.live, log);
+    await rebuilder.start();
+    stops.push(() => rebuilder.close());
     log.info('workers started');
   }
 

@@ -89,6 +89,9 @@ const ConfigSchema = z
     OUTBOX_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
     /** Deliveries run at once per worker (always distinct aggregates per subscriber). */
     OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+    /** Live group pages (API role): most viewer sockets per process (more get 503 and poll), and the ping period. */
+    LIVE_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    LIVE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     /** Tests only (with NODE_ENV=test): register the fault-injecting test subscribers (core/outbox.test-subscriber.ts). */
     OUTBOX_TEST_SUBSCRIBER: Bool.default(false),
   })

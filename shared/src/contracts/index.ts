@@ -7,6 +7,7 @@ import { type AnyRouteContract, isRouteContract } from './define';
 import * as events from './events';
 import * as groupbuy from './groupbuy';
 import * as order from './order';
+import * as live from './live';
 import * as share from './share';
 import * as orderAdmin from './order-admin';
 
@@ -21,11 +22,12 @@ export * from './order';
 export * from './share';
 export * from './order-admin';
 export * from './address';
+export * from './live';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, order, orderAdmin, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, live, order, orderAdmin, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

@@ -59,7 +59,7 @@ export class CheckoutService {
         userId, kind: 'group_open', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
         specLabel: c.specLabel, image: c.image, unitPrice: c.openerPrice, quantity, payDeadlineAt: deadline,
       });
-      await this.insertSeat(tx, groupId, userId, o.id, 'opener');
+      await this.insertSeat(tx, groupId, c.id, userId, o.id, 'opener');
       // The campaign row is every order's hot spot: lock it last so it is held only until commit.
       await this.campaigns.takeStock(tx, c, quantity);
       return o;
@@ -110,7 +110,7 @@ export class CheckoutService {
           specLabel: c.specLabel, image: c.image, unitPrice: c.groupPrice, quantity, payDeadlineAt: deadline,
         });
         try {
-          await this.insertSeat(tx, groupId, userId, o.id, 'member');
+          await this.insertSeat(tx, groupId, c.id, userId, o.id, 'member');
         } catch (err) {
           if ((err as { code?: string }).code === 'ER_DUP_ENTRY' || (err as { driverError?: { code?: string } }).driverError?.code === 'ER_DUP_ENTRY') {
             throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
@@ -204,8 +204,9 @@ export class CheckoutService {
   }
 
   /** A seat starts `reserved` (its row's created_at is its history; its later moves go through `move`). */
-  private async insertSeat(tx: ServiceContext, groupId: number, userId: number, orderId: number, role: 'opener' | 'member'): Promise<void> {
+  private async insertSeat(tx: ServiceContext, groupId: number, campaignId: number, userId: number, orderId: number, role: 'opener' | 'member'): Promise<void> {
     await tx.manager.insert(GroupMemberEntity, { groupId, userId, activeUserId: userId, orderId, role, status: 'reserved', createdAt: new Date(), paidAt: null });
+    this.groups.touched(tx, groupId, campaignId); // the group page shows the new (unpaid) member at once
   }
 }
 

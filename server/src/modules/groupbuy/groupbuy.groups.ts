@@ -25,6 +25,23 @@ export class GroupService implements OrderParticipant {
     private readonly gate: SeatGate,
   ) {}
 
+  private changeListener: ((groupId: number, campaignId: number) => void) | null = null;
+
+  /**
+   * Who hears, right after commit, that a group's seats changed (taken, paid, released): the live
+   * group pages (wired at start-up; group-buy does not import them). Best effort by design — the
+   * group's own events are the durable path.
+   */
+  onChanged(fn: (groupId: number, campaignId: number) => void): void {
+    this.changeListener = fn;
+  }
+
+  /** Tells the listener after this transaction commits that the group changed. */
+  touched(tx: ServiceContext, groupId: number, campaignId: number): void {
+    const fn = this.changeListener;
+    if (fn) tx.afterCommit?.push(() => fn(groupId, campaignId));
+  }
+
   async get(ctx: ServiceContext, id: number, lock = false): Promise<GroupEntity | null> {
     return ctx.manager.findOne(GroupEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
@@ -121,6 +138,7 @@ export class GroupService implements OrderParticipant {
       });
       if (!opened) return reject;
       await this.markSeatPaid(tx, o.id, paidAt);
+      this.touched(tx, g.id, g.campaignId);
       // Fast path for the seat gate; the `group.opened` subscriber does the same durably.
       tx.afterCommit?.push(() => this.gate.open(g.id, g.size - g.seatsTaken, deadline));
       return { accept: true, fulfil: [], refundOpenerFree: null };
@@ -133,6 +151,7 @@ export class GroupService implements OrderParticipant {
       .execute();
     if (counted.affected !== 1) return reject;
     await this.markSeatPaid(tx, o.id, paidAt);
+    this.touched(tx, g.id, g.campaignId);
     return this.succeedIfFull(tx, g, c);
   }
 
@@ -180,6 +199,7 @@ export class GroupService implements OrderParticipant {
     // released too, so the group page never shows a refunded payer as a member; seats paid for stay.
     const seat = await tx.manager.findOne(GroupMemberEntity, { where: { orderId: o.id } });
     if (seat) await move(tx, memberLifecycle, seat.id, 'reserved', 'released', { set: { activeUserId: null } });
+    if (seat && o.campaignId) this.touched(tx, o.groupId, o.campaignId);
     if (why !== 'cancelled') return;
     if (o.kind === 'group_open') {
       await move(tx, groupLifecycle, o.groupId, 'pending', 'cancelled', { set: { seatsTaken: 0, finishedAt: new Date() }, note: '团长未支付' });

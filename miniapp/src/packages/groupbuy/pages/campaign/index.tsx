@@ -12,6 +12,7 @@ import { ROUTES, parseId } from '../../../../utils/routes'
 import { useCheckoutEntry } from '../../../../hooks/useCheckoutEntry'
 import { useShareToken, withShareToken } from '../../../../share/useShare'
 import { flag } from '../../../../utils/flag'
+import { useLiveCampaignGroups } from '../../../../live/useLive'
 import './index.css'
 
 function OpenGroupRow({ group, serverTime, busy, onJoin, onExpired }: { group: GroupSummary; serverTime: string; busy: boolean; onJoin: () => void; onExpired: () => void }) {
@@ -36,6 +37,8 @@ export default function CampaignPage() {
   const id = parseId(useRouter().params.id)
   const campaignState = useApi(() => getCampaign(id as number), [id], { enabled: id !== null })
   const groupsState = useApi(() => listCampaignGroups(id as number), [id], { enabled: id !== null })
+  // Open groups fill, succeed and fail without a reload (live socket, polling fallback).
+  useLiveCampaignGroups(id, groupsState.setData)
   const campaign = campaignState.data
   // Orders are created on the checkout page (coupon and quantity first); a tap signs in and goes there.
   const { busy, go: act } = useCheckoutEntry()

@@ -16,6 +16,7 @@ import { ROUTES, parseId } from '../../../../utils/routes'
 import { copyInviteLink, useShareToken, withShareToken } from '../../../../share/useShare'
 import { makePoster, savePoster } from '../../../../share/poster'
 import { flag } from '../../../../utils/flag'
+import { useLiveGroup } from '../../../../live/useLive'
 import './index.css'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
@@ -55,7 +56,9 @@ function Seats({ group }: { group: GroupView }) {
 export default function GroupPage() {
   const id = parseId(useRouter().params.id)
   const session = useSession()
-  const { data: group, error, loading, reload } = useApi(() => getGroup(id as number), [id, session?.user?.id ?? 0], { enabled: id !== null })
+  const { data: group, error, loading, reload, setData } = useApi(() => getGroup(id as number), [id, session?.user?.id ?? 0], { enabled: id !== null })
+  // Joins, payments, success and failure arrive without a reload (live socket, polling fallback).
+  useLiveGroup(id, group, setData)
   const [joining, setJoining] = useState(false)
   const shown = useRef(false)
 
