@@ -19,9 +19,11 @@ import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } fro
 import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
+import { InboxOnlyChannel, NotificationService, WechatSubscribeChannel, notificationSubscribers, registerNotificationRoutes } from './modules/notification';
 import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
 import { createPayoutProvider, PAYOUT_NOTIFY_PATH, type PayoutProvider } from './modules/payout';
 import { createDeadlineScheduler } from './jobs/deadline.worker';
+import { WechatApi } from './core/wechat-api';
 import type { DeadlineScheduler } from './core/scheduler';
 import type { Subscriber } from './core/outbox.dispatcher';
 import type { ServiceContext } from './core/context';
@@ -64,10 +66,12 @@ export interface Services {
   provider: PaymentProvider;
   /** 商家转账 (or its sandbox); the withdrawals' owner registers the callback route at PAYOUT_NOTIFY_PATH. */
   payout: PayoutProvider;
+  /** The 消息 inbox and WeChat subscribe messages (issue 12 item 6). */
+  notifications: NotificationService;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   subscribers: Subscriber[];
   /** The backstop for lost timers: overdue unpaid orders, due refunds, expired groups and coupons. */
-  sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number; groups: number; completed: number; coupons: unknown }>;
+  sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number; groups: number; completed: number; coupons: unknown; notifications: { reminded: number; pushed: number } }>;
   close(): Promise<void>;
 }
 
@@ -145,10 +149,20 @@ export async function createServices(infra: Infra): Promise<Services> {
   }, visits);
   const packs = new SharePackService(dataSource, shares, { coupons, profiles: (ctx, ids) => users.profiles(ctx, ids) });
   const binding = new InviterBinding(shares, { mode: config.SHARE_BIND_MODE, days: config.SHARE_BIND_DAYS, bindExisting: config.SHARE_BIND_EXISTING });
+  // The mini-program's server API (access token shared by every process): codes and subscribe messages.
+  const wechatApi = new WechatApi(infra.redis, { appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS, redisPrefix: config.REDIS_PREFIX });
   const shareCode: ShareCodeProvider =
     config.SHARE_CODE_PROVIDER === 'wxacode'
-      ? new WxacodeProvider(infra.redis, { appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS, redisPrefix: config.REDIS_PREFIX })
+      ? new WxacodeProvider(wechatApi)
       : new LocalQrProvider();
+  const notifications = new NotificationService(
+    dataSource,
+    config.NOTIFY_CHANNEL === 'wechat'
+      ? new WechatSubscribeChannel(wechatApi, JSON.parse(config.NOTIFY_TEMPLATES) as Record<string, string>, config.NOTIFY_MINIPROGRAM_STATE)
+      : new InboxOnlyChannel(),
+    { users, orders },
+    { reminderLeadSec: config.PAYMENT_REMINDER_LEAD_SEC, redis: infra.redis, redisPrefix: config.REDIS_PREFIX },
+  );
   const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer, token) => shares.attributionFor(ctx, buyer, token));
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
@@ -185,11 +199,12 @@ export async function createServices(infra: Infra): Promise<Services> {
     merchant,
     provider: payment,
     payout,
+    notifications,
     scheduler,
     // Module reactions to domain events, delivered by the worker's outbox dispatcher.
-    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler)],
+    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...notificationSubscribers(notifications, groups)],
     async sweep(ctx) {
-      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx) };
+      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx), notifications: await notifications.sweep(ctx) };
     },
     close: async () => {
       await visits.stop();
@@ -219,6 +234,7 @@ export function createApp(infra: Infra, services: Services) {
   registerOrderRoutes(api, services, services.payments, infra.redis, config.REDIS_PREFIX);
   registerOrderAdminRoutes(api, services.orderAdmin, services.afterSales);
   registerAddressRoutes(api, services.addresses);
+  registerNotificationRoutes(api, services.notifications);
   registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
   registerCouponAdminRoutes(api, services.coupons);
   registerShareRoutes(api, {

@@ -8,6 +8,7 @@ import * as events from './events';
 import * as groupbuy from './groupbuy';
 import * as order from './order';
 import * as share from './share';
+import * as notification from './notification';
 import * as orderAdmin from './order-admin';
 
 export * from './define';
@@ -21,11 +22,12 @@ export * from './order';
 export * from './share';
 export * from './order-admin';
 export * from './address';
+export * from './notification';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, order, orderAdmin, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, notification, order, orderAdmin, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );
