@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../src/core/config';
 import { startOutboxDispatcher } from '../src/core/outbox.dispatcher';
 import { ownDatabase } from './support/database';
 import { startFakeWxacode } from './support/fake-wxacode.server';
@@ -193,5 +194,15 @@ describe('notifications', () => {
     expect((await t.http.post('/api/notifications/read-all').set(friend.user.auth)).body).toEqual({ updated: 1 });
     expect((await t.http.get('/api/notifications/unread-count').set(friend.user.auth)).body).toEqual({ unread: 0 });
     expect((await t.http.get('/api/notifications/subscribe-templates').set(opener.auth)).body.templateIds).toEqual(['TPL-OK', 'TPL-FAIL', 'TPL-SHIP']);
+  });
+});
+
+describe('notification configuration', () => {
+  const base = { DATABASE_URL: 'mysql://a:b@127.0.0.1:3306/x', REDIS_URL: 'redis://127.0.0.1:6379' };
+  it('when templates are not a JSON object of ids, or production pushes without the app secret, then the config is refused', () => {
+    expect(loadConfig(base)).toMatchObject({ NOTIFY_CHANNEL: 'inbox', NOTIFY_TEMPLATES: '{}', PAYMENT_REMINDER_LEAD_SEC: 300 });
+    for (const bad of ['[]', '{"group_succeeded": 1}', 'not json']) expect(() => loadConfig({ ...base, NOTIFY_TEMPLATES: bad })).toThrow(/NOTIFY_TEMPLATES/);
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', NOTIFY_CHANNEL: 'wechat', WECHAT_APP_ID: 'wx1' })).toThrow(/NOTIFY_CHANNEL/);
+    expect(() => loadConfig({ ...base, PAYMENT_REMINDER_LEAD_SEC: '0' })).toThrow(/PAYMENT_REMINDER_LEAD_SEC/);
   });
 });
