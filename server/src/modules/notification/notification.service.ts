@@ -261,7 +261,7 @@ export class NotificationService {
             kind: 'payment_expiring',
             dedupeKey: `payment_expiring:${o.id}`,
             title: '订单即将关闭',
-            body: `你的订单还有约 ${minutes} 分钟关闭，请尽快完成支付，以免错过拼团。`,
+            body: `你的订单还有约 ${minutes} 分钟关闭，请尽快完成支付，超时后订单将自动取消。`,
             link: `/packages/order/pages/pay/index?id=${o.id}`,
           }),
         );
