@@ -19,8 +19,11 @@ import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } fro
 import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
+import { InboxOnlyChannel, NotificationService, WechatSubscribeChannel, notificationSubscribers, registerNotificationRoutes } from './modules/notification';
 import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
+import { createPayoutProvider, PAYOUT_NOTIFY_PATH, type PayoutProvider } from './modules/payout';
 import { createDeadlineScheduler } from './jobs/deadline.worker';
+import { WechatApi } from './core/wechat-api';
 import type { DeadlineScheduler } from './core/scheduler';
 import type { Subscriber } from './core/outbox.dispatcher';
 import type { ServiceContext } from './core/context';
@@ -62,12 +65,16 @@ export interface Services {
   shareCode: ShareCodeProvider;
   merchant: { appId: string; mchId: string };
   provider: PaymentProvider;
+  /** 商家转账 (or its sandbox); the withdrawals' owner registers the callback route at PAYOUT_NOTIFY_PATH. */
+  payout: PayoutProvider;
+  /** The 消息 inbox and WeChat subscribe messages (issue 12 item 6). */
+  notifications: NotificationService;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   subscribers: Subscriber[];
   /** Live group pages: the shared snapshots (the API role's socket hub and the worker's rebuilder use it). */
   live: LiveSnapshots;
   /** The backstop for lost timers: overdue unpaid orders, due refunds, expired groups and coupons. */
-  sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number; groups: number; completed: number; coupons: unknown }>;
+  sweep(ctx: ServiceContext): Promise<{ orders: number; refunds: number; groups: number; completed: number; coupons: unknown; notifications: { reminded: number; pushed: number } }>;
   close(): Promise<void>;
 }
 
@@ -81,22 +88,36 @@ export async function createServices(infra: Infra): Promise<Services> {
   const notifyBase = () => infra.selfUrl;
   // The merchant this deployment is; the sandbox has fixed test identities.
   const merchant = { appId: config.WECHAT_APP_ID || 'wxsandbox0000000', mchId: config.WECHATPAY_MCH_ID || '1900000000' };
+  // One WeChat Pay merchant pays in (payments) and out (payouts, 商家转账): same identity, keys, sandbox keys.
+  const wechatpay = {
+    appId: merchant.appId,
+    mchId: merchant.mchId,
+    merchantSerialNo: config.WECHATPAY_SERIAL_NO,
+    merchantPrivateKeyPem: config.WECHATPAY_PRIVATE_KEY_PEM,
+    platformCerts: JSON.parse(config.WECHATPAY_PLATFORM_CERTS) as Array<{ serial: string; publicKeyPem: string }>,
+    apiV3Key: config.WECHATPAY_API_V3_KEY,
+    baseUrl: config.WECHATPAY_BASE_URL,
+    sandboxKeyDir: resolve(config.SANDBOX_PAY_KEY_DIR),
+  };
+  const sandboxDeps = { redis: infra.redis, redisPrefix: config.REDIS_PREFIX };
   const payment = await createPaymentProvider(
     {
+      ...wechatpay,
       provider: config.PAYMENT_PROVIDER,
-      appId: merchant.appId,
-      mchId: merchant.mchId,
-      merchantSerialNo: config.WECHATPAY_SERIAL_NO,
-      merchantPrivateKeyPem: config.WECHATPAY_PRIVATE_KEY_PEM,
-      platformCerts: JSON.parse(config.WECHATPAY_PLATFORM_CERTS) as Array<{ serial: string; publicKeyPem: string }>,
-      apiV3Key: config.WECHATPAY_API_V3_KEY,
-      baseUrl: config.WECHATPAY_BASE_URL,
       notifyUrl: `${notifyBase()}/api/payments/wechatpay/notify`,
       refundNotifyUrl: `${notifyBase()}/api/payments/wechatpay/refund-notify`,
-      sandboxKeyDir: resolve(config.SANDBOX_PAY_KEY_DIR),
       timeoutMs: config.PAYMENT_TIMEOUT_MS,
     },
-    { redis: infra.redis, redisPrefix: config.REDIS_PREFIX },
+    sandboxDeps,
+  );
+  const payout = await createPayoutProvider(
+    {
+      ...wechatpay,
+      provider: config.PAYOUT_PROVIDER,
+      notifyUrl: () => config.PAYOUT_NOTIFY_URL ?? `${notifyBase()}${PAYOUT_NOTIFY_PATH}`,
+      timeoutMs: config.PAYOUT_TIMEOUT_MS,
+    },
+    sandboxDeps,
   );
   // After a commit that wrote domain events, wake the workers' outbox dispatchers (a Redis PUBLISH).
   const wakeOutbox = createOutboxWaker(infra.redis, config.REDIS_PREFIX);
@@ -131,10 +152,20 @@ export async function createServices(infra: Infra): Promise<Services> {
   }, visits);
   const packs = new SharePackService(dataSource, shares, { coupons, profiles: (ctx, ids) => users.profiles(ctx, ids) });
   const binding = new InviterBinding(shares, { mode: config.SHARE_BIND_MODE, days: config.SHARE_BIND_DAYS, bindExisting: config.SHARE_BIND_EXISTING });
+  // The mini-program's server API (access token shared by every process): codes and subscribe messages.
+  const wechatApi = new WechatApi(infra.redis, { appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS, redisPrefix: config.REDIS_PREFIX });
   const shareCode: ShareCodeProvider =
     config.SHARE_CODE_PROVIDER === 'wxacode'
-      ? new WxacodeProvider(infra.redis, { appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS, redisPrefix: config.REDIS_PREFIX })
+      ? new WxacodeProvider(wechatApi)
       : new LocalQrProvider();
+  const notifications = new NotificationService(
+    dataSource,
+    config.NOTIFY_CHANNEL === 'wechat'
+      ? new WechatSubscribeChannel(wechatApi, JSON.parse(config.NOTIFY_TEMPLATES) as Record<string, string>, config.NOTIFY_MINIPROGRAM_STATE)
+      : new InboxOnlyChannel(),
+    { users, orders },
+    { reminderLeadSec: config.PAYMENT_REMINDER_LEAD_SEC, redis: infra.redis, redisPrefix: config.REDIS_PREFIX },
+  );
   const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer, token) => shares.attributionFor(ctx, buyer, token));
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
@@ -174,12 +205,14 @@ export async function createServices(infra: Infra): Promise<Services> {
     payments,
     merchant,
     provider: payment,
+    payout,
+    notifications,
     scheduler,
     // Module reactions to domain events, delivered by the worker's outbox dispatcher.
-    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups)],
+    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups), ...notificationSubscribers(notifications, groups)],
     live,
     async sweep(ctx) {
-      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx) };
+      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx), notifications: await notifications.sweep(ctx) };
     },
     close: async () => {
       await visits.stop();
@@ -210,6 +243,7 @@ export function createApp(infra: Infra, services: Services) {
   registerOrderRoutes(api, services, services.payments, infra.redis, config.REDIS_PREFIX);
   registerOrderAdminRoutes(api, services.orderAdmin, services.afterSales);
   registerAddressRoutes(api, services.addresses);
+  registerNotificationRoutes(api, services.notifications);
   registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
   registerCouponAdminRoutes(api, services.coupons);
   registerShareRoutes(api, {

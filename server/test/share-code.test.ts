@@ -1,3 +1,4 @@
+import { WechatApi } from '../src/core/wechat-api';
 import { WxacodeProvider } from '../src/modules/share';
 import { startFakeWxacode } from './support/fake-wxacode.server';
 import { startTestApp, uniq, type TestApp } from './support/harness';
@@ -14,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('wxacode.getUnlimited adapter against a local fake', () => {
-  const provider = (prefix: string) => new WxacodeProvider(t.infra.redis, { appId: 'wx-code-app', appSecret: 'code-secret', apiBase: fake.url, timeoutMs: 2000, redisPrefix: prefix });
+  const provider = (prefix: string) => new WxacodeProvider(new WechatApi(t.infra.redis, { appId: 'wx-code-app', appSecret: 'code-secret', apiBase: fake.url, timeoutMs: 2000, redisPrefix: prefix }));
 
   it('when many processes ask for codes at once, then one access token is fetched and shared through Redis', async () => {
     const prefix = `${uniq('wx')}:`;
@@ -37,7 +38,7 @@ describe('wxacode.getUnlimited adapter against a local fake', () => {
   });
 
   it('when the app secret is wrong, then the call fails as a 503-class error, not a crash', async () => {
-    const bad = new WxacodeProvider(t.infra.redis, { appId: 'wx-code-app', appSecret: 'nope', apiBase: fake.url, timeoutMs: 2000, redisPrefix: `${uniq('wx')}:` });
+    const bad = new WxacodeProvider(new WechatApi(t.infra.redis, { appId: 'wx-code-app', appSecret: 'nope', apiBase: fake.url, timeoutMs: 2000, redisPrefix: `${uniq('wx')}:` }));
     await expect(bad.image('pages/index/index', 'abc')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 });

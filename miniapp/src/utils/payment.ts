@@ -2,6 +2,7 @@ import Taro from '@tarojs/taro'
 import type { OrderView } from '@tuan/shared/schemas'
 import { getOrder, sandboxPay, startPayment } from '../api/order'
 import type { ActionKeys } from './idempotency'
+import { prepareNotificationConsent } from './subscribe'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
 const POLL_INTERVAL_MS = 700
@@ -46,6 +47,7 @@ export async function payOrder(orderId: number, keys: ActionKeys): Promise<Order
     const after = await keys.run(`sandbox-pay-${orderId}`, (key) => sandboxPay(orderId, key))
     return waitForPaymentResult(orderId, after)
   }
+  const askConsent = prepareNotificationConsent()
   try {
     await Taro.requestPayment({
       timeStamp: pay.params.timeStamp,
@@ -59,5 +61,6 @@ export async function payOrder(orderId: number, keys: ActionKeys): Promise<Order
     if (/cancel/i.test(msg)) throw new PaymentCancelled()
     throw e
   }
+  askConsent()
   return waitForPaymentResult(orderId)
 }

@@ -8,13 +8,14 @@ import { AfterSaleEntity, FulfilmentEntity, OrderAttributionEntity, OrderEntity,
 import { AddressBookEntity, AddressEntity } from '../modules/address/address.entity';
 import { ShareEntity, SharePackClaimEntity, SharePackEntity, SharePackProgressEntity, ShareSignupEntity, ShareVisitEntity, UserInviterEntity, UserInviterHistoryEntity } from '../modules/share/share.entity';
 import { PaymentNotificationEntity } from '../modules/payment/payment.entity';
+import { NotificationEntity } from '../modules/notification/notification.entity';
 import { migrations } from '../migrations';
 import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
 
 export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditLogEntity, ProductEntity, SkuEntity, StockMovementEntity, CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity,
   CampaignEntity, GroupEntity, GroupMemberEntity, CampaignUsageEntity, OrderEntity, OrderEventEntity, RefundEntity, OrderAttributionEntity, FulfilmentEntity, AfterSaleEntity,
-  AddressEntity, AddressBookEntity, PaymentNotificationEntity,
+  AddressEntity, AddressBookEntity, PaymentNotificationEntity, NotificationEntity,
   ShareEntity, ShareVisitEntity, ShareSignupEntity, UserInviterEntity, UserInviterHistoryEntity, SharePackEntity, SharePackProgressEntity, SharePackClaimEntity,
   DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 

@@ -53,6 +53,8 @@ export const tableOwners = {
   share_packs: 'share',
   share_pack_progress: 'share',
   share_pack_claims: 'share',
+
+  notifications: 'notification',
 } as const satisfies Record<string, string>;
 
 export type OwnedTable = keyof typeof tableOwners;

@@ -9,6 +9,7 @@ import * as groupbuy from './groupbuy';
 import * as order from './order';
 import * as live from './live';
 import * as share from './share';
+import * as notification from './notification';
 import * as orderAdmin from './order-admin';
 
 export * from './define';
@@ -23,11 +24,12 @@ export * from './share';
 export * from './order-admin';
 export * from './address';
 export * from './live';
+export * from './notification';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, live, order, orderAdmin, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, live, notification, order, orderAdmin, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

@@ -4,6 +4,7 @@ import { Button, Image, Text, View } from '@tarojs/components'
 import { getSession, logoutUser, refreshProfile, startLogin, useSession } from '../../auth'
 import { resolveAssetUrl } from '../../api/config'
 import { listMyCoupons } from '../../api/coupon'
+import { unreadNotificationCount } from '../../api/notification'
 import { showErrorToast } from '../../api/request'
 import { ROUTES } from '../../utils/routes'
 import './index.css'
@@ -17,11 +18,17 @@ export default function Me() {
   /** Coupons on the 可用 tab (a one-row page read only for its total); null when unknown. */
   const [couponCount, setCouponCount] = useState<number | null>(null)
 
+  /** Unread messages (消息); null when unknown. */
+  const [unread, setUnread] = useState<number | null>(null)
+
   const loadCouponCount = () => {
     if (!getSession()) return
     listMyCoupons('available', 1, 1)
       .then((res) => setCouponCount(res.total))
       .catch(() => setCouponCount(null))
+    unreadNotificationCount()
+      .then((res) => setUnread(res.unread))
+      .catch(() => setUnread(null))
   }
 
   useDidShow(() => {
@@ -33,7 +40,10 @@ export default function Me() {
   const userId = user?.id ?? 0
   useEffect(() => {
     if (userId) loadCouponCount()
-    else setCouponCount(null)
+    else {
+      setCouponCount(null)
+      setUnread(null)
+    }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [userId])
 
@@ -51,6 +61,14 @@ export default function Me() {
       return
     }
     void Taro.navigateTo({ url: ROUTES.myGroups })
+  }
+
+  const openInbox = async () => {
+    if (!session) {
+      await login()
+      return
+    }
+    void Taro.navigateTo({ url: ROUTES.inbox })
   }
 
   const openMyCoupons = async () => {
@@ -115,6 +133,12 @@ export default function Me() {
           <Text className='me-menu-icon'>团</Text>
           <Text className='me-menu-text'>我的拼团</Text>
           <Text className='me-menu-hint'>开的团、参的团</Text>
+          <Text className='me-menu-arrow'>›</Text>
+        </View>
+        <View className='me-menu-item me-inbox' onClick={() => void openInbox()}>
+          <Text className='me-menu-icon'>信</Text>
+          <Text className='me-menu-text'>消息</Text>
+          {session && unread ? <Text className='me-menu-badge me-unread-count'>{unread > 99 ? '99+' : unread}</Text> : null}
           <Text className='me-menu-arrow'>›</Text>
         </View>
         <View className='me-menu-item me-coupon-center' onClick={() => void Taro.navigateTo({ url: ROUTES.couponCenter })}>

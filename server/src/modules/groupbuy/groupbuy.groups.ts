@@ -111,6 +111,17 @@ export class GroupService implements OrderParticipant {
     return rows.map((r) => Number(r.id));
   }
 
+  /** Who paid for a seat of a group, and the campaign's title (messages to the members, issue 12). */
+  async paidMembers(ctx: ServiceContext, groupId: number): Promise<{ campaignId: number; title: string; members: Array<{ userId: number; orderId: number }> } | null> {
+    const g = await this.get(ctx, groupId);
+    if (!g) return null;
+    const [c, members] = await Promise.all([
+      this.campaigns.get(ctx, g.campaignId),
+      ctx.manager.find(GroupMemberEntity, { where: { groupId, status: 'paid' }, select: { userId: true, orderId: true }, order: { id: 'ASC' } }),
+    ]);
+    return { campaignId: g.campaignId, title: c?.title ?? '', members: members.map((m) => ({ userId: Number(m.userId), orderId: Number(m.orderId) })) };
+  }
+
   async groupStatuses(ctx: ServiceContext, groupIds: number[]): Promise<Map<number, GroupStatus>> {
     if (!groupIds.length) return new Map();
     const rows = await ctx.manager.find(GroupEntity, { where: { id: In(groupIds) }, select: { id: true, status: true } });

@@ -281,6 +281,21 @@ export class OrderService {
     };
   }
 
+  /**
+   * Unpaid orders whose payment deadline falls in `(after, until]`, oldest deadline first (payment
+   * reminders, issue 12). Reads the (status, pay_deadline_at) index's range only.
+   */
+  async unpaidDueBetween(ctx: ServiceContext, after: Date, until: Date, limit = 1000): Promise<Array<{ id: number; userId: number; payDeadlineAt: Date; createdAt: Date }>> {
+    const rows = await ctx.manager
+      .createQueryBuilder(OrderEntity, 'o')
+      .select(['o.id AS id', 'o.user_id AS userId', 'o.pay_deadline_at AS payDeadlineAt', 'o.created_at AS createdAt'])
+      .where(`o.status = 'pending_payment' AND o.pay_deadline_at > :after AND o.pay_deadline_at <= :until`, { after, until })
+      .orderBy('o.pay_deadline_at')
+      .limit(limit)
+      .getRawMany<{ id: number; userId: number; payDeadlineAt: Date; createdAt: Date }>();
+    return rows.map((r) => ({ id: Number(r.id), userId: Number(r.userId), payDeadlineAt: new Date(r.payDeadlineAt), createdAt: new Date(r.createdAt) }));
+  }
+
   /** Unpaid orders whose payment deadline passed (the sweeper's backstop for lost timers). */
   async overdueUnpaid(ctx: ServiceContext, limit = 500): Promise<number[]> {
     const rows = await ctx.manager
