@@ -7,7 +7,7 @@ import { withTimeout } from './core/infra';
 import { bodyMiddleware } from './http/body.middleware';
 import { errorMiddleware } from './http/error.middleware';
 import { createAuthenticators } from './http/auth.middleware';
-import { DOCS_HTML, DOCS_INIT_JS, buildOpenApi } from './http/openapi';
+import { DOCS_HTML, DOCS_INIT_JS, FAVICON_SVG, buildOpenApi } from './http/openapi';
 import { requestIdMiddleware } from './http/request-id.middleware';
 import { ApiRouter } from './http/route';
 import { corsFor, securityHeaders } from './http/security.middleware';
@@ -279,6 +279,11 @@ export function createApp(infra: Infra, services: Services) {
       case '/docs/':
         ctx.type = 'html';
         ctx.body = DOCS_HTML;
+        return;
+      case '/favicon.ico':
+        ctx.type = 'image/svg+xml';
+        ctx.set('Cache-Control', 'public, max-age=604800');
+        ctx.body = FAVICON_SVG;
         return;
       case '/docs/init.js':
         ctx.type = 'application/javascript';

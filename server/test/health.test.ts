@@ -75,6 +75,19 @@ describe('API docs', () => {
       expect(html.text).toContain('swagger-ui-bundle.js');
       const asset = await t.http.get('/docs/assets/swagger-ui-bundle.js');
       expect(asset.status).toBe(200);
+      // The introduction: logins, money, time, the envelope; then every error code with its status.
+      const intro: string = doc.body.info.description;
+      for (const needle of ['/api/auth/login', '/admin/auth/login', 'integer fen', 'UTC', 'serverTime', 'Idempotency-Key', 'requestId']) expect(intro).toContain(needle);
+      expect(intro).toContain('| 409 | `GROUP_FULL` |');
+      expect(intro).toContain('| 404 | `ORDER_NOT_FOUND` |');
+      expect(intro).toContain('| 429 | `RATE_LIMITED` | 操作太频繁，请稍后再试 |');
+      expect(doc.body.tags).toEqual(expect.arrayContaining([{ name: 'group-buy', description: expect.stringContaining('参团') }]));
+      const join = doc.body.paths['/api/groups/{id}/join'].post;
+      expect(join.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
+      expect(html.text).toContain('rel="icon"');
+      const icon = await t.http.get('/favicon.ico');
+      expect(icon.status).toBe(200);
+      expect(icon.headers['content-type']).toContain('image/svg+xml');
       expect((await t.http.get('/static/products/orange.svg')).status).toBe(200);
       expect((await t.http.get('/static/..%2f..%2fpackage.json')).status).toBe(404);
     } finally {
