@@ -2,6 +2,7 @@ import Taro from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
 import { errorText, isApiError } from '../api/request'
 import { ROUTES } from '../utils/routes'
+import { requireLogin } from '../auth'
 import './StateViews.css'
 
 export function Loading({ text = '加载中…' }: { text?: string }) {
@@ -66,13 +67,15 @@ function goBack(): void {
 }
 
 /**
- * Error state: the error's Chinese text, then 重试 when a retry can help, else a way out (the page's
- * own `back`, 返回上一页, 去首页). The request id is small and copyable, for support.
+ * Error state: the error's Chinese text, then 重试 when a retry can help, 去登录 when signed out, else a
+ * way out (the page's own `back`, 返回上一页, 去首页). The request id is small and copyable, for support.
  */
 export function ErrorState({ error, text, hint, onRetry, retryText = '重试', back }: ErrorStateProps) {
   const message = text ?? errorText(error)
   const requestId = isApiError(error) ? error.requestId : undefined
-  const retry = onRetry && !isDeadEnd(error) ? onRetry : undefined
+  // Signed out (or the login lapsed): the way on is to log in, not to retry or leave.
+  const needsLogin = isApiError(error) && error.status === 401
+  const retry = onRetry && !isDeadEnd(error) && !needsLogin ? onRetry : undefined
   const canGoBack = Taro.getCurrentPages().length > 1
   return (
     <View className={`state state-error${retry ? '' : ' state-dead-end'}`}>
@@ -88,8 +91,13 @@ export function ErrorState({ error, text, hint, onRetry, retryText = '重试', b
       ) : null}
       {retry ? null : (
         <View className='state-ways'>
+          {needsLogin ? (
+            <Button className='btn state-way state-login' onClick={() => void requireLogin().then((done) => (done ? onRetry?.() : undefined))}>
+              去登录
+            </Button>
+          ) : null}
           {back ? (
-            <Button className='btn state-way state-back-primary' onClick={back.onClick}>
+            <Button className={`btn state-way state-back-primary${needsLogin ? ' btn-ghost' : ''}`} onClick={back.onClick}>
               {back.text}
             </Button>
           ) : null}
