@@ -92,6 +92,11 @@ export interface LiveSnapshotOptions {
   goneTtlMs?: number;
   /** How long a rebuild waits for another process's rebuild of the same topic. */
   lockWaitMs?: number;
+  /**
+   * Least time between two builds of one topic in one process: under a burst of joins a topic is
+   * read from MySQL at most this often per worker (changes meanwhile ride on the next build).
+   */
+  minIntervalMs?: number;
 }
 
 /**
@@ -108,10 +113,10 @@ export class LiveSnapshots {
   private readonly ttlMs: number;
   private readonly goneTtlMs: number;
   private readonly lockWaitMs: number;
+  private readonly minIntervalMs: number;
+  private readonly lastBuildAt = new Map<LiveTopic, number>();
   private readonly cold = new Map<LiveTopic, Promise<StoredSnapshot>>();
   private readonly rebuilding = new Map<LiveTopic, { run: Promise<void>; next: Promise<void> | null }>();
-  /** Test and diagnostics: MySQL builds this process ran. */
-  builds = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -123,6 +128,7 @@ export class LiveSnapshots {
     this.ttlMs = opts.ttlMs ?? 3600_000;
     this.goneTtlMs = opts.goneTtlMs ?? 30_000;
     this.lockWaitMs = opts.lockWaitMs ?? 3000;
+    this.minIntervalMs = opts.minIntervalMs ?? 250;
   }
 
   private key(topic: LiveTopic, what: 'snap' | 'gen' | 'built' | 'lock'): string {
@@ -166,7 +172,6 @@ export class LiveSnapshots {
   }
 
   private async read(topic: LiveTopic): Promise<string> {
-    this.builds++;
     return JSON.stringify(await this.build(this.context(), topic));
   }
 
@@ -216,6 +221,8 @@ export class LiveSnapshots {
   }
 
   private async rebuildOnce(topic: LiveTopic): Promise<void> {
+    const wait = (this.lastBuildAt.get(topic) ?? 0) + this.minIntervalMs - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const lock = this.key(topic, 'lock');
     const token = randomUUID();
     const until = Date.now() + this.lockWaitMs;
@@ -227,6 +234,10 @@ export class LiveSnapshots {
       const [gen, built] = await this.redis.mget(this.key(topic, 'gen'), this.key(topic, 'built'));
       // A build that read MySQL after this generation was marked is already out.
       if (gen !== null && built !== null && Number(built) >= Number(gen)) return;
+      const builtAt = Date.now();
+      this.lastBuildAt.set(topic, builtAt);
+      // Forget the topic once the interval is over (the map holds only recently built topics).
+      setTimeout(() => this.lastBuildAt.get(topic) === builtAt && this.lastBuildAt.delete(topic), this.minIntervalMs).unref();
       const data = await this.read(topic);
       await this.redis.eval(PUBLISH_LUA, 2, this.key(topic, 'snap'), this.key(topic, 'built'), data, data === 'null' ? this.goneTtlMs : this.ttlMs, this.channel(topic), gen ?? '');
     } finally {
