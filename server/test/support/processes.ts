@@ -32,14 +32,19 @@ export async function spawnServer(role: 'api' | 'worker' | 'all', env: Record<st
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   if (role !== 'worker') {
-    const until = Date.now() + 20_000;
+    // Generous: a loaded 2-core CI machine can take long to start a process that migrates nothing.
+    const until = Date.now() + 40_000;
     for (;;) {
       try {
         if ((await fetch(`${url}/readyz`)).ok) break;
       } catch {
         /* not yet */
       }
-      if (Date.now() > until || child.exitCode !== null) throw new Error(`server process on ${port} did not become ready`);
+      if (Date.now() > until || child.exitCode !== null) {
+        // Never leave it behind: an orphan keeps jest (and the suite's MariaDB connections) alive.
+        if (child.exitCode === null) child.kill('SIGKILL');
+        throw new Error(`server process on ${port} did not become ready in 40 s`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   } else {
