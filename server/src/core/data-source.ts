@@ -8,6 +8,7 @@ import { AfterSaleEntity, FulfilmentEntity, OrderAttributionEntity, OrderEntity,
 import { AddressBookEntity, AddressEntity } from '../modules/address/address.entity';
 import { ShareEntity, SharePackClaimEntity, SharePackEntity, SharePackProgressEntity, ShareSignupEntity, ShareVisitEntity, UserInviterEntity, UserInviterHistoryEntity } from '../modules/share/share.entity';
 import { PaymentNotificationEntity } from '../modules/payment/payment.entity';
+import { CommissionEntity, LedgerAccountEntity, LedgerPostingEntity, LedgerTransferEntity, ReconciliationEntity, RewardOrderEntity, RewardRuleEntity, RewardRuleLevelEntity, WithdrawalEntity } from '../modules/rewards/rewards.entity';
 import { migrations } from '../migrations';
 import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
@@ -16,6 +17,7 @@ export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditL
   CampaignEntity, GroupEntity, GroupMemberEntity, CampaignUsageEntity, OrderEntity, OrderEventEntity, RefundEntity, OrderAttributionEntity, FulfilmentEntity, AfterSaleEntity,
   AddressEntity, AddressBookEntity, PaymentNotificationEntity,
   ShareEntity, ShareVisitEntity, ShareSignupEntity, UserInviterEntity, UserInviterHistoryEntity, SharePackEntity, SharePackProgressEntity, SharePackClaimEntity,
+  LedgerAccountEntity, LedgerPostingEntity, LedgerTransferEntity, RewardRuleEntity, RewardRuleLevelEntity, RewardOrderEntity, CommissionEntity, WithdrawalEntity, ReconciliationEntity,
   DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 
 /**

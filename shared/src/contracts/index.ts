@@ -9,6 +9,7 @@ import * as groupbuy from './groupbuy';
 import * as order from './order';
 import * as share from './share';
 import * as orderAdmin from './order-admin';
+import * as rewards from './rewards';
 
 export * from './define';
 export * from './admin';
@@ -21,11 +22,12 @@ export * from './order';
 export * from './share';
 export * from './order-admin';
 export * from './address';
+export * from './rewards';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, order, orderAdmin, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, order, orderAdmin, rewards, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

@@ -8,3 +8,4 @@ export * from './events';
 export * from './share';
 export * from './delivery';
 export * from './order-admin';
+export * from './rewards';
