@@ -20,6 +20,7 @@ import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGat
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
 import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
+import { createPayoutProvider, PAYOUT_NOTIFY_PATH, type PayoutProvider } from './modules/payout';
 import { createDeadlineScheduler } from './jobs/deadline.worker';
 import type { DeadlineScheduler } from './core/scheduler';
 import type { Subscriber } from './core/outbox.dispatcher';
@@ -61,6 +62,8 @@ export interface Services {
   shareCode: ShareCodeProvider;
   merchant: { appId: string; mchId: string };
   provider: PaymentProvider;
+  /** 商家转账 (or its sandbox); the withdrawals' owner registers the callback route at PAYOUT_NOTIFY_PATH. */
+  payout: PayoutProvider;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   subscribers: Subscriber[];
   /** The backstop for lost timers: overdue unpaid orders, due refunds, expired groups and coupons. */
@@ -78,22 +81,36 @@ export async function createServices(infra: Infra): Promise<Services> {
   const notifyBase = () => infra.selfUrl;
   // The merchant this deployment is; the sandbox has fixed test identities.
   const merchant = { appId: config.WECHAT_APP_ID || 'wxsandbox0000000', mchId: config.WECHATPAY_MCH_ID || '1900000000' };
+  // One WeChat Pay merchant pays in (payments) and out (payouts, 商家转账): same identity, keys, sandbox keys.
+  const wechatpay = {
+    appId: merchant.appId,
+    mchId: merchant.mchId,
+    merchantSerialNo: config.WECHATPAY_SERIAL_NO,
+    merchantPrivateKeyPem: config.WECHATPAY_PRIVATE_KEY_PEM,
+    platformCerts: JSON.parse(config.WECHATPAY_PLATFORM_CERTS) as Array<{ serial: string; publicKeyPem: string }>,
+    apiV3Key: config.WECHATPAY_API_V3_KEY,
+    baseUrl: config.WECHATPAY_BASE_URL,
+    sandboxKeyDir: resolve(config.SANDBOX_PAY_KEY_DIR),
+  };
+  const sandboxDeps = { redis: infra.redis, redisPrefix: config.REDIS_PREFIX };
   const payment = await createPaymentProvider(
     {
+      ...wechatpay,
       provider: config.PAYMENT_PROVIDER,
-      appId: merchant.appId,
-      mchId: merchant.mchId,
-      merchantSerialNo: config.WECHATPAY_SERIAL_NO,
-      merchantPrivateKeyPem: config.WECHATPAY_PRIVATE_KEY_PEM,
-      platformCerts: JSON.parse(config.WECHATPAY_PLATFORM_CERTS) as Array<{ serial: string; publicKeyPem: string }>,
-      apiV3Key: config.WECHATPAY_API_V3_KEY,
-      baseUrl: config.WECHATPAY_BASE_URL,
       notifyUrl: `${notifyBase()}/api/payments/wechatpay/notify`,
       refundNotifyUrl: `${notifyBase()}/api/payments/wechatpay/refund-notify`,
-      sandboxKeyDir: resolve(config.SANDBOX_PAY_KEY_DIR),
       timeoutMs: config.PAYMENT_TIMEOUT_MS,
     },
-    { redis: infra.redis, redisPrefix: config.REDIS_PREFIX },
+    sandboxDeps,
+  );
+  const payout = await createPayoutProvider(
+    {
+      ...wechatpay,
+      provider: config.PAYOUT_PROVIDER,
+      notifyUrl: () => config.PAYOUT_NOTIFY_URL ?? `${notifyBase()}${PAYOUT_NOTIFY_PATH}`,
+      timeoutMs: config.PAYOUT_TIMEOUT_MS,
+    },
+    sandboxDeps,
   );
   // After a commit that wrote domain events, wake the workers' outbox dispatchers (a Redis PUBLISH).
   const wakeOutbox = createOutboxWaker(infra.redis, config.REDIS_PREFIX);
@@ -167,6 +184,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     payments,
     merchant,
     provider: payment,
+    payout,
     scheduler,
     // Module reactions to domain events, delivered by the worker's outbox dispatcher.
     subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler)],

@@ -53,6 +53,11 @@ const ConfigSchema = z
     WECHATPAY_API_V3_KEY: z.string().default(''),
     WECHATPAY_BASE_URL: z.string().url().default('https://api.mch.weixin.qq.com'),
     PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
+    /** Payouts (商家转账): `sandbox` (development, h5) or `wechat`; the merchant and keys are WECHATPAY_*. */
+    PAYOUT_PROVIDER: z.enum(['sandbox', 'wechat']).default('sandbox'),
+    /** Where MCHTRANSFER.BILL.FINISHED callbacks go; default PUBLIC_URL + /api/payouts/wechat/notify. */
+    PAYOUT_NOTIFY_URL: z.string().url().optional(),
+    PAYOUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
     /** Sweeper period for missed deadlines and due refunds. */
     COUPON_RETURN_ON_REFUND: Bool.default(true),
     COUPON_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(60),
@@ -101,6 +106,11 @@ const ConfigSchema = z
     if (c.PAYMENT_PROVIDER === 'sandbox') fail('PAYMENT_PROVIDER', 'the sandbox payment provider is refused in production');
     if (c.PAYMENT_PROVIDER === 'wechatpay' && (!c.WECHATPAY_MCH_ID || !c.WECHATPAY_API_V3_KEY || !c.WECHATPAY_PRIVATE_KEY_PEM))
       fail('WECHATPAY_MCH_ID', 'WECHATPAY_MCH_ID, WECHATPAY_PRIVATE_KEY_PEM and WECHATPAY_API_V3_KEY are required for wechatpay');
+    if (c.PAYOUT_PROVIDER === 'sandbox') fail('PAYOUT_PROVIDER', 'the sandbox payout provider is refused in production');
+    if (c.PAYOUT_PROVIDER === 'wechat' && (!c.WECHATPAY_MCH_ID || !c.WECHATPAY_API_V3_KEY || !c.WECHATPAY_PRIVATE_KEY_PEM || !c.WECHAT_APP_ID))
+      fail('PAYOUT_PROVIDER', 'WECHAT_APP_ID, WECHATPAY_MCH_ID, WECHATPAY_PRIVATE_KEY_PEM and WECHATPAY_API_V3_KEY are required for wechat payouts');
+    if (c.PAYOUT_NOTIFY_URL !== undefined && !c.PAYOUT_NOTIFY_URL.startsWith('https://'))
+      fail('PAYOUT_NOTIFY_URL', 'WeChat calls back only on https');
     if (c.LOGIN_PROVIDER === 'wechat' && (!c.WECHAT_APP_ID || !c.WECHAT_APP_SECRET))
       fail('WECHAT_APP_ID', 'WECHAT_APP_ID and WECHAT_APP_SECRET are required for the wechat login provider');
   });

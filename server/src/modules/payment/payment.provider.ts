@@ -16,8 +16,10 @@ import { WechatpayProvider } from './wechatpay.provider';
 
 export type { HeaderBag, JsapiPayParams, PlatformCert } from './wechatpay.crypto';
 export { PaymentNotificationError, type NotificationFailureReason } from './wechatpay.crypto';
-export { PaymentProviderError, WechatpayNotificationParser, WechatpayProvider } from './wechatpay.provider';
+export { PaymentProviderError, schemaCheck, WechatpayNotificationParser, WechatpayProvider } from './wechatpay.provider';
 export {
+  deliverNotification,
+  digits,
   ensureSandboxKeys,
   loadSandboxKeys,
   SandboxPaymentProvider,

@@ -471,30 +471,38 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return `${this.#prefix}sandbox:txn:{${outTradeNo}}`;
   }
 
-  async #post(url: string, note: SealedNotification): Promise<number> {
-    if (!url) throw new PaymentProviderError('PARAM_ERROR', 'no notify URL configured', false);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.#opts.timeoutMs);
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { ...note.headers, 'User-Agent': 'Mozilla/4.0 (sandbox; WechatPay notification)' },
-        body: note.body,
-        signal: controller.signal,
-      });
-      await res.arrayBuffer();
-      return res.status;
-    } catch (err) {
-      const code = controller.signal.aborted ? 'TIMEOUT' : 'NETWORK_ERROR';
-      throw new PaymentProviderError(code, `sandbox notification to the notify URL failed: ${(err as Error).message}`, true);
-    } finally {
-      clearTimeout(timer);
-    }
+  #post(url: string, note: SealedNotification): Promise<number> {
+    return deliverNotification(url, note, this.#opts.timeoutMs);
+  }
+}
+
+/**
+ * POSTs a sealed notification the way WeChat does and returns the HTTP status answered; used by the
+ * sandboxes of payments and payouts. Throws PaymentProviderError TIMEOUT/NETWORK_ERROR (retryable).
+ */
+export async function deliverNotification(url: string, note: SealedNotification, timeoutMs: number): Promise<number> {
+  if (!url) throw new PaymentProviderError('PARAM_ERROR', 'no notify URL configured', false);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...note.headers, 'User-Agent': 'Mozilla/4.0 (sandbox; WechatPay notification)' },
+      body: note.body,
+      signal: controller.signal,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  } catch (err) {
+    const code = controller.signal.aborted ? 'TIMEOUT' : 'NETWORK_ERROR';
+    throw new PaymentProviderError(code, `sandbox notification to the notify URL failed: ${(err as Error).message}`, true);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 /** `n` decimal digits derived from a hash: stable ids that look like WeChat's numeric ones. */
-function digits(seed: string, n: number): string {
+export function digits(seed: string, n: number): string {
   const hex = createHash('sha256').update(seed).digest('hex');
   return BigInt(`0x${hex}`).toString().padStart(n, '0').slice(0, n);
 }

@@ -233,7 +233,7 @@ export class WechatpayNotificationParser {
   }
 
   async parseTransaction(headers: HeaderBag, rawBody: string | Buffer): Promise<TransactionNotice> {
-    const { envelope, plaintext } = this.#open(headers, rawBody, 'TRANSACTION.', 'transaction');
+    const { envelope, plaintext } = this.open(headers, rawBody, 'TRANSACTION.', 'transaction');
     const t = schemaCheck(TransactionResource, plaintext, 'transaction');
     return {
       notificationId: envelope.id,
@@ -252,7 +252,7 @@ export class WechatpayNotificationParser {
   }
 
   async parseRefund(headers: HeaderBag, rawBody: string | Buffer): Promise<RefundNotice> {
-    const { envelope, plaintext } = this.#open(headers, rawBody, 'REFUND.', 'refund');
+    const { envelope, plaintext } = this.open(headers, rawBody, 'REFUND.', 'refund');
     const r = schemaCheck(RefundResource, plaintext, 'refund');
     return {
       notificationId: envelope.id,
@@ -272,7 +272,16 @@ export class WechatpayNotificationParser {
     };
   }
 
-  #open(headers: HeaderBag, rawBody: string | Buffer, eventPrefix: string, originalType: string) {
+  /**
+   * Verified and decrypted, not yet schema-checked: for other v3 notifications (the payout module's
+   * MCHTRANSFER.BILL.FINISHED), which check their own plaintext with {@link schemaCheck}.
+   */
+  open(
+    headers: HeaderBag,
+    rawBody: string | Buffer,
+    eventPrefix: string,
+    originalType: string,
+  ): { envelope: z.infer<typeof NotificationEnvelope>; plaintext: unknown } {
     // Signature first, over the exact bytes received: nothing in an unverified body is looked at.
     verifyWechatpaySignature(headers, rawBody, this.#keyring, { nowMs: this.#now() });
     let json: unknown;
@@ -299,7 +308,8 @@ export class WechatpayNotificationParser {
   }
 }
 
-function schemaCheck<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+/** Schema-checks a decrypted plaintext; MALFORMED naming the failing paths, never the values. */
+export function schemaCheck<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     // Paths only, never values: the plaintext carries openids and amounts we do not want in logs.

@@ -28,6 +28,23 @@ export type PayoutState =
 
 export const FINAL_PAYOUT_STATES: readonly PayoutState[] = ['SUCCESS', 'FAIL', 'CANCELLED'];
 
+export const PAYOUT_STATES: readonly PayoutState[] = [
+  'ACCEPTED',
+  'PROCESSING',
+  'WAIT_USER_CONFIRM',
+  'TRANSFERING',
+  'SUCCESS',
+  'FAIL',
+  'CANCELING',
+  'CANCELLED',
+];
+
+/**
+ * Where this deployment receives MCHTRANSFER.BILL.FINISHED callbacks (PUBLIC_URL + this path unless
+ * PAYOUT_NOTIFY_URL says otherwise). The module that owns withdrawals registers the route.
+ */
+export const PAYOUT_NOTIFY_PATH = '/api/payouts/wechat/notify';
+
 export interface PayoutRequest {
   /** Our payout number: 5–32 of `[A-Za-z0-9]`; unique per merchant; reused for every retry of one payout. */
   outBillNo: string;
@@ -52,6 +69,10 @@ export interface PayoutResult {
   packageInfo: string | null;
   /** WeChat's fail_reason code when FAIL (e.g. 'TRANSFER_RISK'), else null. */
   failReason: string | null;
+  /** Fen as WeChat recorded the bill (the caller checks it against its own payout); null if not sent. */
+  amount: number | null;
+  /** The beneficiary's openid as WeChat recorded it; null if not sent. */
+  openid: string | null;
   createdAt: Date | null;
   updatedAt: Date | null;
 }
