@@ -31,6 +31,7 @@ import { setOutboxWaker } from './core/outbox';
 import { createOutboxWaker } from './core/outbox.dispatcher';
 import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
+import { RewardsService, payoutNotifyRouter, registerRewardsRoutes, rewardsSubscribers } from './modules/rewards';
 import { InviterBinding, LocalQrProvider, ShareService, SharePackService, VisitWriter, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
 
 export interface Services {
@@ -64,6 +65,8 @@ export interface Services {
   provider: PaymentProvider;
   /** 商家转账 (or its sandbox); the withdrawals' owner registers the callback route at PAYOUT_NOTIFY_PATH. */
   payout: PayoutProvider;
+  /** The commission ledger, withdrawals and reconciliation. */
+  rewards: RewardsService;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   subscribers: Subscriber[];
   /** The backstop for lost timers: overdue unpaid orders, due refunds, expired groups and coupons. */
@@ -154,6 +157,17 @@ export async function createServices(infra: Infra): Promise<Services> {
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
   const deadlines = new GroupDeadlines(dataSource, campaigns, groups, outcomes, gate);
+  // The ledger asks orders, after-sales, inviter bindings and users through their modules.
+  const rewards = new RewardsService(dataSource, payout, {
+    attributionOf: (ctx, orderId) => orders.attributionOf(ctx, orderId),
+    inviterOf: (ctx, userId) => binding.inviterOf(ctx, userId),
+    hasOpenAfterSale: (ctx, orderId) => afterSales.hasOpen(ctx, orderId),
+    inviteeCounts: (ctx, userId) => binding.inviteeCounts(ctx, userId),
+    openidOf: (ctx, userId) => users.openidOf(ctx, userId),
+  }, {
+    afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC,
+    withdrawals: { minAmount: config.REWARD_WITHDRAW_MIN_FEN, dailyLimit: config.REWARD_WITHDRAW_DAILY_LIMIT_FEN, feeBps: config.REWARD_WITHDRAW_FEE_BPS, queryAfterMs: config.REWARD_PAYOUT_QUERY_INTERVAL_MS },
+  });
   return {
     tokens,
     auth: new AuthService({
@@ -185,9 +199,10 @@ export async function createServices(infra: Infra): Promise<Services> {
     merchant,
     provider: payment,
     payout,
+    rewards,
     scheduler,
     // Module reactions to domain events, delivered by the worker's outbox dispatcher.
-    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler)],
+    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...rewardsSubscribers(rewards)],
     async sweep(ctx) {
       return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx) };
     },
@@ -226,6 +241,8 @@ export function createApp(infra: Infra, services: Services) {
     visitsPerMin: config.SHARE_VISITS_PER_MIN, claimsPerMin: config.SHARE_CLAIMS_PER_MIN, h5BaseUrl: config.H5_BASE_URL,
     groupsOfCampaign: (ctx, id) => services.groups.idsOfCampaign(ctx, id),
   });
+  registerRewardsRoutes(api, services.rewards);
+  const payoutNotify = payoutNotifyRouter(services.payout, services.rewards, infra.dataSource);
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });
@@ -267,6 +284,7 @@ export function createApp(infra: Infra, services: Services) {
   app.use(serveStatic('/docs/assets', SWAGGER_DIR, 86400));
   app.use(bodyMiddleware({ limitBytes: config.BODY_LIMIT_BYTES }));
   app.use(notify.routes());
+  app.use(payoutNotify.routes());
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
   // `routes`: the contracts served, so a test can hold them against every contract in @tuan/shared.

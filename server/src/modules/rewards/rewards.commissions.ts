@@ -103,6 +103,8 @@ export class CommissionService {
   async onRefunded(tx: ServiceContext, p: DomainEventPayloads['order.refunded']): Promise<void> {
     const ro = await tx.manager.createQueryBuilder(RewardOrderEntity, 'o').setLock('pessimistic_write').where('o.order_id = :id', { id: p.orderId }).getOne();
     if (!ro) return;
+    // The refund's own marker posting: a second delivery of this refund (whatever delivered it) stops here.
+    if ((await this.ledger.post(tx, `order:${p.orderId}:refund:${p.refundId}`, [])).replayed) return;
     const refunded = Math.min(Number(ro.paidAmount), Number(ro.refundedAmount) + p.amount);
     const base = Number(ro.paidAmount) - refunded;
     await tx.manager.update(RewardOrderEntity, { id: ro.id }, { refundedAmount: refunded, updatedAt: new Date() });

@@ -194,6 +194,12 @@ export class Ledger {
     return res.transfers[0]!;
   }
 
+  /** Whose account it is (a beneficiary's or the platform's) and its kind. */
+  async kindOf(ctx: ServiceContext, accountId: number): Promise<{ user: boolean; kind: string }> {
+    const a = await ctx.manager.findOneByOrFail(LedgerAccountEntity, { id: accountId });
+    return { user: a.userId !== null, kind: a.kind };
+  }
+
   private async refOf(ctx: ServiceContext, accountId: number): Promise<AccountRef> {
     const a = await ctx.manager.findOneByOrFail(LedgerAccountEntity, { id: accountId });
     return a.userId !== null ? { user: Number(a.userId), kind: a.kind as BeneficiaryAccount } : { platform: a.kind as PlatformAccount };
