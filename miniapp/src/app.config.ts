@@ -9,6 +9,7 @@ export default defineAppConfig({
     { root: 'packages/share', pages: ['pages/pack/index', 'pages/mine/index'] },
     { root: 'packages/address', pages: ['pages/list/index', 'pages/edit/index'] },
     { root: 'packages/aftersale', pages: ['pages/apply/index', 'pages/detail/index'] },
+    { root: 'packages/rewards', pages: ['pages/mine/index', 'pages/withdraw/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

@@ -166,7 +166,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     openidOf: (ctx, userId) => users.openidOf(ctx, userId),
   }, {
     afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC,
-    withdrawals: { minAmount: config.REWARD_WITHDRAW_MIN_FEN, dailyLimit: config.REWARD_WITHDRAW_DAILY_LIMIT_FEN, feeBps: config.REWARD_WITHDRAW_FEE_BPS, queryAfterMs: config.REWARD_PAYOUT_QUERY_INTERVAL_MS },
+    withdrawals: { minAmount: config.REWARD_WITHDRAW_MIN_FEN, dailyLimit: config.REWARD_WITHDRAW_DAILY_LIMIT_FEN, feeBps: config.REWARD_WITHDRAW_FEE_BPS, queryAfterMs: config.REWARD_PAYOUT_QUERY_INTERVAL_MS, mchId: merchant.mchId },
   });
   return {
     tokens,

@@ -37,6 +37,8 @@ export const ROUTES = {
   sharePack: (params: { id?: number; token?: string }) =>
     `/packages/share/pages/pack/index?${[params.id ? `id=${params.id}` : '', params.token ? `st=${params.token}` : ''].filter(Boolean).join('&')}`,
   myShares: '/packages/share/pages/mine/index',
+  myRewards: '/packages/rewards/pages/mine/index',
+  withdraw: '/packages/rewards/pages/withdraw/index',
 } as const
 
 /** A positive integer id from a route param, or null. */

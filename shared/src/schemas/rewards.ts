@@ -63,6 +63,8 @@ export const LedgerEntryView = z.object({
   /** Which of my accounts moved, and by how much (negative: money left it). */
   account: z.enum(BeneficiaryAccount),
   amount: FenSchema,
+  /** Set when the money came from another of my accounts (e.g. 冻结中 → 可提现): one line, not two. */
+  fromAccount: z.enum(BeneficiaryAccount).nullable(),
   explanation: LedgerExplanation,
   createdAt: IsoTime,
 });
@@ -97,6 +99,8 @@ export const WithdrawalView = z.object({
   providerState: z.string().nullable(),
   /** For `wx.requestMerchantTransfer` while the transfer waits for the user's confirmation. */
   packageInfo: z.string().nullable(),
+  /** The merchant that pays (wx.requestMerchantTransfer's mchId). */
+  mchId: z.string(),
   failReason: z.string().nullable(),
   rejectReason: z.string().nullable(),
   attempts: z.number().int(),
@@ -107,9 +111,6 @@ export const WithdrawalView = z.object({
 });
 export type WithdrawalView = z.infer<typeof WithdrawalView>;
 export const WithdrawalPage = pageOf(WithdrawalView);
-
-/** What finance sees of a withdrawal's confirmation step (h5 / sandbox), and the merchant ids for weapp. */
-export const WithdrawalConfirmInfo = z.object({ mchId: z.string(), appId: z.string(), packageInfo: z.string().nullable() });
 
 export const WithdrawalQueueQuery = PageQuery.extend({ status: z.enum(WithdrawalStatus).optional() });
 export const RejectWithdrawalRequest = z.object({ reason: text().trim().min(1).max(200) });

@@ -67,21 +67,21 @@ export class RewardsService {
     const ids = [...accounts.keys()];
     const empty = { items: [], page: q.page, pageSize: q.pageSize, total: 0, serverTime: new Date().toISOString() };
     if (!ids.length) return empty;
-    // One row per (transfer, side on my accounts): a move between two of my accounts shows on both.
+    // One row per transfer touching my accounts; a move between two of mine (待结算 → 冻结中) is one row with its source.
     const [rows, total] = await Promise.all([
       ctx.manager.query(
         `SELECT * FROM (
-           SELECT t.id, t.kind, t.amount, t.explanation, t.created_at, t.credit_account_id AS account_id, 1 AS sign FROM ledger_transfers t WHERE t.credit_account_id IN (?)
+           SELECT t.id, t.kind, t.amount, t.explanation, t.created_at, t.credit_account_id AS account_id, t.debit_account_id AS other_id, 1 AS sign FROM ledger_transfers t WHERE t.credit_account_id IN (?)
            UNION ALL
-           SELECT t.id, t.kind, t.amount, t.explanation, t.created_at, t.debit_account_id AS account_id, -1 AS sign FROM ledger_transfers t WHERE t.debit_account_id IN (?)
-         ) x ORDER BY x.id DESC, x.sign DESC LIMIT ? OFFSET ?`,
-        [ids, ids, q.pageSize, (q.page - 1) * q.pageSize],
-      ) as Promise<Array<{ id: number; kind: LedgerEntryView['kind']; amount: number; explanation: string | object; created_at: Date; account_id: number; sign: number }>>,
+           SELECT t.id, t.kind, t.amount, t.explanation, t.created_at, t.debit_account_id AS account_id, NULL AS other_id, -1 AS sign FROM ledger_transfers t WHERE t.debit_account_id IN (?) AND t.credit_account_id NOT IN (?)
+         ) x ORDER BY x.id DESC LIMIT ? OFFSET ?`,
+        [ids, ids, ids, q.pageSize, (q.page - 1) * q.pageSize],
+      ) as Promise<Array<{ id: number; kind: LedgerEntryView['kind']; amount: number; explanation: string | object; created_at: Date; account_id: number; other_id: number | null; sign: number }>>,
       ctx.manager
         .createQueryBuilder(LedgerTransferEntity, 't')
         .where('t.credit_account_id IN (:...ids)', { ids })
         .getCount()
-        .then(async (c) => c + (await ctx.manager.createQueryBuilder(LedgerTransferEntity, 't').where('t.debit_account_id IN (:...ids)', { ids }).getCount())),
+        .then(async (c) => c + (await ctx.manager.createQueryBuilder(LedgerTransferEntity, 't').where('t.debit_account_id IN (:...ids) AND t.credit_account_id NOT IN (:...ids)', { ids }).getCount())),
     ]);
     return {
       ...empty,
@@ -89,7 +89,8 @@ export class RewardsService {
       items: rows.map((r) => {
         const account = accounts.get(Number(r.account_id)) as BeneficiaryAccount;
         // receivable is what the beneficiary owes: a debit to it is a debt (shown negative).
-        return { id: Number(r.id), kind: r.kind, account, amount: Number(r.amount) * Number(r.sign), explanation: typeof r.explanation === 'string' ? JSON.parse(r.explanation) : r.explanation, createdAt: new Date(r.created_at).toISOString() };
+        const from = r.other_id === null ? undefined : accounts.get(Number(r.other_id));
+        return { id: Number(r.id), kind: r.kind, account, amount: Number(r.amount) * Number(r.sign), fromAccount: from ?? null, explanation: typeof r.explanation === 'string' ? JSON.parse(r.explanation) : r.explanation, createdAt: new Date(r.created_at).toISOString() };
       }),
     };
   }
@@ -123,6 +124,6 @@ export class RewardsService {
   private async entryView(ctx: ServiceContext, t: LedgerTransferEntity): Promise<LedgerEntryView> {
     const [debit, credit] = await Promise.all([this.ledger.kindOf(ctx, Number(t.debitAccountId)), this.ledger.kindOf(ctx, Number(t.creditAccountId))]);
     const mine = credit.user ? { account: credit.kind, sign: 1 } : { account: debit.kind, sign: -1 };
-    return { id: Number(t.id), kind: t.kind, account: mine.account as BeneficiaryAccount, amount: Number(t.amount) * mine.sign, explanation: t.explanation, createdAt: t.createdAt.toISOString() };
+    return { id: Number(t.id), kind: t.kind, account: mine.account as BeneficiaryAccount, amount: Number(t.amount) * mine.sign, fromAccount: null, explanation: t.explanation, createdAt: t.createdAt.toISOString() };
   }
 }

@@ -18,6 +18,8 @@ export interface WithdrawalOptions {
   feeBps: number;
   /** How long after a transfer (or an unclear answer) the query job asks the provider first. */
   queryAfterMs: number;
+  /** The paying merchant (the mini-program passes it to wx.requestMerchantTransfer). */
+  mchId: string;
 }
 
 export interface WithdrawalDeps {
@@ -296,7 +298,7 @@ export class WithdrawalService {
   view(w: WithdrawalEntity): WithdrawalView {
     return {
       id: Number(w.id), userId: Number(w.userId), outBillNo: w.outBillNo, amount: Number(w.amount), fee: Number(w.fee), netAmount: Number(w.netAmount), status: w.status,
-      providerState: w.providerState, packageInfo: w.status === 'paying' ? w.packageInfo : null, failReason: w.failReason, rejectReason: w.rejectReason, attempts: w.attempts,
+      providerState: w.providerState, packageInfo: w.status === 'paying' ? w.packageInfo : null, mchId: this.opts.mchId, failReason: w.failReason, rejectReason: w.rejectReason, attempts: w.attempts,
       createdAt: w.createdAt.toISOString(), updatedAt: w.updatedAt.toISOString(), paidAt: w.paidAt ? w.paidAt.toISOString() : null, serverTime: new Date().toISOString(),
     };
   }
