@@ -65,10 +65,14 @@ export class CommissionService {
     return out;
   }
 
-  /** order.paid → a pending hold per beneficiary (expense → pending), under the rule version in force. */
-  async onPaid(tx: ServiceContext, p: DomainEventPayloads['order.paid']): Promise<void> {
+  /**
+   * order.paid → a pending hold per beneficiary (expense → pending), under the rule version in force
+   * when the payment was recorded (`recordedAt`: the event's own time, in milliseconds — the provider's
+   * `paidAt` has only seconds).
+   */
+  async onPaid(tx: ServiceContext, p: DomainEventPayloads['order.paid'], recordedAt = new Date()): Promise<void> {
     if (await tx.manager.existsBy(RewardOrderEntity, { orderId: p.orderId })) return;
-    const rule = await this.rules.current(tx, p.campaignId);
+    const rule = await this.rules.current(tx, p.campaignId, recordedAt);
     const now = new Date();
     const res = await tx.manager.insert(RewardOrderEntity, {
       orderId: p.orderId, buyerUserId: p.userId, campaignId: p.campaignId, ruleId: rule.id, paidAmount: p.paidAmount, refundedAmount: 0, status: 'accrued', settleAt: null, createdAt: now, updatedAt: now,

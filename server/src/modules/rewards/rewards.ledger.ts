@@ -147,6 +147,20 @@ export class Ledger {
       c.credit += s.amount;
       delta.set(creditId, c);
     }
+    const rows = resolved.map(({ s, debitId, creditId }) => ({
+      postingId, debitAccountId: debitId, creditAccountId: creditId, amount: s.amount, kind: s.kind,
+      refType: s.ref?.type ?? null, refId: s.ref?.id ?? null, reversesId: s.reversesId ?? null, explanation: s.explanation, createdAt: now,
+    }));
+    let ids: number[];
+    try {
+      const res = await tx.manager.insert(LedgerTransferEntity, rows);
+      ids = res.identifiers.map((i) => Number(i.id));
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new DomainError(ErrorCode.LEDGER_ALREADY_REVERSED, 'This entry was already reversed');
+      throw err;
+    }
+    // The balances last: the platform's expense account is on almost every posting, and its row lock is
+    // held from this update to the commit, so as little as possible comes after it.
     for (const id of [...delta.keys()].sort((a, b) => a - b)) {
       const d = delta.get(id)!;
       const res = await tx.manager
@@ -157,19 +171,7 @@ export class Ledger {
         .execute();
       if (res.affected !== 1) throw new InsufficientBalanceError(d.code);
     }
-    try {
-      await tx.manager.insert(
-        LedgerTransferEntity,
-        resolved.map(({ s, debitId, creditId }) => ({
-          postingId, debitAccountId: debitId, creditAccountId: creditId, amount: s.amount, kind: s.kind,
-          refType: s.ref?.type ?? null, refId: s.ref?.id ?? null, reversesId: s.reversesId ?? null, explanation: s.explanation, createdAt: now,
-        })),
-      );
-    } catch (err) {
-      if (isDuplicateKey(err)) throw new DomainError(ErrorCode.LEDGER_ALREADY_REVERSED, 'This entry was already reversed');
-      throw err;
-    }
-    const transfers = await tx.manager.find(LedgerTransferEntity, { where: { postingId }, order: { id: 'ASC' } });
+    const transfers = rows.map((r, i) => Object.assign(new LedgerTransferEntity(), r, { id: ids[i]! }));
     return { postingId, transfers, replayed: false };
   }
 

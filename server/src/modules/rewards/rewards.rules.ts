@@ -30,12 +30,18 @@ export class RewardRules {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The version in force for an order of this campaign: the campaign's newest, else the newest global one. */
-  async current(ctx: ServiceContext, campaignId: number | null): Promise<RuleVersion> {
+  /**
+   * The version in force at `at` (default now) for an order of this campaign: the campaign's newest
+   * version made by then, else the newest global one. Orders pass their payment time, so a rule change
+   * that lands while an order.paid event waits in the outbox does not apply to that order.
+   */
+  async current(ctx: ServiceContext, campaignId: number | null, at?: Date): Promise<RuleVersion> {
     const q = ctx.manager.createQueryBuilder(RewardRuleEntity, 'r').select('r.id', 'id').orderBy('r.id', 'DESC').limit(1);
+    if (at) q.andWhere('r.created_at <= :at', { at });
     let row: { id: number } | undefined;
-    if (campaignId !== null) row = await q.clone().where('r.campaign_id = :campaignId', { campaignId }).getRawOne();
-    row ??= await q.clone().where('r.campaign_id IS NULL').getRawOne();
+    if (campaignId !== null) row = await q.clone().andWhere('r.campaign_id = :campaignId', { campaignId }).getRawOne();
+    row ??= await q.clone().andWhere('r.campaign_id IS NULL').getRawOne();
+    if (!row) row = at ? await this.current(ctx, campaignId).then((v) => ({ id: v.id })) : undefined;
     if (!row) throw new Error('no global reward rules (the migration seeds version 1)');
     return this.version(ctx, Number(row.id));
   }

@@ -15,7 +15,7 @@ export function rewardsSubscribers(rewards: RewardsService): Subscriber[] {
       async handle(tx, e) {
         switch (e.type) {
           case 'order.paid':
-            return rewards.commissions.onPaid(tx, e.payload as never);
+            return rewards.commissions.onPaid(tx, e.payload as never, new Date(e.createdAt));
           case 'order.refunded':
             return rewards.commissions.onRefunded(tx, e.payload as never);
           case 'order.completed':

@@ -180,10 +180,15 @@ export class WithdrawalService {
   }
 
   private async send(tx: ServiceContext, w: WithdrawalEntity): Promise<void> {
-    const openid = await this.deps.openidOf(tx, Number(w.userId));
+    const openid = (await this.deps.openidOf(tx, Number(w.userId))) ?? (this.payout.name === 'sandbox' ? `dev-openid-${w.userId}` : null);
+    if (!openid) {
+      // A real transfer needs the payee's openid; without one it fails here (finance cancels it back).
+      await move(tx, withdrawalLifecycle, Number(w.id), 'paying', 'failed', { set: { failReason: 'NO_OPENID: the user has no WeChat openid', nextQueryAt: null }, events: [settled(w, 'failed')] });
+      return;
+    }
     try {
       const r = await this.payout.transfer({
-        outBillNo: w.outBillNo, openid: openid ?? `dev-openid-${w.userId}`, amount: Number(w.netAmount), remark: '团购分享佣金提现',
+        outBillNo: w.outBillNo, openid, amount: Number(w.netAmount), remark: '团购分享佣金提现',
         report: { jobType: '分享推广员', rewardDescription: '分享推广佣金' },
       });
       await this.apply(tx, w, r);
