@@ -47,15 +47,21 @@ export class Reconciliation {
       if (!a.mayGoNegative && ec < ed) negativeAccounts.push({ accountId: id, code: a.code, balance: ec - ed });
     }
 
-    // Commissions: what the ledger holds per commission (accrued − voided − clawed back) against the rules.
-    const held: Array<{ id: number; kind: string; s: number }> = await m
-      .createQueryBuilder(LedgerTransferEntity, 't')
-      .select('t.ref_id', 'id').addSelect('t.kind', 'kind').addSelect('SUM(t.amount)', 's')
-      .where(`t.ref_type = 'commission' AND t.kind IN ('commission', 'void', 'reversal', 'correction')`)
-      .groupBy('t.ref_id').addGroupBy('t.kind')
-      .getRawMany();
+    // Commissions: what the ledger moved out of the commission expense account per commission (accruals in,
+    // voids and claw-backs back, corrections either way) against the rules.
+    const expense = await m.findOneBy(LedgerAccountEntity, { code: 'platform:commission_expense' });
     const onLedger = new Map<number, number>();
-    for (const r of held) onLedger.set(Number(r.id), (onLedger.get(Number(r.id)) ?? 0) + (r.kind === 'commission' ? Number(r.s) : -Number(r.s)));
+    if (expense) {
+      const held: Array<{ id: number; s: number }> = await m
+        .createQueryBuilder(LedgerTransferEntity, 't')
+        .select('t.ref_id', 'id')
+        .addSelect('SUM(CASE WHEN t.debit_account_id = :exp THEN t.amount WHEN t.credit_account_id = :exp THEN -t.amount ELSE 0 END)', 's')
+        .where(`t.ref_type = 'commission'`)
+        .setParameter('exp', expense.id)
+        .groupBy('t.ref_id')
+        .getRawMany();
+      for (const r of held) onLedger.set(Number(r.id), Number(r.s));
+    }
     const orders = await m.find(RewardOrderEntity, { select: { orderId: true, ruleId: true, paidAmount: true, refundedAmount: true } });
     const commissions = await m.find(CommissionEntity, { select: { id: true, orderId: true, level: true, rateBps: true }, order: { orderId: 'ASC', level: 'ASC' } });
     const byOrder = new Map<number, CommissionEntity[]>();
