@@ -7,6 +7,7 @@ import { startLogin, useSession } from '../../../../auth'
 import { Empty, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { formatDateTime } from '../../../../utils/format'
+import { flag } from '../../../../utils/flag'
 import { ROUTES } from '../../../../utils/routes'
 import '../../rewards.css'
 
@@ -73,7 +74,7 @@ export default function MyRewardsPage() {
           </View>
         </View>
         {b.receivable > 0 ? <Text className='rewards-owed'>待抵扣 {formatFen(b.receivable)}：结算后的订单发生退款，将从之后的佣金中扣回</Text> : null}
-        <Button className='btn btn-block rewards-withdraw' disabled={b.available < r.withdrawal.minAmount} onClick={() => void Taro.navigateTo({ url: ROUTES.withdraw })}>
+        <Button className='btn btn-block rewards-withdraw' disabled={flag(b.available < r.withdrawal.minAmount)} onClick={() => void Taro.navigateTo({ url: ROUTES.withdraw })}>
           {b.available < r.withdrawal.minAmount ? `满 ${formatFen(r.withdrawal.minAmount)} 可提现` : '提现'}
         </Button>
       </View>

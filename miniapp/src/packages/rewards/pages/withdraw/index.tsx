@@ -9,6 +9,7 @@ import { useSession } from '../../../../auth'
 import { ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { formatDateTime } from '../../../../utils/format'
+import { flag } from '../../../../utils/flag'
 import '../../rewards.css'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
@@ -120,7 +121,7 @@ export default function WithdrawPage() {
           <Text className='withdraw-hint'>{statusHint(current)}</Text>
           <Text className='withdraw-hint'>提现 {formatFen(current.amount)}，手续费 {formatFen(current.fee)}，到账 {formatFen(current.netAmount)}</Text>
           {current.status === 'paying' && current.packageInfo ? (
-            <Button className='btn btn-block withdraw-confirm' loading={busy} onClick={() => void confirmReceipt(current)}>
+            <Button className='btn btn-block withdraw-confirm' loading={flag(busy)} onClick={() => void confirmReceipt(current)}>
               {IS_H5 ? '确认收款（沙箱）' : '确认收款'}
             </Button>
           ) : null}
@@ -143,7 +144,7 @@ export default function WithdrawPage() {
           <Text className='withdraw-hint'>手续费 {formatFen(fee)}；实际到账 {formatFen(Math.max(0, (amount ?? 0) - fee))}</Text>
           <Text className='withdraw-hint'>最低 {formatFen(r.withdrawal.minAmount)}，今日还可提现 {formatFen(left)}</Text>
           {problem ? <Text className='withdraw-error'>{problem}</Text> : null}
-          <Button className='btn btn-block withdraw-submit' id='withdraw-submit' loading={busy} disabled={!amount || !!problem} onClick={() => void submit()}>
+          <Button className='btn btn-block withdraw-submit' id='withdraw-submit' loading={flag(busy)} disabled={flag(!amount || !!problem)} onClick={() => void submit()}>
             申请提现
           </Button>
         </View>
