@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,12 +10,15 @@ import { ensureSandboxKeys, PaymentNotificationError, type SandboxKeys } from '.
 import {
   createPayoutProvider,
   PayoutRefusedError,
+  PayoutUnclearError,
   SandboxPayoutProvider,
+  type PayoutConfig,
   type PayoutNotice,
   type PayoutProvider,
   type PayoutRequest,
   type SandboxPayoutOptions,
 } from '../src/modules/payout';
+import { startFakeWechatTransfer, type FakeWechatTransfer } from './support/fake-wechat-transfer.server';
 
 /**
  * The payout seam (issue 10): the sandbox 商家转账 over a real Redis, its callbacks POSTed to a local
@@ -282,5 +286,151 @@ describe('payout configuration', () => {
     expect(() => loadConfig({ ...prod, PAYOUT_PROVIDER: 'wechat', WECHATPAY_MCH_ID: '' })).toThrow(/PAYOUT_PROVIDER/);
     expect(() => loadConfig({ ...prod, PAYOUT_PROVIDER: 'wechat', PAYOUT_NOTIFY_URL: 'http://x.example/n' })).toThrow(/PAYOUT_NOTIFY_URL/);
     expect(() => loadConfig({ ...base, PAYOUT_PROVIDER: 'paypal' })).toThrow(/PAYOUT_PROVIDER/);
+  });
+});
+
+describe('WeChat Pay 商家转账 provider against a local fake of WeChat Pay', () => {
+  const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const apiV3Key = randomBytes(16).toString('hex');
+  const pem = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ type, format: 'pem' }).toString();
+  const MCH = '1230000109';
+  const APP = 'wx-payout-test-app';
+  let fake: FakeWechatTransfer;
+  let wechatTarget: Target;
+  let wechat: PayoutProvider;
+  const config = (over: Partial<PayoutConfig> = {}): PayoutConfig => ({
+    provider: 'wechat',
+    appId: APP,
+    mchId: MCH,
+    merchantSerialNo: 'MERCHANT-SERIAL-1',
+    merchantPrivateKeyPem: pem(merchant.privateKey, 'pkcs8'),
+    platformCerts: [{ serial: 'PLATFORM-SERIAL-1', publicKeyPem: pem(platform.publicKey, 'spki') }],
+    apiV3Key,
+    baseUrl: fake.baseUrl,
+    notifyUrl: () => wechatTarget.url,
+    sandboxKeyDir: '/nonexistent',
+    timeoutMs: 400,
+    ...over,
+  });
+
+  beforeAll(async () => {
+    fake = await startFakeWechatTransfer({
+      mchId: MCH,
+      appId: APP,
+      merchantSerialNo: 'MERCHANT-SERIAL-1',
+      merchantPublicKey: merchant.publicKey,
+      platformSerial: 'PLATFORM-SERIAL-1',
+      platformPrivateKey: platform.privateKey,
+      apiV3Key,
+    });
+    wechatTarget = await notifyTarget(() => wechat);
+    wechat = await createPayoutProvider(config());
+  });
+  afterAll(async () => {
+    await wechatTarget.close();
+    await fake.close();
+  });
+
+  it('when a transfer is sent, then it is signed, carries scene 1005 and its report, and WAIT_USER_CONFIRM comes back with the package', async () => {
+    expect(wechat.name).toBe('wechat');
+    const r = request({ amount: 888 });
+    const result = await wechat.transfer(r);
+    expect(result).toMatchObject({ outBillNo: r.outBillNo, state: 'WAIT_USER_CONFIRM', amount: 888, openid: 'o-payee-1', failReason: null });
+    expect(result.packageInfo).toBe(fake.bills.get(r.outBillNo)!.package_info);
+    expect(result.transferBillNo).toBe(fake.bills.get(r.outBillNo)!.transfer_bill_no);
+    const sent = fake.requests.at(-1)!;
+    expect(sent).toMatchObject({ method: 'POST', url: '/v3/fund-app/mch-transfer/transfer-bills', authorized: true });
+    expect(sent.body).toEqual({
+      appid: APP,
+      out_bill_no: r.outBillNo,
+      transfer_scene_id: '1005',
+      openid: 'o-payee-1',
+      transfer_amount: 888,
+      transfer_remark: '团长佣金提现',
+      notify_url: wechatTarget.url,
+      transfer_scene_report_infos: [
+        { info_type: '岗位类型', info_content: '团长' },
+        { info_type: '报酬说明', info_content: '社区团购推广佣金' },
+      ],
+    });
+    // The same number again: the same bill, nothing new at WeChat.
+    const before = fake.billsCreated();
+    expect(await wechat.transfer(r)).toEqual(result);
+    expect(fake.billsCreated()).toBe(before);
+    expect(await wechat.query(r.outBillNo)).toMatchObject({ state: 'WAIT_USER_CONFIRM', packageInfo: result.packageInfo, amount: 888 });
+    expect(await wechat.query('NoSuchBill0001')).toBeNull();
+  });
+
+  it('when a real name is given, then it travels encrypted with the platform key named in Wechatpay-Serial', async () => {
+    const r = request({ amount: 250_000, userName: '张三' });
+    await wechat.transfer(r);
+    const sent = fake.requests.at(-1)!;
+    expect(sent.headers['wechatpay-serial']).toBe('PLATFORM-SERIAL-1');
+    expect(JSON.stringify(sent.body)).not.toContain('张三');
+    expect(fake.bills.get(r.outBillNo)!.user_name).toBe('张三');
+  });
+
+  it('when WeChat takes the transfer but the answer times out, then the provider says unclear and a query finds the bill — never a second one', async () => {
+    const r = request();
+    const before = fake.billsCreated();
+    fake.stallNextTransfers(1, 1500);
+    await expect(wechat.transfer(r)).rejects.toBeInstanceOf(PayoutUnclearError);
+    const found = await wechat.query(r.outBillNo);
+    expect(found).toMatchObject({ outBillNo: r.outBillNo, state: 'WAIT_USER_CONFIRM', amount: r.amount });
+    // Retrying with the same number is safe: the same bill comes back.
+    expect((await wechat.transfer(r)).transferBillNo).toBe(found!.transferBillNo);
+    expect(fake.billsCreated()).toBe(before + 1);
+  });
+
+  it('when WeChat answers SYSTEM_ERROR, then it is unclear; a 4xx business error is a refusal with WeChat’s code', async () => {
+    const r = request();
+    fake.failNext(1);
+    await expect(wechat.transfer(r)).rejects.toMatchObject({ code: 'PAYOUT_UNCLEAR' });
+    expect((await wechat.transfer(r)).state).toBe('WAIT_USER_CONFIRM');
+    await expect(wechat.transfer({ ...r, amount: r.amount + 1 })).rejects.toMatchObject({ code: 'PAYOUT_REFUSED', providerCode: 'INVALID_REQUEST' });
+    // Signed with a key WeChat does not know: 401 SIGN_ERROR, refused.
+    const wrongKey = await createPayoutProvider(config({ merchantPrivateKeyPem: pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'pkcs8') }));
+    await expect(wrongKey.transfer(request())).rejects.toMatchObject({ code: 'PAYOUT_REFUSED', providerCode: 'SIGN_ERROR' });
+  });
+
+  it('when an answer does not verify against our platform key, then it is unclear, because the bill may exist', async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const misconfigured = await createPayoutProvider(config({ platformCerts: [{ serial: 'PLATFORM-SERIAL-1', publicKeyPem: pem(other.publicKey, 'spki') }] }));
+    const r = request();
+    await expect(misconfigured.transfer(r)).rejects.toBeInstanceOf(PayoutUnclearError);
+    expect(fake.bills.has(r.outBillNo)).toBe(true);
+  });
+
+  it('when the user confirms or WeChat fails the bill, then the signed, sealed callback is verified and decrypted into the final state', async () => {
+    const ok = request({ amount: 4321 });
+    await wechat.transfer(ok);
+    expect(await fake.confirm(ok.outBillNo)).toBe(204);
+    expect(wechatTarget.notices.at(-1)).toMatchObject({ outBillNo: ok.outBillNo, state: 'SUCCESS', amount: 4321, openid: 'o-payee-1', packageInfo: null });
+    expect(await wechat.query(ok.outBillNo)).toMatchObject({ state: 'SUCCESS', packageInfo: null });
+
+    const bad = request();
+    await wechat.transfer(bad);
+    expect(await fake.fail(bad.outBillNo, 'PAYEE_ACCOUNT_ABNORMAL')).toBe(204);
+    expect(wechatTarget.notices.at(-1)).toMatchObject({ outBillNo: bad.outBillNo, state: 'FAIL', failReason: 'PAYEE_ACCOUNT_ABNORMAL' });
+
+    // A callback made with the sandbox's keys is not WeChat's: refused by the production parser.
+    const { headers, body } = target.raw.at(-1)!;
+    await expect(wechat.parseNotification(headers, body)).rejects.toMatchObject({ reason: 'SERIAL_UNKNOWN' });
+  });
+
+  it('when a waiting transfer is cancelled, then CANCELING comes back, and CANCELLED arrives by callback and query', async () => {
+    const r = request();
+    await wechat.transfer(r);
+    expect((await wechat.cancel(r.outBillNo)).state).toBe('CANCELING');
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', url: `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/${r.outBillNo}/cancel`, authorized: true });
+    expect(await fake.finishCancel(r.outBillNo)).toBe(204);
+    expect(wechatTarget.notices.at(-1)).toMatchObject({ outBillNo: r.outBillNo, state: 'CANCELLED' });
+    expect((await wechat.query(r.outBillNo))!.state).toBe('CANCELLED');
+    const paid = request();
+    await wechat.transfer(paid);
+    await fake.confirm(paid.outBillNo);
+    await expect(wechat.cancel(paid.outBillNo)).rejects.toMatchObject({ providerCode: 'INVALID_REQUEST' });
+    await expect(wechat.cancel('NoSuchBill0002')).rejects.toMatchObject({ providerCode: 'NOT_FOUND' });
   });
 });

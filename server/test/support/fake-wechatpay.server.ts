@@ -65,12 +65,101 @@ export interface FakeWechatpay {
 
 const AUTH = /^WECHATPAY2-SHA256-RSA2048 (.+)$/;
 
-function chinaTime(ms: number): string {
+export function chinaTime(ms: number): string {
   return new Date(ms + 8 * 3600_000).toISOString().slice(0, 19) + '+08:00';
 }
 
 function signWith(key: KeyObject, message: string | Buffer): string {
   return createSign('RSA-SHA256').update(message).sign(key, 'base64');
+}
+
+/** A loopback HTTP server handing each request, body read whole, to `route`; for the WeChat fakes. */
+export async function serveFake(
+  route: (req: http.IncomingMessage, res: http.ServerResponse, raw: string) => Promise<void>,
+): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      route(req, res, Buffer.concat(chunks).toString('utf8')).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** Checks a merchant's v3 `Authorization` as WeChat does; null when it is good, else why not. */
+export function checkMerchantAuthorization(
+  req: http.IncomingMessage,
+  body: string,
+  merchant: { mchId: string; merchantSerialNo: string; merchantPublicKey: KeyObject },
+): string | null {
+  const m = AUTH.exec(req.headers.authorization ?? '');
+  if (!m) return 'missing or non-v3 Authorization';
+  const f: Record<string, string> = {};
+  for (const kv of m[1]!.matchAll(/(\w+)="([^"]*)"/g)) f[kv[1]!] = kv[2]!;
+  if (f.mchid !== merchant.mchId) return 'mchid mismatch';
+  if (f.serial_no !== merchant.merchantSerialNo) return 'serial_no mismatch';
+  if (!f.timestamp || Math.abs(Date.now() / 1000 - Number(f.timestamp)) > 300) return 'timestamp out of range';
+  if (!f.nonce_str || !f.signature) return 'nonce_str/signature missing';
+  const message = `${req.method}\n${req.url}\n${f.timestamp}\n${f.nonce_str}\n${body}\n`;
+  const ok = createVerify('RSA-SHA256').update(message).verify(merchant.merchantPublicKey, f.signature, 'base64');
+  return ok ? null : 'signature mismatch';
+}
+
+/** The `Wechatpay-*` headers of a platform-signed answer or notification. */
+export function platformSignatureHeaders(key: KeyObject, serial: string, body: string): Record<string, string> {
+  const timestamp = Math.floor(Date.now() / 1000).toString();
+  const nonce = randomBytes(16).toString('hex');
+  return {
+    'Wechatpay-Timestamp': timestamp,
+    'Wechatpay-Nonce': nonce,
+    'Wechatpay-Serial': serial,
+    'Wechatpay-Signature': signWith(key, `${timestamp}\n${nonce}\n${body}\n`),
+  };
+}
+
+/** POSTs a notification as WeChat does: envelope, AES-256-GCM resource, platform signature. */
+export async function postSealedNotification(
+  url: string,
+  n: { eventType: string; originalType: string; plaintext: unknown; summary: string; id?: string },
+  keys: { apiV3Key: Buffer; platformSerial: string; platformPrivateKey: KeyObject },
+): Promise<number> {
+  const nonce = randomBytes(9).toString('base64').replace(/[+/]/g, 'x').slice(0, 12);
+  const cipher = createCipheriv('aes-256-gcm', keys.apiV3Key, Buffer.from(nonce, 'utf8'));
+  cipher.setAAD(Buffer.from(n.originalType, 'utf8'));
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(n.plaintext), 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  const body = JSON.stringify({
+    id: n.id ?? randomUUID(),
+    create_time: chinaTime(Date.now()),
+    resource_type: 'encrypt-resource',
+    event_type: n.eventType,
+    summary: n.summary,
+    resource: {
+      original_type: n.originalType,
+      algorithm: 'AEAD_AES_256_GCM',
+      ciphertext: sealed.toString('base64'),
+      associated_data: n.originalType,
+      nonce,
+    },
+  });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...platformSignatureHeaders(keys.platformPrivateKey, keys.platformSerial, body) },
+    body,
+  });
+  await res.arrayBuffer();
+  return res.status;
 }
 
 export async function startFakeWechatpay(opts: FakeWechatpayOptions): Promise<FakeWechatpay> {
@@ -87,31 +176,13 @@ export async function startFakeWechatpay(opts: FakeWechatpayOptions): Promise<Fa
   let delayNext = 0;
 
   function checkAuthorization(req: http.IncomingMessage, body: string): string | null {
-    const m = AUTH.exec(req.headers.authorization ?? '');
-    if (!m) return 'missing or non-v3 Authorization';
-    const f: Record<string, string> = {};
-    for (const kv of m[1]!.matchAll(/(\w+)="([^"]*)"/g)) f[kv[1]!] = kv[2]!;
-    if (f.mchid !== opts.mchId) return 'mchid mismatch';
-    if (f.serial_no !== opts.merchantSerialNo) return 'serial_no mismatch';
-    if (!f.timestamp || Math.abs(Date.now() / 1000 - Number(f.timestamp)) > 300) return 'timestamp out of range';
-    if (!f.nonce_str || !f.signature) return 'nonce_str/signature missing';
-    const message = `${req.method}\n${req.url}\n${f.timestamp}\n${f.nonce_str}\n${body}\n`;
-    const ok = createVerify('RSA-SHA256').update(message).verify(opts.merchantPublicKey, f.signature, 'base64');
-    return ok ? null : 'signature mismatch';
+    return checkMerchantAuthorization(req, body, opts);
   }
 
   async function answer(res: http.ServerResponse, status: number, payload?: unknown): Promise<void> {
     const body = payload === undefined ? '' : JSON.stringify(payload);
-    const timestamp = Math.floor(Date.now() / 1000).toString();
-    const nonce = randomBytes(16).toString('hex');
     const key = forgeNext > 0 ? (forgeNext--, forger) : opts.platformPrivateKey;
-    const headers: http.OutgoingHttpHeaders = {
-      'Request-ID': randomUUID(),
-      'Wechatpay-Timestamp': timestamp,
-      'Wechatpay-Nonce': nonce,
-      'Wechatpay-Serial': opts.platformSerial,
-      'Wechatpay-Signature': signWith(key, `${timestamp}\n${nonce}\n${body}\n`),
-    };
+    const headers: http.OutgoingHttpHeaders = { 'Request-ID': randomUUID(), ...platformSignatureHeaders(key, opts.platformSerial, body) };
     if (body) headers['Content-Type'] = 'application/json; charset=utf-8';
     if (delayNext > 0) {
       const ms = delayNext;
@@ -234,20 +305,10 @@ export async function startFakeWechatpay(opts: FakeWechatpayOptions): Promise<Fa
     return answer(res, 404, { code: 'NOT_FOUND', message: `no route ${req.method} ${p}` });
   }
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      route(req, res, Buffer.concat(chunks).toString('utf8')).catch(() => {
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const served = await serveFake(route);
 
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: served.baseUrl,
     requests,
     refunds,
     refundsCreated: () => created,
@@ -283,45 +344,9 @@ export async function startFakeWechatpay(opts: FakeWechatpayOptions): Promise<Fa
       });
       return order;
     },
-    async sendNotification(url, n) {
-      const nonce = randomBytes(9).toString('base64').replace(/[+/]/g, 'x').slice(0, 12);
-      const cipher = createCipheriv('aes-256-gcm', apiV3Key, Buffer.from(nonce, 'utf8'));
-      cipher.setAAD(Buffer.from(n.originalType, 'utf8'));
-      const sealed = Buffer.concat([cipher.update(JSON.stringify(n.plaintext), 'utf8'), cipher.final(), cipher.getAuthTag()]);
-      const body = JSON.stringify({
-        id: randomUUID(),
-        create_time: chinaTime(Date.now()),
-        resource_type: 'encrypt-resource',
-        event_type: n.eventType,
-        summary: n.summary ?? '支付成功',
-        resource: {
-          original_type: n.originalType,
-          algorithm: 'AEAD_AES_256_GCM',
-          ciphertext: sealed.toString('base64'),
-          associated_data: n.originalType,
-          nonce,
-        },
-      });
-      const timestamp = Math.floor(Date.now() / 1000).toString();
-      const signNonce = randomBytes(16).toString('hex');
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'Wechatpay-Timestamp': timestamp,
-          'Wechatpay-Nonce': signNonce,
-          'Wechatpay-Serial': opts.platformSerial,
-          'Wechatpay-Signature': signWith(opts.platformPrivateKey, `${timestamp}\n${signNonce}\n${body}\n`),
-        },
-        body,
-      });
-      await res.arrayBuffer();
-      return res.status;
+    sendNotification(url, n) {
+      return postSealedNotification(url, { ...n, summary: n.summary ?? '支付成功' }, { apiV3Key, platformSerial: opts.platformSerial, platformPrivateKey: opts.platformPrivateKey });
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: served.close,
   };
 }

@@ -18,7 +18,16 @@ export {
   digits,
   ensureSandboxKeys,
   schemaCheck,
+  WechatpayClient,
   WechatpayNotificationParser,
   type SandboxKeys,
 } from './payment.provider';
-export { formatRfc3339, PaymentNotificationError, randomAlphanumeric, sealNotification } from './wechatpay.crypto';
+export {
+  encryptSensitiveField,
+  formatRfc3339,
+  PaymentNotificationError,
+  PlatformKeyring,
+  randomAlphanumeric,
+  sealNotification,
+  toPrivateKey,
+} from './wechatpay.crypto';

@@ -16,7 +16,7 @@ import { WechatpayProvider } from './wechatpay.provider';
 
 export type { HeaderBag, JsapiPayParams, PlatformCert } from './wechatpay.crypto';
 export { PaymentNotificationError, type NotificationFailureReason } from './wechatpay.crypto';
-export { PaymentProviderError, schemaCheck, WechatpayNotificationParser, WechatpayProvider } from './wechatpay.provider';
+export { PaymentProviderError, schemaCheck, WechatpayClient, WechatpayNotificationParser, WechatpayProvider } from './wechatpay.provider';
 export {
   deliverNotification,
   digits,

@@ -1,10 +1,12 @@
 import {
+  constants,
   createCipheriv,
   createDecipheriv,
   createPrivateKey,
   createPublicKey,
   createSign,
   createVerify,
+  publicEncrypt,
   randomBytes,
   randomUUID,
   type KeyObject,
@@ -378,6 +380,14 @@ export function formatRfc3339(date: Date, offsetMinutes = 480): string {
   const abs = Math.abs(offsetMinutes);
   const off = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
   return `${shifted.toISOString().slice(0, 19)}${off}`;
+}
+
+/**
+ * Encrypts a sensitive request field (a real name, `user_name`) for WeChat: RSAES-OAEP (SHA-1, MGF1)
+ * with the platform public key, base64. The request then names that key in `Wechatpay-Serial`.
+ */
+export function encryptSensitiveField(plaintext: string, platformPublicKey: KeyObject): string {
+  return publicEncrypt({ key: platformPublicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(plaintext, 'utf8')).toString('base64');
 }
 
 /** A notification as WeChat would POST it: JSON body plus the signature headers. */

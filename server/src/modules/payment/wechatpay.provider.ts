@@ -347,17 +347,25 @@ export class WechatpayProvider implements PaymentProvider {
   readonly name = 'wechatpay' as const;
   readonly #opts: Omit<WechatpayProviderOptions, 'merchantPrivateKeyPem' | 'apiV3Key' | 'platformCerts'>;
   readonly #merchantKey: KeyObject;
-  readonly #keyring: PlatformKeyring;
+  readonly #client: WechatpayClient;
   readonly #parser: WechatpayNotificationParser;
   readonly #now: () => number;
 
   constructor(opts: WechatpayProviderOptions) {
     const { merchantPrivateKeyPem, apiV3Key, platformCerts, ...rest } = opts;
     if (!opts.appId || !opts.mchId || !opts.merchantSerialNo) throw new Error('wechatpay needs appId, mchId and merchantSerialNo');
-    this.#opts = { ...rest, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
+    this.#opts = rest;
     this.#merchantKey = toPrivateKey(merchantPrivateKeyPem);
-    this.#keyring = new PlatformKeyring(platformCerts);
     this.#now = opts.now ?? Date.now;
+    this.#client = new WechatpayClient({
+      mchId: opts.mchId,
+      merchantSerialNo: opts.merchantSerialNo,
+      merchantPrivateKey: this.#merchantKey,
+      keyring: new PlatformKeyring(platformCerts),
+      baseUrl: opts.baseUrl,
+      timeoutMs: opts.timeoutMs,
+      now: this.#now,
+    });
     this.#parser = new WechatpayNotificationParser({ platformCerts, apiV3Key, now: this.#now });
   }
 
@@ -374,7 +382,7 @@ export class WechatpayProvider implements PaymentProvider {
       amount: { total: input.amountTotal, currency: 'CNY' },
       payer: { openid: input.openid },
     };
-    const res = await this.#request('POST', '/v3/pay/transactions/jsapi', body, PrepayResponse);
+    const res = await this.#client.request('POST', '/v3/pay/transactions/jsapi', body, PrepayResponse);
     const params = buildJsapiPayParams({
       appId: this.#opts.appId,
       prepayId: res.prepay_id,
@@ -393,25 +401,25 @@ export class WechatpayProvider implements PaymentProvider {
       notify_url: this.#opts.refundNotifyUrl,
       amount: { refund: input.refundAmount, total: input.totalAmount, currency: 'CNY' },
     };
-    return toRefundResult(await this.#request('POST', '/v3/refund/domestic/refunds', body, RefundResponse));
+    return toRefundResult(await this.#client.request('POST', '/v3/refund/domestic/refunds', body, RefundResponse));
   }
 
   async queryRefund(outRefundNo: string): Promise<RefundResult> {
     if (!OUT_NO.test(outRefundNo)) throw new PaymentProviderError('PARAM_ERROR', 'malformed outRefundNo', false);
     const path = `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`;
-    return toRefundResult(await this.#request('GET', path, undefined, RefundResponse));
+    return toRefundResult(await this.#client.request('GET', path, undefined, RefundResponse));
   }
 
   async queryTransaction(outTradeNo: string): Promise<TransactionStatus> {
     if (!OUT_NO.test(outTradeNo)) throw new PaymentProviderError('PARAM_ERROR', 'malformed outTradeNo', false);
     const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${encodeURIComponent(this.#opts.mchId)}`;
-    return toTransactionStatus(await this.#request('GET', path, undefined, TransactionResponse));
+    return toTransactionStatus(await this.#client.request('GET', path, undefined, TransactionResponse));
   }
 
   async closeOrder(outTradeNo: string): Promise<void> {
     if (!OUT_NO.test(outTradeNo)) throw new PaymentProviderError('PARAM_ERROR', 'malformed outTradeNo', false);
     const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`;
-    await this.#request('POST', path, { mchid: this.#opts.mchId }, null);
+    await this.#client.request('POST', path, { mchid: this.#opts.mchId }, null);
   }
 
   parseTransactionNotification(headers: HeaderBag, rawBody: string | Buffer): Promise<TransactionNotice> {
@@ -421,14 +429,42 @@ export class WechatpayProvider implements PaymentProvider {
   parseRefundNotification(headers: HeaderBag, rawBody: string | Buffer): Promise<RefundNotice> {
     return this.#parser.parseRefund(headers, rawBody);
   }
+}
+
+/**
+ * One signed WeChat Pay v3 round trip, shared by the payment and payout providers: the merchant
+ * `Authorization` over exactly the bytes sent, and every 2xx answer believed only after its platform
+ * signature verified, because an answer we did not verify could be a forgery steering money.
+ */
+export class WechatpayClient {
+  readonly #opts: { mchId: string; merchantSerialNo: string; baseUrl: string; timeoutMs: number };
+  readonly #merchantKey: KeyObject;
+  readonly #keyring: PlatformKeyring;
+  readonly #now: () => number;
+
+  constructor(opts: {
+    mchId: string;
+    merchantSerialNo: string;
+    merchantPrivateKey: KeyObject;
+    keyring: PlatformKeyring;
+    baseUrl: string;
+    timeoutMs: number;
+    now?: () => number;
+  }) {
+    this.#opts = { mchId: opts.mchId, merchantSerialNo: opts.merchantSerialNo, baseUrl: opts.baseUrl.replace(/\/+$/, ''), timeoutMs: opts.timeoutMs };
+    this.#merchantKey = opts.merchantPrivateKey;
+    this.#keyring = opts.keyring;
+    this.#now = opts.now ?? Date.now;
+  }
 
   /**
-   * One signed round trip. `schema` null means "no body expected" (204). Errors never include the
-   * request body or headers (they carry the signature and personal data).
+   * `schema` null means "no body expected" (204). `headers` adds request headers (e.g. `Wechatpay-Serial`
+   * when a field is encrypted). Errors never include the request body or headers (they carry the
+   * signature and personal data).
    */
-  async #request<T extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: T): Promise<z.infer<T>>;
-  async #request(method: 'GET' | 'POST', path: string, body: unknown, schema: null): Promise<void>;
-  async #request(method: 'GET' | 'POST', path: string, body: unknown, schema: z.ZodType | null): Promise<unknown> {
+  async request<T extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: T, headers?: Record<string, string>): Promise<z.infer<T>>;
+  async request(method: 'GET' | 'POST', path: string, body: unknown, schema: null, headers?: Record<string, string>): Promise<void>;
+  async request(method: 'GET' | 'POST', path: string, body: unknown, schema: z.ZodType | null, headers: Record<string, string> = {}): Promise<unknown> {
     const url = `${this.#opts.baseUrl}${path}`;
     // WeChat signs over the absolute path and query exactly as the request line carries them.
     const parsedUrl = new URL(url);
@@ -456,6 +492,7 @@ export class WechatpayProvider implements PaymentProvider {
           Accept: 'application/json',
           'User-Agent': USER_AGENT,
           ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}),
+          ...headers,
         },
         ...(method === 'POST' ? { body: payload } : {}),
         signal: controller.signal,

@@ -13,3 +13,4 @@ export {
 } from './payout.provider';
 export { createPayoutProvider, type PayoutConfig, type PayoutProviderName } from './payout.factory';
 export { SandboxPayoutProvider, type SandboxMove, type SandboxPayoutOptions } from './sandbox.provider';
+export { WechatPayoutProvider, type WechatPayoutOptions } from './wechat.provider';

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { ensureSandboxKeys, type PaymentConfig } from '../payment';
 import type { PayoutProvider } from './payout.provider';
 import { SandboxPayoutProvider } from './sandbox.provider';
+import { WechatPayoutProvider } from './wechat.provider';
 
 export type PayoutProviderName = 'sandbox' | 'wechat';
 
@@ -33,8 +34,10 @@ export interface PayoutProviderDeps {
  */
 export async function createPayoutProvider(config: PayoutConfig, deps: PayoutProviderDeps = {}): Promise<PayoutProvider> {
   switch (config.provider) {
-    case 'wechat':
-      throw new Error('the wechat payout provider is not built yet');
+    case 'wechat': {
+      const { provider: _provider, sandboxKeyDir: _dir, confirmWindowMs: _window, ...opts } = config;
+      return new WechatPayoutProvider(opts);
+    }
     case 'sandbox': {
       if (!deps.redis) throw new Error('the sandbox payout provider needs a Redis client');
       const keys = await ensureSandboxKeys(config.sandboxKeyDir);
