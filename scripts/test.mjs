@@ -61,7 +61,9 @@ async function main() {
       // Its own database: its worker sweeps every deadline it can see, and the server tests' data
       // (gift coupons, short-lived groups) must not leak into what the browser sees, nor the reverse.
       const e2eDb = await provision({ database: 'tuan_e2e', redisDb: 4, fresh: true });
-      const apiEnv = { ...env, ...e2eDb.env, REDIS_PREFIX: 'e2e:', PORT: String(apiPort), LOGIN_RATE_LIMIT_PER_MIN: '100000', LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '1000' };
+      const apiEnv = { ...env, ...e2eDb.env, REDIS_PREFIX: 'e2e:', PORT: String(apiPort), LOGIN_RATE_LIMIT_PER_MIN: '100000', LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '1000',
+        // Rewards: a short after-sale window (still long enough for the delivery test's 申请售后) and a fast settlement job.
+        AFTER_SALE_WINDOW_SEC: '30', REWARD_SETTLE_INTERVAL_MS: '1000', REWARD_PAYOUT_QUERY_INTERVAL_MS: '2000' };
       await run('node', ['server/dist/cli/migrate.js'], { env: apiEnv, quiet: true });
       await run('node', ['server/dist/cli/seed.js'], { env: apiEnv, quiet: true });
       const out = openSync(join(TMP, 'e2e-api.log'), 'w');

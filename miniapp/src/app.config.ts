@@ -10,6 +10,7 @@ export default defineAppConfig({
     { root: 'packages/address', pages: ['pages/list/index', 'pages/edit/index'] },
     { root: 'packages/aftersale', pages: ['pages/apply/index', 'pages/detail/index'] },
     { root: 'packages/notification', pages: ['pages/inbox/index'] },
+    { root: 'packages/rewards', pages: ['pages/mine/index', 'pages/withdraw/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

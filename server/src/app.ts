@@ -34,6 +34,7 @@ import { createOutboxWaker } from './core/outbox.dispatcher';
 import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
 import { LiveSnapshots, liveSources, liveSubscribers, registerLiveRoutes, topicOf } from './modules/live';
+import { RewardsService, payoutNotifyRouter, registerRewardsRoutes, rewardsSubscribers } from './modules/rewards';
 import { InviterBinding, LocalQrProvider, ShareService, SharePackService, VisitWriter, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
 
 export interface Services {
@@ -69,6 +70,8 @@ export interface Services {
   payout: PayoutProvider;
   /** The 消息 inbox and WeChat subscribe messages (issue 12 item 6). */
   notifications: NotificationService;
+  /** The commission ledger, withdrawals and reconciliation. */
+  rewards: RewardsService;
   scheduler: DeadlineScheduler & { close(): Promise<void> };
   subscribers: Subscriber[];
   /** Live group pages: the shared snapshots (the API role's socket hub and the worker's rebuilder use it). */
@@ -175,6 +178,17 @@ export async function createServices(infra: Infra): Promise<Services> {
   const live = new LiveSnapshots(infra.redis, liveSources(groups, campaigns), () => createSystemContext(infra, 'live'), infra.log, { prefix: config.REDIS_PREFIX });
   groups.onChanged((groupId, campaignId) => live.markDirty([topicOf('group', groupId), topicOf('campaign', campaignId)]));
   const deadlines = new GroupDeadlines(dataSource, campaigns, groups, outcomes, gate);
+  // The ledger asks orders, after-sales, inviter bindings and users through their modules.
+  const rewards = new RewardsService(dataSource, payout, {
+    attributionOf: (ctx, orderId) => orders.attributionOf(ctx, orderId),
+    inviterOf: (ctx, userId) => binding.inviterOf(ctx, userId),
+    hasOpenAfterSale: (ctx, orderId) => afterSales.hasOpen(ctx, orderId),
+    inviteeCounts: (ctx, userId) => binding.inviteeCounts(ctx, userId),
+    openidOf: (ctx, userId) => users.openidOf(ctx, userId),
+  }, {
+    afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC,
+    withdrawals: { minAmount: config.REWARD_WITHDRAW_MIN_FEN, dailyLimit: config.REWARD_WITHDRAW_DAILY_LIMIT_FEN, feeBps: config.REWARD_WITHDRAW_FEE_BPS, queryAfterMs: config.REWARD_PAYOUT_QUERY_INTERVAL_MS, mchId: merchant.mchId },
+  });
   return {
     tokens,
     auth: new AuthService({
@@ -207,9 +221,13 @@ export async function createServices(infra: Infra): Promise<Services> {
     provider: payment,
     payout,
     notifications,
+    rewards,
     scheduler,
     // Module reactions to domain events, delivered by the worker's outbox dispatcher.
-    subscribers: [...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups), ...notificationSubscribers(notifications, groups)],
+    subscribers: [
+      ...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups),
+      ...notificationSubscribers(notifications, groups), ...rewardsSubscribers(rewards),
+    ],
     live,
     async sweep(ctx) {
       return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx), notifications: await notifications.sweep(ctx) };
@@ -251,6 +269,8 @@ export function createApp(infra: Infra, services: Services) {
     visitsPerMin: config.SHARE_VISITS_PER_MIN, claimsPerMin: config.SHARE_CLAIMS_PER_MIN, h5BaseUrl: config.H5_BASE_URL,
     groupsOfCampaign: (ctx, id) => services.groups.idsOfCampaign(ctx, id),
   });
+  registerRewardsRoutes(api, services.rewards);
+  const payoutNotify = payoutNotifyRouter(services.payout, services.rewards, infra.dataSource);
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 
   const openapi = buildOpenApi(api.docs, { title: 'Tuan (团) API', version: '0.1.0' });
@@ -297,6 +317,7 @@ export function createApp(infra: Infra, services: Services) {
   app.use(serveStatic('/docs/assets', SWAGGER_DIR, 86400));
   app.use(bodyMiddleware({ limitBytes: config.BODY_LIMIT_BYTES }));
   app.use(notify.routes());
+  app.use(payoutNotify.routes());
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
   // `routes`: the contracts served, so a test can hold them against every contract in @tuan/shared.

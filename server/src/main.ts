@@ -7,6 +7,7 @@ import { closeInfra, createInfra } from './core/infra';
 import { createLogger } from './core/logger';
 import { startMaintenanceWorker } from './jobs/maintenance.worker';
 import { startDeadlineWorker } from './jobs/deadline.worker';
+import { startRewardsWorker } from './jobs/rewards.worker';
 import { startOutboxDispatcher } from './core/outbox.dispatcher';
 import { testSubscribers } from './core/outbox.test-subscriber';
 import { LiveHub, LiveRebuilder } from './modules/live';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
     stops.push(() => maintenance.close());
     const deadlines = await startDeadlineWorker(infra, services);
     stops.push(() => deadlines.close());
+    const rewardJobs = await startRewardsWorker(infra, services);
+    stops.push(() => rewardJobs.close());
     // Domain events → module subscribers (plus, under NODE_ENV=test only, the crash tests' fault injector).
     const outbox = await startOutboxDispatcher(infra, [...services.subscribers, ...testSubscribers(config)]);
     stops.push(() => outbox.close());

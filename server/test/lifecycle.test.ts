@@ -8,6 +8,7 @@ import { templateLifecycle, userCouponLifecycle } from '../src/modules/coupon/co
 import { campaignLifecycle, groupLifecycle, memberLifecycle } from '../src/modules/groupbuy/groupbuy.state';
 import { OrderEntity } from '../src/modules/order/order.entity';
 import { afterSaleLifecycle, orderLifecycle, refundLifecycle } from '../src/modules/order/order.state';
+import { commissionLifecycle, rewardOrderLifecycle, withdrawalLifecycle } from '../src/modules/rewards/rewards.state';
 import { startTestApp, type TestApp } from './support/harness';
 import { createCampaign, joinGroup, launchAndPay, pay } from './support/groupbuy.factory';
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** Every lifecycle of the product, each moved only through `move`. */
-const lifecycles: Array<Lifecycle<string>> = [orderLifecycle, refundLifecycle, afterSaleLifecycle, groupLifecycle, memberLifecycle, campaignLifecycle, templateLifecycle, userCouponLifecycle, productLifecycle] as unknown as Array<Lifecycle<string>>;
+const lifecycles: Array<Lifecycle<string>> = [orderLifecycle, refundLifecycle, afterSaleLifecycle, groupLifecycle, memberLifecycle, campaignLifecycle, templateLifecycle, userCouponLifecycle, productLifecycle, commissionLifecycle, rewardOrderLifecycle, withdrawalLifecycle] as unknown as Array<Lifecycle<string>>;
 
 const illegalMoves = lifecycles.flatMap((lc) => {
   const statuses = Object.keys(lc.transitions);

@@ -109,3 +109,51 @@ export const afterSaleReasonZh: Record<AfterSaleReason, string> = {
   not_wanted: '不想要了',
   other: '其他',
 };
+
+/**
+ * A commission (one level of one order) is a two-phase hold on the ledger: `pending` once the order
+ * is paid, `frozen` once it completed (until the after-sale window passes), `available` when settled;
+ * `cancelled` when refunds voided all of it before settlement. Spec §7.
+ */
+export const CommissionStatus = ['pending', 'frozen', 'available', 'cancelled'] as const;
+export type CommissionStatus = (typeof CommissionStatus)[number];
+export const commissionStatusZh: Record<CommissionStatus, string> = {
+  pending: '待结算',
+  frozen: '冻结中',
+  available: '已入账',
+  cancelled: '已取消',
+};
+
+/** `requested → approved → paying → paid | failed` (failed: retried or cancelled back), or `rejected`. */
+export const WithdrawalStatus = ['requested', 'approved', 'rejected', 'paying', 'paid', 'failed', 'cancelled'] as const;
+export type WithdrawalStatus = (typeof WithdrawalStatus)[number];
+export const withdrawalStatusZh: Record<WithdrawalStatus, string> = {
+  requested: '待审核',
+  approved: '已审核',
+  rejected: '已驳回',
+  paying: '打款中',
+  paid: '已到账',
+  failed: '打款失败',
+  cancelled: '已取消',
+};
+
+/** A beneficiary's ledger accounts (balances shown in 我的收益); `receivable` is what they owe back. */
+export const BeneficiaryAccount = ['pending', 'frozen', 'available', 'withdrawing', 'receivable'] as const;
+export type BeneficiaryAccount = (typeof BeneficiaryAccount)[number];
+/** What a ledger transfer did, for the beneficiary's statement. */
+export const LedgerEntryKind = ['commission', 'complete', 'settle', 'void', 'reversal', 'netting', 'withdraw_hold', 'withdraw_paid', 'withdraw_fee', 'withdraw_return', 'adjustment', 'correction'] as const;
+export type LedgerEntryKind = (typeof LedgerEntryKind)[number];
+export const ledgerEntryKindZh: Record<LedgerEntryKind, string> = {
+  commission: '分享佣金',
+  complete: '订单完成，佣金冻结',
+  settle: '售后期结束，佣金入账',
+  void: '订单退款，佣金取消',
+  reversal: '结算后退款，佣金冲回',
+  netting: '抵扣待还款',
+  withdraw_hold: '提现冻结',
+  withdraw_paid: '提现到账',
+  withdraw_fee: '提现手续费',
+  withdraw_return: '提现退回',
+  adjustment: '调整',
+  correction: '冲正',
+};

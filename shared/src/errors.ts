@@ -93,6 +93,18 @@ export const ErrorCode = {
   AFTER_SALE_ALREADY_OPEN: 'AFTER_SALE_ALREADY_OPEN',
   /** The refund would take the order's refunds past what was paid. */
   REFUND_EXCEEDS_PAID: 'REFUND_EXCEEDS_PAID',
+  // rewards ledger and withdrawals
+  /** A commission configuration with a third level (or a level other than 1 and 2): pyramid-selling rules. */
+  REWARD_TOO_MANY_LEVELS: 'REWARD_TOO_MANY_LEVELS',
+  REWARD_RULE_INVALID: 'REWARD_RULE_INVALID',
+  /** A posting's business key was used before with a different payload. */
+  LEDGER_KEY_CONFLICT: 'LEDGER_KEY_CONFLICT',
+  LEDGER_ENTRY_NOT_FOUND: 'LEDGER_ENTRY_NOT_FOUND',
+  LEDGER_ALREADY_REVERSED: 'LEDGER_ALREADY_REVERSED',
+  INSUFFICIENT_BALANCE: 'INSUFFICIENT_BALANCE',
+  WITHDRAWAL_BELOW_MINIMUM: 'WITHDRAWAL_BELOW_MINIMUM',
+  WITHDRAWAL_DAILY_LIMIT: 'WITHDRAWAL_DAILY_LIMIT',
+  WITHDRAWAL_NOT_FOUND: 'WITHDRAWAL_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -122,6 +134,11 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: '请求格式错误',
   SHARE_NOT_FOUND: '分享链接不存在或已失效',
   NOTIFICATION_NOT_FOUND: '消息不存在',
+  INSUFFICIENT_BALANCE: '可提现余额不足',
+  WITHDRAWAL_BELOW_MINIMUM: '低于最低提现金额',
+  WITHDRAWAL_DAILY_LIMIT: '超过今日提现额度',
+  WITHDRAWAL_NOT_FOUND: '提现记录不存在',
+  REWARD_TOO_MANY_LEVELS: '佣金最多两级',
   SHARE_PACK_NOT_FOUND: '券包不存在',
   SHARE_PACK_NOT_ACTIVE: '券包活动已结束',
   SHARE_PACK_EXHAUSTED: '券包已发完',

@@ -46,6 +46,10 @@ export interface DomainEventPayloads {
   'share.pack_claimed': { packId: number; sharerUserId: number; friendUserId: number; shareId: number; countedAsNewFriend: boolean; newFriends: number };
   /** The sharer reached N new friends: the bonus coupon was issued (exactly once per sharer per pack). */
   'share.pack_completed': { packId: number; sharerUserId: number; bonusCouponId: number };
+  /** Finance approved a withdrawal (or retried a failed one): the payout is started with `outBillNo`. */
+  'withdrawal.approved': { withdrawalId: number; userId: number; outBillNo: string; amount: number; netAmount: number };
+  /** The payout reached its end: `paid` (money left), `failed` (held until retried or cancelled). */
+  'withdrawal.settled': { withdrawalId: number; userId: number; status: 'paid' | 'failed'; amount: number };
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -69,10 +73,12 @@ export const DomainEventTypes = [
   'share.inviter_bound',
   'share.pack_claimed',
   'share.pack_completed',
+  'withdrawal.approved',
+  'withdrawal.settled',
 ] as const satisfies readonly DomainEventType[];
 
 /** The aggregate an event belongs to; ordering is guaranteed per (aggregateType, aggregateId). */
-export type AggregateType = 'order' | 'group' | 'coupon' | 'refund' | 'user' | 'share_pack';
+export type AggregateType = 'order' | 'group' | 'coupon' | 'refund' | 'user' | 'share_pack' | 'withdrawal';
 
 export interface DomainEvent<T extends DomainEventType = DomainEventType> {
   id: number;

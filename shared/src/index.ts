@@ -5,4 +5,5 @@ export * from './enums';
 export * from './schemas';
 export * from './coupon';
 export * from './events';
+export * from './rewards';
 export * from './contracts';

@@ -40,6 +40,8 @@ export const ROUTES = {
     `/packages/share/pages/pack/index?${[params.id ? `id=${params.id}` : '', params.token ? `st=${params.token}` : ''].filter(Boolean).join('&')}`,
   myShares: '/packages/share/pages/mine/index',
   inbox: '/packages/notification/pages/inbox/index',
+  myRewards: '/packages/rewards/pages/mine/index',
+  withdraw: '/packages/rewards/pages/withdraw/index',
 } as const
 
 /** A positive integer id from a route param, or null. */

@@ -103,6 +103,15 @@ const ConfigSchema = z
     AUTO_COMPLETE_AFTER_SEC: z.coerce.number().int().min(1).max(90 * 86_400).default(10 * 86_400),
     /** After-sale window from completion (default 7 days). */
     AFTER_SALE_WINDOW_SEC: z.coerce.number().int().min(1).max(90 * 86_400).default(7 * 86_400),
+    /** Rewards: how often the settlement job looks for orders whose after-sale window passed. */
+    REWARD_SETTLE_INTERVAL_MS: z.coerce.number().int().min(200).max(86_400_000).default(60_000),
+    /** How often payouts in flight (or with an unclear answer) are queried; a first query comes this long after a transfer. */
+    REWARD_PAYOUT_QUERY_INTERVAL_MS: z.coerce.number().int().min(200).max(86_400_000).default(60_000),
+    REWARD_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(7 * 86_400_000).default(86_400_000),
+    /** Withdrawals: minimum (WeChat transfers at least 0.1 yuan), daily limit per user (below 2,000 yuan, from which WeChat wants the real name), fee in basis points. */
+    REWARD_WITHDRAW_MIN_FEN: z.coerce.number().int().min(10).max(100_000_00).default(100),
+    REWARD_WITHDRAW_DAILY_LIMIT_FEN: z.coerce.number().int().min(10).max(199_999).default(100_000),
+    REWARD_WITHDRAW_FEE_BPS: z.coerce.number().int().min(0).max(5000).default(0),
     /** Outbox dispatcher (worker role): backstop poll; a Redis wake-up after each commit is the fast path. */
     OUTBOX_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
     /** Failed deliveries are retried with exponential backoff from this base, then parked after this many attempts. */

@@ -9,6 +9,7 @@ import { AddressBookEntity, AddressEntity } from '../modules/address/address.ent
 import { ShareEntity, SharePackClaimEntity, SharePackEntity, SharePackProgressEntity, ShareSignupEntity, ShareVisitEntity, UserInviterEntity, UserInviterHistoryEntity } from '../modules/share/share.entity';
 import { PaymentNotificationEntity } from '../modules/payment/payment.entity';
 import { NotificationEntity } from '../modules/notification/notification.entity';
+import { CommissionEntity, LedgerAccountEntity, LedgerPostingEntity, LedgerTransferEntity, ReconciliationEntity, RewardOrderEntity, RewardRuleEntity, RewardRuleLevelEntity, WithdrawalEntity } from '../modules/rewards/rewards.entity';
 import { migrations } from '../migrations';
 import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
@@ -17,6 +18,7 @@ export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditL
   CampaignEntity, GroupEntity, GroupMemberEntity, CampaignUsageEntity, OrderEntity, OrderEventEntity, RefundEntity, OrderAttributionEntity, FulfilmentEntity, AfterSaleEntity,
   AddressEntity, AddressBookEntity, PaymentNotificationEntity, NotificationEntity,
   ShareEntity, ShareVisitEntity, ShareSignupEntity, UserInviterEntity, UserInviterHistoryEntity, SharePackEntity, SharePackProgressEntity, SharePackClaimEntity,
+  LedgerAccountEntity, LedgerPostingEntity, LedgerTransferEntity, RewardRuleEntity, RewardRuleLevelEntity, RewardOrderEntity, CommissionEntity, WithdrawalEntity, ReconciliationEntity,
   DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 
 /**

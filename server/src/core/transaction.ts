@@ -84,3 +84,9 @@ export function insertId(result: unknown): number {
   if (!r?.insertId) throw new Error('INSERT returned no insertId');
   return Number(r.insertId);
 }
+
+/** Whether a write failed on a unique key (the row exists: someone else did it first). */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return e.code === 'ER_DUP_ENTRY' || e.driverError?.code === 'ER_DUP_ENTRY';
+}

@@ -55,6 +55,15 @@ export const tableOwners = {
   share_pack_claims: 'share',
 
   notifications: 'notification',
+  ledger_accounts: 'rewards',
+  ledger_postings: 'rewards',
+  ledger_transfers: 'rewards',
+  reward_rules: 'rewards',
+  reward_rule_levels: 'rewards',
+  reward_orders: 'rewards',
+  commissions: 'rewards',
+  withdrawals: 'rewards',
+  reward_reconciliations: 'rewards',
 } as const satisfies Record<string, string>;
 
 export type OwnedTable = keyof typeof tableOwners;

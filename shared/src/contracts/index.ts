@@ -11,6 +11,7 @@ import * as live from './live';
 import * as share from './share';
 import * as notification from './notification';
 import * as orderAdmin from './order-admin';
+import * as rewards from './rewards';
 
 export * from './define';
 export * from './admin';
@@ -25,11 +26,12 @@ export * from './order-admin';
 export * from './address';
 export * from './live';
 export * from './notification';
+export * from './rewards';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, live, notification, order, orderAdmin, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, live, notification, order, orderAdmin, rewards, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

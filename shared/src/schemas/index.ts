@@ -9,3 +9,4 @@ export * from './share';
 export * from './delivery';
 export * from './order-admin';
 export * from './live';
+export * from './rewards';

@@ -153,6 +153,12 @@ export default function Me() {
           {session && couponCount ? <Text className='me-menu-badge me-coupon-count'>{couponCount > 99 ? '99+' : couponCount}</Text> : null}
           <Text className='me-menu-arrow'>›</Text>
         </View>
+        <View className='me-menu-item me-my-rewards' onClick={() => void (session ? Taro.navigateTo({ url: ROUTES.myRewards }) : login())}>
+          <Text className='me-menu-icon'>佣</Text>
+          <Text className='me-menu-text'>我的收益</Text>
+          <Text className='me-menu-hint'>佣金、提现</Text>
+          <Text className='me-menu-arrow'>›</Text>
+        </View>
         <View className='me-menu-item me-my-shares' onClick={() => void Taro.navigateTo({ url: ROUTES.myShares })}>
           <Text className='me-menu-icon'>享</Text>
           <Text className='me-menu-text'>我的分享</Text>

@@ -4,7 +4,7 @@ import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { move, recordCreated } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
-import { withTransaction } from '../../core/transaction';
+import { isDuplicateKey, withTransaction } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { AfterSaleEntity, FulfilmentEntity, OrderEntity, RefundEntity, type RefundReason } from './order.entity';
 import type { OrderCoupons } from './order.outcomes';
@@ -52,7 +52,7 @@ export class AfterSaleService {
         });
         newId = Number(res.identifiers[0].id);
       } catch (err) {
-        if (isDuplicate(err)) throw new DomainError(ErrorCode.AFTER_SALE_ALREADY_OPEN, 'This order already has an open after-sale request');
+        if (isDuplicateKey(err)) throw new DomainError(ErrorCode.AFTER_SALE_ALREADY_OPEN, 'This order already has an open after-sale request');
         throw err;
       }
       await recordCreated(tx, afterSaleLifecycle, newId, 'requested');
@@ -63,6 +63,11 @@ export class AfterSaleService {
   }
 
   /** The owner's request; anyone else gets 404. */
+  /** Whether the order has an after-sale request still open (rewards settle only when none is). */
+  async hasOpen(ctx: ServiceContext, orderId: number): Promise<boolean> {
+    return (await ctx.manager.countBy(AfterSaleEntity, { openOrderId: orderId })) > 0;
+  }
+
   async mine(ctx: ServiceContext, id: number): Promise<AfterSaleView> {
     const a = await this.get(ctx, id);
     if (a.userId !== userIdOf(ctx)) throw notFound();
@@ -206,7 +211,3 @@ function illegal(a: AfterSaleEntity): DomainError {
   return new DomainError(ErrorCode.ILLEGAL_TRANSITION, `The after-sale request is ${a.status}`, { status: a.status });
 }
 
-function isDuplicate(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  return e.code === 'ER_DUP_ENTRY' || e.driverError?.code === 'ER_DUP_ENTRY';
-}

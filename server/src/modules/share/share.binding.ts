@@ -33,6 +33,21 @@ export class InviterBinding {
   }
 
   /**
+   * How many people the user invited (level 1, current bindings) and how many those invited (level 2):
+   * counts only, for 我的收益 (no personal data of level 2).
+   */
+  async inviteeCounts(ctx: ServiceContext, userId: number): Promise<{ level1: number; level2: number }> {
+    const live = '(i.expires_at IS NULL OR i.expires_at > UTC_TIMESTAMP(3))';
+    const level1 = await ctx.manager.createQueryBuilder(UserInviterEntity, 'i').where(`i.inviter_user_id = :userId AND ${live}`, { userId }).getCount();
+    const level2 = await ctx.manager
+      .createQueryBuilder(UserInviterEntity, 'i')
+      .innerJoin(UserInviterEntity, 'p', 'p.user_id = i.inviter_user_id AND (p.expires_at IS NULL OR p.expires_at > UTC_TIMESTAMP(3))')
+      .where(`p.inviter_user_id = :userId AND ${live}`, { userId })
+      .getCount();
+    return { level1, level2 };
+  }
+
+  /**
    * A login that carried a share token. New users: the signup is recorded (the share graph's "new
    * users") and their visit counts for attribution; then the binding rules decide. Never throws for
    * an unknown token or a refused binding: logging in always works.

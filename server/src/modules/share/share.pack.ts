@@ -3,7 +3,7 @@ import { ErrorCode, type CouponTemplateView, type CreateSharePackRequest, type S
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { emit } from '../../core/outbox';
-import { affectedRows, withTransaction } from '../../core/transaction';
+import { affectedRows, isDuplicateKey, withTransaction } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { recordAudit } from '../admin';
 import type { PublicProfile } from '../auth';
@@ -16,10 +16,6 @@ export interface SharePackDeps {
   profiles(ctx: ServiceContext, ids: number[]): Promise<Map<number, PublicProfile>>;
 }
 
-function isDuplicate(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  return e.code === 'ER_DUP_ENTRY' || e.driverError?.code === 'ER_DUP_ENTRY';
-}
 
 /**
  * Share coupon packs (分享券包, spec §8). A sharer starts a pack once (guarded `packs_started <
@@ -123,7 +119,7 @@ export class SharePackService {
       try {
         await tx.manager.insert(SharePackClaimEntity, { packId: p.id, friendUserId: friend, sharerUserId: share.sharerUserId, shareId: share.id, counted: isNew, createdAt: new Date() });
       } catch (err) {
-        if (isDuplicate(err)) throw new DomainError(ErrorCode.SHARE_PACK_ALREADY_CLAIMED, 'You already claimed this pack');
+        if (isDuplicateKey(err)) throw new DomainError(ErrorCode.SHARE_PACK_ALREADY_CLAIMED, 'You already claimed this pack');
         throw err;
       }
       const couponIds: number[] = [];
