@@ -83,11 +83,13 @@ describe('share chains in the h5 build', () => {
     await expectText(onScreen(pageA, '.pack-rules'), /邀请 2 位新朋友/);
     const linkEl = onScreen(pageA, '.pack-link');
     await linkEl.waitFor({ state: 'visible' });
-    const path = ((await linkEl.textContent()) ?? '').trim();
-    expect(path).toMatch(/st=[0-9A-Za-z]{8}/);
+    // The page shows the whole invite address (what 邀请好友 copies), not an internal path.
+    const link = ((await linkEl.textContent()) ?? '').trim();
+    expect(link).toMatch(/^http:\/\/[^ ]+#\/packages\/share\/pages\/pack\/index\?[^ ]*st=[0-9A-Za-z]{8}/);
+    // An enabled button carries no `disabled` attribute (h5 greys any button that has one).
+    expect(await onScreen(pageA, '.pack-invite').getAttribute('disabled')).toBeNull();
     await expectText(onScreen(pageA, '.pack-progress-text'), '已有 0/2 位新朋友领取');
     await shot(pageA, 'share-pack-sharer-before');
-    const link = appUrl(path);
 
     await friendClaims(browser, link, `b${RUN}`, contexts);
     await friendClaims(browser, link, `c${RUN}`, contexts);

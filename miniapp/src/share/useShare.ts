@@ -38,8 +38,13 @@ export function withShareToken(path: string, token: string | null): string {
 /**
  * h5 has no share sheet: 邀请好友 copies a link with the token and a line of text.
  */
+/** The h5 address of an in-app path with my share token: what a friend opens from a chat. */
+export function inviteUrl(path: string, token: string | null): string {
+  return `${window.location.origin}${window.location.pathname}#${withShareToken(path, token)}`
+}
+
 export async function copyInviteLink(path: string, token: string | null, line: string): Promise<void> {
-  const url = `${window.location.origin}${window.location.pathname}#${withShareToken(path, token)}`
+  const url = inviteUrl(path, token)
   await Taro.setClipboardData({ data: `${line} ${url}` })
   void Taro.showToast({ title: '链接已复制，发给好友吧', icon: 'none' })
 }

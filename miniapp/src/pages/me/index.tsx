@@ -8,6 +8,7 @@ import { unreadNotificationCount } from '../../api/notification'
 import { showErrorToast } from '../../api/request'
 import { ROUTES } from '../../utils/routes'
 import './index.css'
+import { flag } from '../../utils/flag'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
 
@@ -185,7 +186,7 @@ export default function Me() {
             </Button>
           </>
         ) : (
-          <Button className='btn btn-block me-login' id='me-login' loading={busy} onClick={() => void login()}>
+          <Button className='btn btn-block me-login' id='me-login' loading={flag(busy)} onClick={() => void login()}>
             {IS_H5 ? '登录（选择开发用户）' : '微信一键登录'}
           </Button>
         )}

@@ -14,6 +14,7 @@ import { useCountdown } from '../../hooks/useCountdown'
 import { ROUTES } from '../../utils/routes'
 import { usePagedList } from '../../hooks/usePagedList'
 import './index.css'
+import { flag } from '../../utils/flag'
 
 const PAGE_SIZE = 10
 
@@ -68,7 +69,7 @@ function NextAction({ order, onChanged }: { order: OrderSummary; onChanged: () =
       }
     }
     action = (
-      <Button className='btn btn-small order-action order-action-receive' loading={busy} onClick={(e) => void receive(e)}>
+      <Button className='btn btn-small order-action order-action-receive' loading={flag(busy)} onClick={(e) => void receive(e)}>
         确认收货
       </Button>
     )

@@ -10,6 +10,7 @@ import { useApi } from '../../../../hooks/useApi'
 import { addressLine, chooseAddress } from '../../../../utils/address'
 import { ROUTES } from '../../../../utils/routes'
 import '../../address.css'
+import { flag } from '../../../../utils/flag'
 
 /** 收货地址: my address book; opened from checkout (`select=1`) tapping an address picks it. */
 export default function AddressList() {
@@ -82,7 +83,7 @@ export default function AddressList() {
       )}
       <View className='addr-bar-space' />
       <View className='addr-bar bottom-bar'>
-        <Button className='btn addr-add' disabled={items.length >= max} onClick={() => void Taro.navigateTo({ url: ROUTES.addressEdit() })}>
+        <Button className='btn addr-add' disabled={flag(items.length >= max)} onClick={() => void Taro.navigateTo({ url: ROUTES.addressEdit() })}>
           {items.length >= max ? `最多 ${max} 个地址` : '新增收货地址'}
         </Button>
       </View>

@@ -5,6 +5,7 @@ import { DEV_NAME_RE, DEV_USERS, devLogin, setLoginIntent, takeLoginIntent, useS
 import { showErrorToast } from '../../../../api/request'
 import { ROUTES } from '../../../../utils/routes'
 import './index.css'
+import { flag } from '../../../../utils/flag'
 
 /**
  * Development login: the server's dev provider accepts `dev:<name>` codes in place of WeChat's,
@@ -75,7 +76,7 @@ export default function DevLogin() {
           onInput={(e) => setName(e.detail.value.trim())}
           onConfirm={() => void loginAs(name)}
         />
-        <Button className='btn btn-block dev-login-submit' id='dev-login-submit' disabled={!name || !!pending} onClick={() => void loginAs(name)}>
+        <Button className='btn btn-block dev-login-submit' id='dev-login-submit' disabled={flag(!name || !!pending)} onClick={() => void loginAs(name)}>
           以此名字登录
         </Button>
       </View>

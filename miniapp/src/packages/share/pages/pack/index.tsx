@@ -6,7 +6,8 @@ import { showErrorToast } from '../../../../api/request'
 import { requireLogin, useSession } from '../../../../auth'
 import { ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
-import { copyInviteLink, useShareToken, withShareToken } from '../../../../share/useShare'
+import { copyInviteLink, inviteUrl, useShareToken, withShareToken } from '../../../../share/useShare'
+import { flag } from '../../../../utils/flag'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import './index.css'
 
@@ -110,7 +111,7 @@ export default function SharePackPage() {
           {friendView.claimedByMe ? (
             <Text className='pack-claimed'>已领取，券已放入「我的优惠券」</Text>
           ) : (
-            <Button className='btn btn-block pack-claim' disabled={claiming} onClick={() => void claim()}>
+            <Button className='btn btn-block pack-claim' disabled={flag(claiming)} onClick={() => void claim()}>
               {claiming ? '领取中…' : '立即领取'}
             </Button>
           )}
@@ -125,13 +126,18 @@ export default function SharePackPage() {
             </Button>
           ) : IS_H5 ? (
             <>
-              <Button className='btn btn-block pack-invite' disabled={!link} onClick={() => link && void copyInviteLink(link, null, `送你一份「${packData.name}」券包，快来领取：`)}>
+              <Button className='btn btn-block pack-invite' disabled={flag(!link)} onClick={() => link && void copyInviteLink(link, null, `送你一份「${packData.name}」券包，快来领取：`)}>
                 邀请好友
               </Button>
-              {link ? <Text className='pack-link'>{link}</Text> : null}
+              {link ? (
+                <>
+                  <Text className='pack-link-hint'>点「邀请好友」复制链接，发到微信群或好友；也可以长按复制下面的链接</Text>
+                  <Text className='pack-link' userSelect>{inviteUrl(link, null)}</Text>
+                </>
+              ) : null}
             </>
           ) : (
-            <Button className='btn btn-block pack-invite' openType='share' disabled={!myToken}>
+            <Button className='btn btn-block pack-invite' openType='share' disabled={flag(!myToken)}>
               分享给好友
             </Button>
           )}
