@@ -177,6 +177,28 @@ describe('live group pages', () => {
     closeAll([v]);
   });
 
+  it('when nobody watches a group, then its changes rebuild nothing (the stale snapshot is dropped), and the first viewer still sees them', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 3 });
+    const { groupId } = await openGroup(campaign.id);
+    const snapKey = `${prefix}{live:group:${groupId}}:snap`;
+    await sleep(800); // the opening's rebuilds (fast path and group.opened) have run: both skipped
+    expect(await t.infra.redis.exists(snapKey)).toBe(0);
+    // Someone polls once: the snapshot is built, the group counts as watched for a while.
+    const before = (await (await fetch(`${b.url}/api/live/groups/${groupId}`)).json()) as Frame;
+    expect(before.data.seatsLeft).toBe(2);
+    expect(await t.infra.redis.exists(snapKey)).toBe(1);
+    // The mark lapses (as when the last viewer left a minute ago); a join then rebuilds nothing.
+    await t.infra.redis.del(`${prefix}{live:group:${groupId}}:watch`);
+    const joiner = await loginUser(t);
+    await post(a.url, `/api/groups/${groupId}/join`, joiner, { quantity: 1 });
+    await sleep(800);
+    expect(await t.infra.redis.exists(snapKey)).toBe(0);
+    // The next viewer is not shown the stale snapshot: it gets the group with the join.
+    const v = await connect(a.url, `group:${groupId}`);
+    await v.until((f) => isSnapshot(f) && f.data.seatsLeft === 1);
+    closeAll([v]);
+  });
+
   it('when the topic is malformed, then the upgrade is refused; when the group does not exist, then the socket says gone and closes', async () => {
     await expect(connect(a.url, 'group:abc')).rejects.toThrow('HTTP 400');
     await expect(connect(a.url, 'order:1')).rejects.toThrow('HTTP 400');

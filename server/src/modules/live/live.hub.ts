@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { LiveTopic } from '@tuan/shared';
 import type { Logger } from '../../core/logger';
-import { goneCode, parseTopic, type LiveSnapshots, type StoredSnapshot } from './live.snapshots';
+import { goneCode, LIVE_WATCH_REFRESH_MS, parseTopic, type LiveSnapshots, type StoredSnapshot } from './live.snapshots';
 
 export const LIVE_PATH = '/api/live';
 
@@ -46,6 +46,7 @@ export class LiveHub {
   private readonly sub: Redis;
   private connections = 0;
   private heartbeat: NodeJS.Timeout | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
   private closing = false;
 
   constructor(
@@ -76,6 +77,11 @@ export class LiveHub {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
+    // Keep the watched mark of every topic with a viewer here alive (see LiveSnapshots.watch).
+    this.watchTimer = setInterval(() => {
+      if (this.topics.size) this.snapshots.watch([...this.topics.keys()]).catch((err: Error) => this.log.debug({ err: err.message }, 'live: watch refresh failed'));
+    }, LIVE_WATCH_REFRESH_MS);
+    this.watchTimer.unref();
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -204,6 +210,7 @@ export class LiveHub {
   async close(): Promise<void> {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.watchTimer) clearInterval(this.watchTimer);
     for (const state of this.topics.values()) for (const ws of state.viewers) ws.close(1012, 'restart');
     this.topics.clear();
     this.sub.disconnect();

@@ -84,6 +84,12 @@ return redis.call('HMGET', KEYS[1], 'v', 'd')`;
 
 const UNLOCK_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+// A topic nobody watches is not rebuilt: its stored snapshot (now stale) is dropped instead, in the
+// same step, so the next viewer builds it fresh. Atomic against a viewer who marks the topic watched
+// and then reads the snapshot: either the mark comes first (the rebuild runs) or the drop does (the
+// viewer finds no snapshot and builds one from MySQL, after the change committed).
+const WATCHED_OR_DROP_LUA = `if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end redis.call('DEL', KEYS[2]) return 0`;
+
 export interface LiveSnapshotOptions {
   prefix: string;
   /** How long a snapshot is kept after its last change (a later viewer then rebuilds it once). */
@@ -97,7 +103,15 @@ export interface LiveSnapshotOptions {
    * read from MySQL at most this often per worker (changes meanwhile ride on the next build).
    */
   minIntervalMs?: number;
+  /**
+   * How long a topic counts as watched after a viewer or a poll last marked it (hubs re-mark the
+   * topics of their connected viewers every `LIVE_WATCH_REFRESH_MS`, a third of this).
+   */
+  watchTtlMs?: number;
 }
+
+/** How often a hub re-marks the topics its viewers watch (a third of the default watch TTL). */
+export const LIVE_WATCH_REFRESH_MS = 20_000;
 
 /**
  * The shared snapshot of each live topic, kept in Redis and published on Redis pub/sub.
@@ -114,6 +128,7 @@ export class LiveSnapshots {
   private readonly goneTtlMs: number;
   private readonly lockWaitMs: number;
   private readonly minIntervalMs: number;
+  private readonly watchTtlMs: number;
   private readonly lastBuildAt = new Map<LiveTopic, number>();
   private readonly cold = new Map<LiveTopic, Promise<StoredSnapshot>>();
   private readonly rebuilding = new Map<LiveTopic, { run: Promise<void>; next: Promise<void> | null }>();
@@ -129,9 +144,10 @@ export class LiveSnapshots {
     this.goneTtlMs = opts.goneTtlMs ?? 30_000;
     this.lockWaitMs = opts.lockWaitMs ?? 3000;
     this.minIntervalMs = opts.minIntervalMs ?? 250;
+    this.watchTtlMs = opts.watchTtlMs ?? 3 * LIVE_WATCH_REFRESH_MS;
   }
 
-  private key(topic: LiveTopic, what: 'snap' | 'gen' | 'built' | 'lock'): string {
+  private key(topic: LiveTopic, what: 'snap' | 'gen' | 'built' | 'lock' | 'watch'): string {
     return `${this.opts.prefix}{live:${topic}}:${what}`;
   }
 
@@ -155,6 +171,8 @@ export class LiveSnapshots {
    * (concurrent callers share the build) and stored for everyone else.
    */
   async current(topic: LiveTopic): Promise<StoredSnapshot> {
+    // Marked before the read (see WATCHED_OR_DROP_LUA): from now on changes rebuild this topic.
+    await this.watch([topic]);
     const [v, d] = await this.redis.hmget(this.key(topic, 'snap'), 'v', 'd');
     if (v !== null && d !== null) return { version: Number(v), data: d };
     let p = this.cold.get(topic);
@@ -173,6 +191,14 @@ export class LiveSnapshots {
 
   private async read(topic: LiveTopic): Promise<string> {
     return JSON.stringify(await this.build(this.context(), topic));
+  }
+
+  /**
+   * Someone looks at these topics (a connected viewer, a poll): changes keep rebuilding them. Without
+   * it a change costs no MySQL read at all — most groups have nobody on their page at any moment.
+   */
+  async watch(topics: readonly LiveTopic[]): Promise<void> {
+    await Promise.all(topics.map((t) => this.redis.set(this.key(t, 'watch'), '1', 'PX', this.watchTtlMs)));
   }
 
   /**
@@ -223,6 +249,7 @@ export class LiveSnapshots {
   private async rebuildOnce(topic: LiveTopic): Promise<void> {
     const wait = (this.lastBuildAt.get(topic) ?? 0) + this.minIntervalMs - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (!(await this.redis.eval(WATCHED_OR_DROP_LUA, 2, this.key(topic, 'watch'), this.key(topic, 'snap')))) return;
     const lock = this.key(topic, 'lock');
     const token = randomUUID();
     const until = Date.now() + this.lockWaitMs;
