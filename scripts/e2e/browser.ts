@@ -3,6 +3,8 @@
  * browser context per simulated user (contexts do not share storage, so each is its own login).
  */
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -78,4 +80,63 @@ export async function expectText(locator: Locator, want: string | RegExp, timeou
     if (Date.now() > deadline) throw new Error(`expected text ${String(want)}, last saw "${last}"`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Where every browser test's screenshots go (look at them the way a shopper would). */
+export const SHOTS_DIR = join(__dirname, '..', '..', '.tmp', 'e2e-shots');
+
+/** `shot(page, name)` → `.tmp/e2e-shots/<prefix><name>.png`, full page, after the h5 router's page transition settled. */
+export function screenshots(prefix: string): (page: Page, name: string) => Promise<void> {
+  return async (page, name) => {
+    mkdirSync(SHOTS_DIR, { recursive: true });
+    await page.waitForTimeout(500); // earlier pages stay in the DOM while the next one slides in
+    await page.screenshot({ path: join(SHOTS_DIR, `${prefix}${name}.png`), fullPage: true });
+  };
+}
+
+/**
+ * One Chromium for the describe block it is called in (launched in beforeAll, closed in afterAll).
+ * Contexts opened through it are closed after each test; with `noPageErrors`, a test whose pages
+ * threw an uncaught error fails after it.
+ */
+export function browserSuite(opts: { noPageErrors?: boolean } = {}): {
+  readonly browser: Browser;
+  userContext(): Promise<BrowserContext>;
+  newPage(): Promise<{ page: Page; errors: string[] }>;
+} {
+  let browser: Browser | undefined;
+  let contexts: BrowserContext[] = [];
+  let errors: string[][] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.map((c) => c.close()));
+    contexts = [];
+    const seen = errors.flat();
+    errors = [];
+    if (opts.noPageErrors) expect(seen).toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const suite = {
+    get browser(): Browser {
+      if (!browser) throw new Error('browserSuite(): the browser starts in beforeAll');
+      return browser;
+    },
+    async userContext(): Promise<BrowserContext> {
+      const c = await newUserContext(suite.browser);
+      contexts.push(c);
+      return c;
+    },
+    /** A page in a new user context (its own storage, so its own login), with its uncaught errors. */
+    async newPage(): Promise<{ page: Page; errors: string[] }> {
+      const page = await (await suite.userContext()).newPage();
+      const pageErrors = collectPageErrors(page);
+      errors.push(pageErrors);
+      return { page, errors: pageErrors };
+    },
+  };
+  return suite;
 }

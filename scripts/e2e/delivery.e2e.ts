@@ -2,36 +2,20 @@
  * Orders to completion end to end: a shopper adds an address at checkout and buys alone; an operator
  * ships over the admin API; the shopper sees the logistics, confirms receipt (确认收货) and asks for
  * part of the money back (申请售后); support approves over the admin API; the worker runs the refund
- * and the order shows it. Screenshots of each step go to .tmp/e2e-delivery-*.png.
+ * and the order shows it. Screenshots of each step go to .tmp/e2e-shots/delivery-*.png.
  */
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import { appUrl, browserSuite, collectPageErrors, expectText, screenshots } from './browser';
 import { RUN, adminToken, api, createCampaign, devLogin, onScreen } from './admin-api';
 
-const SHOTS = join(__dirname, '..', '..', '.tmp');
-/** After the h5 router's page transition settled (earlier pages stay in the DOM during it). */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `e2e-delivery-${name}.png`) });
-}
+const shot = screenshots('delivery-');
 
 describe('delivery, receipt and after-sale in the h5 build', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-  });
+  const suite = browserSuite();
 
   it('when a shopper buys, the order ships, they confirm receipt and support approves their after-sale, then the refund shows on the order', async () => {
     const admin = await adminToken();
     const campaign = await createCampaign(admin, { label: '发货', groupSize: 2, groupDurationSec: 600 });
-    context = await newUserContext(browser);
+    const context = await suite.userContext();
     const page = await context.newPage();
     const errors = collectPageErrors(page);
     const name = `dl${RUN}`;

@@ -3,34 +3,19 @@
  * group succeeds and their order ships (driven over the API by other people), the worker's outbox
  * subscribers write the messages, 我的 shows the unread count, the inbox lists them, opening one goes
  * to the order and marks it read, 全部已读 clears the rest; a failing inbox shows 重试 and 返回.
- * Screenshots go to .tmp/e2e-inbox-*.png.
+ * Screenshots go to .tmp/e2e-shots/inbox-*.png.
  */
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import { appUrl, browserSuite, collectPageErrors, expectText, screenshots } from './browser';
 import { RUN, adminToken, api, createCampaign, devLogin, onScreen, shopperWithAddress } from './admin-api';
 
-const SHOTS = join(__dirname, '..', '..', '.tmp');
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `e2e-inbox-${name}.png`) });
-}
+const shot = screenshots('inbox-');
 
 describe('the 消息 inbox in the h5 build', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-  });
+  const suite = browserSuite();
 
   it('when the shopper’s group succeeds and the order ships, then 我的 counts the unread messages and the inbox opens and reads them', async () => {
     const admin = await adminToken();
-    context = await newUserContext(browser);
+    const context = await suite.userContext();
     const page = await context.newPage();
     const errors = collectPageErrors(page);
     const name = `ib${RUN}`;

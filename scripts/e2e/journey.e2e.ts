@@ -4,20 +4,12 @@
  * checkout, a second 开团), and a pay page that closes at its deadline. Data is made per test through
  * the admin and shopper APIs; screenshots go to .tmp/e2e-shots/journey-*.png.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import type { Page } from 'playwright-core';
+import { appUrl, browserSuite, expectText, screenshots } from './browser';
 import { RUN, adminToken, api, createCampaign, devLogin, onScreen, serverNow, shopperWithAddress } from './admin-api';
 
-const SHOTS = join(__dirname, '..', '..', '.tmp', 'e2e-shots');
 
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  // Let the h5 router's page slide-in finish, so the picture is what the shopper sees.
-  await page.waitForTimeout(600);
-  await page.screenshot({ path: join(SHOTS, `journey-${name}.png`), fullPage: true });
-}
+const shot = screenshots('journey-');
 
 interface OrderBody {
   id: number;
@@ -52,32 +44,8 @@ async function loginOnPicker(page: Page, name: string): Promise<void> {
 }
 
 describe('the shopper journey in the h5 build', () => {
-  let browser: Browser;
-  let contexts: BrowserContext[] = [];
-  let pageErrors: string[][] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  afterEach(async () => {
-    await Promise.all(contexts.map((c) => c.close()));
-    contexts = [];
-    expect(pageErrors.flat()).toEqual([]);
-    pageErrors = [];
-  });
-
-  async function newPage(): Promise<Page> {
-    const context = await newUserContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    pageErrors.push(collectPageErrors(page));
-    return page;
-  }
+  const suite = browserSuite({ noPageErrors: true });
+  const newPage = async (): Promise<Page> => (await suite.newPage()).page;
 
   it('when a logged-out shopper taps 去参团 and logs in, then checkout opens for that group without another tap, and the order goes through', async () => {
     const campaign = await createCampaign(await adminToken(), { label: '登录续', groupSize: 2, groupDurationSec: 600 });

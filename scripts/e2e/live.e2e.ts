@@ -4,8 +4,8 @@
  * campaign page's open-group list. The pages get their updates over the live socket through the
  * same h5 proxy the app uses.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import type { Page } from 'playwright-core';
+import { appUrl, browserSuite, collectPageErrors, expectText } from './browser';
 import { RUN, adminToken, api, createCampaign, devLogin, onScreen, shopperWithAddress } from './admin-api';
 
 interface OrderAnswer {
@@ -30,27 +30,12 @@ async function within(page: Page, ms: number, check: () => Promise<boolean>): Pr
 }
 
 describe('live group pages in the h5 build', () => {
-  let browser: Browser;
-  let contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.map((c) => c.close()));
-    contexts = [];
-  });
+  const suite = browserSuite();
 
   async function shopperPage(name: string): Promise<{ page: Page; errors: string[] }> {
-    const context = await newUserContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
-    await devLogin(page, name);
-    return { page, errors };
+    const opened = await suite.newPage();
+    await devLogin(opened.page, name);
+    return opened;
   }
 
   it('when B joins and pays while A watches the group page, then A sees B and then 已成团 within 2 s, without a reload', async () => {
@@ -118,8 +103,7 @@ describe('live group pages in the h5 build', () => {
 
   it('when the live socket cannot open, then the group page falls back to slow polling of the shared snapshot and still shows the join, without a reload', async () => {
     const campaign = await createCampaign(await adminToken(), { label: '轮询', groupSize: 3, groupDurationSec: 600 });
-    const context = await newUserContext(browser);
-    contexts.push(context);
+    const context = await suite.userContext();
     // The network refuses every WebSocket: each attempt errors, then closes (as a blocked socket does).
     await context.addInitScript(() => {
       class RefusedSocket {

@@ -5,30 +5,14 @@
  * the h5 build, sees it, withdraws it; finance approves over the admin API; A confirms receipt in the
  * payout sandbox and sees 已到账. Screenshots in .tmp/e2e-shots.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import { appUrl, browserSuite, collectPageErrors, expectText, screenshots } from './browser';
 import { RUN, adminToken, api, createCampaign, devLogin, onScreen } from './admin-api';
 
-const SHOTS = join(__dirname, '..', '..', '.tmp', 'e2e-shots');
 
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
+const shot = screenshots('');
 
 describe('rewards in the h5 build', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-  });
+  const suite = browserSuite();
 
   it('when B buys through A\'s share and the after-sale window passes, then A sees 可提现, withdraws and sees 已到账', async () => {
     const admin = await adminToken();
@@ -36,7 +20,7 @@ describe('rewards in the h5 build', () => {
 
     // A logs in (in the browser) and shares the campaign.
     const nameA = `ra${RUN}`;
-    context = await newUserContext(browser);
+    const context = await suite.userContext();
     const page = await context.newPage();
     const errors = collectPageErrors(page);
     await devLogin(page, nameA);

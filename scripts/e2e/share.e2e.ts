@@ -3,13 +3,12 @@
  * (the token survives the login and binds them to A as new users), and claim; A sees 2/2 and the
  * bonus. The pack and its templates are made per run through the admin API.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appUrl, collectPageErrors, expectText, launchBrowser, newUserContext } from './browser';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { SHOTS_DIR, appUrl, collectPageErrors, expectText, launchBrowser, newUserContext, screenshots } from './browser';
 import { RUN, adminToken, api, createCampaign, devLogin, onScreen, serverNow, shopperWithAddress } from './admin-api';
 
-const SHOTS = join(__dirname, '..', '..', '.tmp', 'e2e-shots');
 
 async function createPack(): Promise<{ packId: number; bonusName: string }> {
   const token = await adminToken();
@@ -36,10 +35,7 @@ async function createPack(): Promise<{ packId: number; bonusName: string }> {
   return { packId: pack.id, bonusName };
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
+const shot = screenshots('');
 
 /** A logged-out friend opens the link, logs in as a new user, comes back and claims. */
 async function friendClaims(browser: Browser, link: string, name: string, contexts: BrowserContext[]): Promise<void> {
@@ -130,7 +126,7 @@ describe('share chains in the h5 build', () => {
     await page.waitForTimeout(300);
     await shot(page, 'group-poster');
     // The poster itself, as it would be downloaded.
-    writeFileSync(join(SHOTS, 'poster.png'), Buffer.from(src!.replace(/^data:image\/png;base64,/, ''), 'base64'));
+    writeFileSync(join(SHOTS_DIR, 'poster.png'), Buffer.from(src!.replace(/^data:image\/png;base64,/, ''), 'base64'));
     expect(errors).toEqual([]);
   });
 });

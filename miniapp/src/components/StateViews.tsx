@@ -1,8 +1,8 @@
 import Taro from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
-import { errorText, isApiError } from '../api/request'
+import { errorText, isApiError, showErrorToast } from '../api/request'
 import { ROUTES } from '../utils/routes'
-import { requireLogin } from '../auth'
+import { requireLogin, startLogin } from '../auth'
 import './StateViews.css'
 
 export function Loading({ text = '加载中…' }: { text?: string }) {
@@ -22,6 +22,21 @@ export function Empty({ text = '暂无内容', hint }: { text?: string; hint?: s
       </View>
       <Text className='state-text'>{text}</Text>
       {hint ? <Text className='state-hint'>{hint}</Text> : null}
+    </View>
+  )
+}
+
+/**
+ * A page about me, opened logged out: what logging in will show, and 去登录. `name` prefixes the
+ * classes (`<name>-login`, `<name>-login-btn`) so each page keeps its own hooks for tests and styles.
+ */
+export function LoginPrompt({ text, name }: { text: string; name: string }) {
+  return (
+    <View className={`${name}-login empty-with-action`}>
+      <Empty text={text} />
+      <Button className={`btn ${name}-login-btn empty-action`} onClick={() => void startLogin().catch(showErrorToast)}>
+        去登录
+      </Button>
     </View>
   )
 }

@@ -1,4 +1,4 @@
-export { Loading, Empty, ErrorState, isDeadEnd } from './StateViews'
+export { Loading, Empty, ErrorState, LoginPrompt, isDeadEnd } from './StateViews'
 export { Price, priceRange } from './Price'
 export { CountdownText } from './Countdown'
 export { Avatar } from './Avatar'

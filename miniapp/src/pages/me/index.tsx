@@ -48,36 +48,13 @@ export default function Me() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [userId])
 
-  const openAddresses = async () => {
+  /** Pages that are about me: logged out, the tap logs in first (the menu stays where it was). */
+  const openSignedIn = async (url: string) => {
     if (!session) {
       await login()
       return
     }
-    void Taro.navigateTo({ url: ROUTES.addresses })
-  }
-
-  const openMyGroups = async () => {
-    if (!session) {
-      await login()
-      return
-    }
-    void Taro.navigateTo({ url: ROUTES.myGroups })
-  }
-
-  const openInbox = async () => {
-    if (!session) {
-      await login()
-      return
-    }
-    void Taro.navigateTo({ url: ROUTES.inbox })
-  }
-
-  const openMyCoupons = async () => {
-    if (!session) {
-      await login()
-      return
-    }
-    void Taro.navigateTo({ url: ROUTES.myCoupons })
+    void Taro.navigateTo({ url })
   }
 
   const login = async () => {
@@ -130,13 +107,13 @@ export default function Me() {
       </View>
 
       <View className='me-menu'>
-        <View className='me-menu-item me-my-groups' onClick={() => void openMyGroups()}>
+        <View className='me-menu-item me-my-groups' onClick={() => void openSignedIn(ROUTES.myGroups)}>
           <Text className='me-menu-icon'>团</Text>
           <Text className='me-menu-text'>我的拼团</Text>
           <Text className='me-menu-hint'>开的团、参的团</Text>
           <Text className='me-menu-arrow'>›</Text>
         </View>
-        <View className='me-menu-item me-inbox' onClick={() => void openInbox()}>
+        <View className='me-menu-item me-inbox' onClick={() => void openSignedIn(ROUTES.inbox)}>
           <Text className='me-menu-icon'>信</Text>
           <Text className='me-menu-text'>消息</Text>
           {session && unread ? <Text className='me-menu-badge me-unread-count'>{unread > 99 ? '99+' : unread}</Text> : null}
@@ -148,13 +125,13 @@ export default function Me() {
           <Text className='me-menu-hint'>好券天天领</Text>
           <Text className='me-menu-arrow'>›</Text>
         </View>
-        <View className='me-menu-item me-my-coupons' onClick={() => void openMyCoupons()}>
+        <View className='me-menu-item me-my-coupons' onClick={() => void openSignedIn(ROUTES.myCoupons)}>
           <Text className='me-menu-icon'>惠</Text>
           <Text className='me-menu-text'>我的优惠券</Text>
           {session && couponCount ? <Text className='me-menu-badge me-coupon-count'>{couponCount > 99 ? '99+' : couponCount}</Text> : null}
           <Text className='me-menu-arrow'>›</Text>
         </View>
-        <View className='me-menu-item me-my-rewards' onClick={() => void (session ? Taro.navigateTo({ url: ROUTES.myRewards }) : login())}>
+        <View className='me-menu-item me-my-rewards' onClick={() => void openSignedIn(ROUTES.myRewards)}>
           <Text className='me-menu-icon'>佣</Text>
           <Text className='me-menu-text'>我的收益</Text>
           <Text className='me-menu-hint'>佣金、提现</Text>
@@ -166,7 +143,7 @@ export default function Me() {
           <Text className='me-menu-hint'>浏览、新用户、订单</Text>
           <Text className='me-menu-arrow'>›</Text>
         </View>
-        <View className='me-menu-item me-addresses' onClick={() => void openAddresses()}>
+        <View className='me-menu-item me-addresses' onClick={() => void openSignedIn(ROUTES.addresses)}>
           <Text className='me-menu-icon'>址</Text>
           <Text className='me-menu-text'>收货地址</Text>
           <Text className='me-menu-arrow'>›</Text>

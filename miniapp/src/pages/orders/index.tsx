@@ -7,8 +7,8 @@ import type { OrderSummary, OrderTab } from '@tuan/shared/schemas'
 import { confirmReceipt, listOrders } from '../../api/order'
 import { resolveAssetUrl } from '../../api/config'
 import { showErrorToast } from '../../api/request'
-import { startLogin, useSession } from '../../auth'
-import { CountdownText, Empty, ErrorState, ListTabs, Loading, PagedListFooter } from '../../components'
+import { useSession } from '../../auth'
+import { CountdownText, Empty, ErrorState, ListTabs, Loading, PagedListFooter, LoginPrompt } from '../../components'
 import { amountLabel } from '../../utils/orderLabels'
 import { useCountdown } from '../../hooks/useCountdown'
 import { ROUTES } from '../../utils/routes'
@@ -130,14 +130,7 @@ export default function Orders() {
 
   let body
   if (!loggedIn) {
-    body = (
-      <View className='orders-login empty-with-action'>
-        <Empty text='登录后查看订单' />
-        <Button className='btn orders-login-btn empty-action' onClick={() => void startLogin().catch(showErrorToast)}>
-          去登录
-        </Button>
-      </View>
-    )
+    body = <LoginPrompt name='orders' text='登录后查看订单' />
   } else if (loading && items.length === 0) {
     body = <Loading />
   } else if (error && items.length === 0) {

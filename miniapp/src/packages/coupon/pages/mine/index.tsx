@@ -3,9 +3,8 @@ import Taro, { useRouter } from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
 import type { UserCouponView } from '@tuan/shared/schemas'
 import { listMyCoupons, type MyCouponTab } from '../../../../api/coupon'
-import { showErrorToast } from '../../../../api/request'
-import { startLogin, useSession } from '../../../../auth'
-import { CouponTicket, Empty, ErrorState, ListTabs, Loading, PagedListFooter } from '../../../../components'
+import { useSession } from '../../../../auth'
+import { CouponTicket, Empty, ErrorState, ListTabs, Loading, PagedListFooter, LoginPrompt } from '../../../../components'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES } from '../../../../utils/routes'
 import { couponScopeText, expiresSoon, openCouponGoods } from '../../../../utils/couponUse'
@@ -84,14 +83,7 @@ export default function MyCoupons() {
   const tabInfo = TABS.find((t) => t.key === tab) ?? TABS[0]
   let body
   if (!loggedIn) {
-    body = (
-      <View className='mc-login empty-with-action'>
-        <Empty text='登录后查看优惠券' />
-        <Button className='btn mc-login-btn empty-action' onClick={() => void startLogin().catch(showErrorToast)}>
-          去登录
-        </Button>
-      </View>
-    )
+    body = <LoginPrompt name='mc' text='登录后查看优惠券' />
   } else if (loading && items.length === 0) {
     body = <Loading />
   } else if (error && items.length === 0) {

@@ -3,8 +3,8 @@ import Taro from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
 import { listNotifications, readAllNotifications, readNotification, type NotificationView } from '../../../../api/notification'
 import { showErrorToast } from '../../../../api/request'
-import { startLogin, useSession } from '../../../../auth'
-import { Empty, ErrorState, Loading, PagedListFooter } from '../../../../components'
+import { useSession } from '../../../../auth'
+import { Empty, ErrorState, Loading, PagedListFooter, LoginPrompt } from '../../../../components'
 import { usePagedList } from '../../../../hooks/usePagedList'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES } from '../../../../utils/routes'
@@ -75,14 +75,7 @@ export default function Inbox() {
 
   let body
   if (!loggedIn) {
-    body = (
-      <View className='inbox-login empty-with-action'>
-        <Empty text='登录后查看消息' />
-        <Button className='btn inbox-login-btn empty-action' onClick={() => void startLogin().catch(showErrorToast)}>
-          去登录
-        </Button>
-      </View>
-    )
+    body = <LoginPrompt name='inbox' text='登录后查看消息' />
   } else if (loading && items.length === 0) {
     body = <Loading />
   } else if (error && items.length === 0) {
