@@ -19,6 +19,7 @@ import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } fro
 import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
+import { LeaderDirectory } from './modules/leader';
 import { InboxOnlyChannel, NotificationService, WechatSubscribeChannel, notificationSubscribers, registerNotificationRoutes } from './modules/notification';
 import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
 import { createPayoutProvider, PAYOUT_NOTIFY_PATH, type PayoutProvider } from './modules/payout';
@@ -54,6 +55,8 @@ export interface Services {
   afterSales: AfterSaleService;
   orderAdmin: OrderAdminService;
   addresses: AddressService;
+  /** Team leaders and pickup points, as checkout, the leader centre and rewards ask about them. */
+  leaders: LeaderDirectory;
   campaigns: CampaignService;
   groups: GroupService;
   checkout: CheckoutService;
@@ -128,6 +131,7 @@ export async function createServices(infra: Infra): Promise<Services> {
   const catalog = new CatalogService(dataSource);
   const users = new UserDirectory();
   const addresses = new AddressService(dataSource, cipher);
+  const leaders = new LeaderDirectory();
   // Orders ask the address book for the address to copy onto a delivery order (never its table).
   // Provider errors carry a code worth keeping in the refund's last_error.
   const refunds = new RefundService(dataSource, payment, (err) => (err instanceof PaymentProviderError ? `${err.code}: ${err.message}` : (err as Error).message));
@@ -212,6 +216,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     afterSales,
     orderAdmin: new OrderAdminService(dataSource, orders, fulfilment, afterSales),
     addresses,
+    leaders,
     campaigns,
     groups,
     checkout,

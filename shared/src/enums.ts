@@ -82,6 +82,21 @@ export type ShareChannel = (typeof ShareChannel)[number];
 export const FulfilmentMode = ['delivery', 'pickup'] as const;
 export type FulfilmentMode = (typeof FulfilmentMode)[number];
 
+/**
+ * A team leader's account (spec §9): an application the operator approves or rejects (a rejected
+ * applicant may apply again), and an approved leader the operator may suspend and resume.
+ */
+export const LeaderStatus = ['applied', 'approved', 'rejected', 'suspended'] as const;
+export type LeaderStatus = (typeof LeaderStatus)[number];
+export const leaderStatusZh: Record<LeaderStatus, string> = { applied: '审核中', approved: '已通过', rejected: '未通过', suspended: '已暂停' };
+/** What kind of place a pickup point is (宝妈 at home, a shop, a parcel station, a property office). */
+export const PickupPointKind = ['home', 'store', 'parcel_station', 'property', 'other'] as const;
+export type PickupPointKind = (typeof PickupPointKind)[number];
+export const pickupPointKindZh: Record<PickupPointKind, string> = { home: '团长家', store: '便利店', parcel_station: '快递驿站', property: '物业', other: '其他' };
+/** A pickup point takes new orders only while `open`; its leader's moves open and close it. */
+export const PickupPointStatus = ['pending', 'open', 'closed'] as const;
+export type PickupPointStatus = (typeof PickupPointStatus)[number];
+
 /** 仅退款 / 退货退款. */
 export const AfterSaleKind = ['refund_only', 'return_refund'] as const;
 export type AfterSaleKind = (typeof AfterSaleKind)[number];

@@ -105,6 +105,28 @@ export const ErrorCode = {
   WITHDRAWAL_BELOW_MINIMUM: 'WITHDRAWAL_BELOW_MINIMUM',
   WITHDRAWAL_DAILY_LIMIT: 'WITHDRAWAL_DAILY_LIMIT',
   WITHDRAWAL_NOT_FOUND: 'WITHDRAWAL_NOT_FOUND',
+  // team leaders and community pickup (issue 11)
+  LEADER_NOT_FOUND: 'LEADER_NOT_FOUND',
+  /** The user already has a leader application or a leader account that is not rejected. */
+  LEADER_ALREADY_APPLIED: 'LEADER_ALREADY_APPLIED',
+  /** A leader-centre route called by a user who is not an approved (or suspended) leader. */
+  NOT_A_LEADER: 'NOT_A_LEADER',
+  PICKUP_POINT_NOT_FOUND: 'PICKUP_POINT_NOT_FOUND',
+  /** The pickup point exists but takes no new orders (its leader is not approved, or is suspended). */
+  PICKUP_POINT_UNAVAILABLE: 'PICKUP_POINT_UNAVAILABLE',
+  /** The campaign or product does not offer the requested fulfilment mode (delivery / pickup). */
+  FULFILMENT_MODE_NOT_ALLOWED: 'FULFILMENT_MODE_NOT_ALLOWED',
+  /** A pickup order needs a pickup point (none given and none remembered). */
+  PICKUP_POINT_REQUIRED: 'PICKUP_POINT_REQUIRED',
+  PICKUP_BATCH_NOT_FOUND: 'PICKUP_BATCH_NOT_FOUND',
+  /** The batch is not in the state the action needs (e.g. confirming arrival of an unshipped batch). */
+  PICKUP_BATCH_STATE: 'PICKUP_BATCH_STATE',
+  /** No open pickup order of this leader's point carries that code. */
+  PICKUP_CODE_INVALID: 'PICKUP_CODE_INVALID',
+  /** Too many wrong pickup codes from this leader recently. */
+  PICKUP_CODE_RATE_LIMITED: 'PICKUP_CODE_RATE_LIMITED',
+  /** The order is not a pickup order waiting to be picked up. */
+  ORDER_NOT_READY_FOR_PICKUP: 'ORDER_NOT_READY_FOR_PICKUP',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -201,6 +223,18 @@ export const errorMessageZh: Partial<Record<ErrorCode, string>> = {
   AFTER_SALE_WINDOW_CLOSED: '已超过售后期限',
   AFTER_SALE_ALREADY_OPEN: '该订单已有进行中的售后申请',
   REFUND_EXCEEDS_PAID: '退款金额超过可退金额',
+  LEADER_NOT_FOUND: '团长不存在',
+  LEADER_ALREADY_APPLIED: '你已提交过团长申请',
+  NOT_A_LEADER: '你还不是团长',
+  PICKUP_POINT_NOT_FOUND: '自提点不存在',
+  PICKUP_POINT_UNAVAILABLE: '该自提点暂停接单，请选择其他自提点',
+  FULFILMENT_MODE_NOT_ALLOWED: '该商品不支持此配送方式',
+  PICKUP_POINT_REQUIRED: '请选择自提点',
+  PICKUP_BATCH_NOT_FOUND: '配送批次不存在',
+  PICKUP_BATCH_STATE: '批次当前状态不能进行该操作',
+  PICKUP_CODE_INVALID: '提货码无效',
+  PICKUP_CODE_RATE_LIMITED: '提货码错误次数过多，请稍后再试',
+  ORDER_NOT_READY_FOR_PICKUP: '订单当前不能提货',
 };
 
 export function isErrorEnvelope(body: unknown): body is ErrorEnvelope {

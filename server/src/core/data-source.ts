@@ -10,6 +10,7 @@ import { ShareEntity, SharePackClaimEntity, SharePackEntity, SharePackProgressEn
 import { PaymentNotificationEntity } from '../modules/payment/payment.entity';
 import { NotificationEntity } from '../modules/notification/notification.entity';
 import { CommissionEntity, LedgerAccountEntity, LedgerPostingEntity, LedgerTransferEntity, ReconciliationEntity, RewardOrderEntity, RewardRuleEntity, RewardRuleLevelEntity, WithdrawalEntity } from '../modules/rewards/rewards.entity';
+import { LeaderEntity, PickupPointEntity, UserPickupPointEntity } from '../modules/leader/leader.entity';
 import { migrations } from '../migrations';
 import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
@@ -19,6 +20,7 @@ export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditL
   AddressEntity, AddressBookEntity, PaymentNotificationEntity, NotificationEntity,
   ShareEntity, ShareVisitEntity, ShareSignupEntity, UserInviterEntity, UserInviterHistoryEntity, SharePackEntity, SharePackProgressEntity, SharePackClaimEntity,
   LedgerAccountEntity, LedgerPostingEntity, LedgerTransferEntity, RewardRuleEntity, RewardRuleLevelEntity, RewardOrderEntity, CommissionEntity, WithdrawalEntity, ReconciliationEntity,
+  LeaderEntity, PickupPointEntity, UserPickupPointEntity,
   DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 
 /**

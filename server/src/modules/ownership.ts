@@ -55,6 +55,11 @@ export const tableOwners = {
   share_pack_claims: 'share',
 
   notifications: 'notification',
+
+  leaders: 'leader',
+  pickup_points: 'leader',
+  user_pickup_points: 'leader',
+
   ledger_accounts: 'rewards',
   ledger_postings: 'rewards',
   ledger_transfers: 'rewards',

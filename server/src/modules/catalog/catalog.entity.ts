@@ -1,5 +1,5 @@
 import { Column, Entity, OneToMany, ManyToOne, JoinColumn, PrimaryGeneratedColumn } from 'typeorm';
-import type { ProductStatus } from '@tuan/shared';
+import { FulfilmentMode, type ProductStatus } from '@tuan/shared';
 
 @Entity('products')
 export class ProductEntity {
@@ -24,6 +24,10 @@ export class ProductEntity {
 
   @Column({ type: 'varchar', length: 16 })
   status: ProductStatus;
+
+  /** Which fulfilment modes it offers (a SET column: `delivery`, `pickup`); an order may use a mode its product and campaign both offer. */
+  @Column({ name: 'fulfilment_modes', type: 'set', enum: FulfilmentMode, default: ['delivery', 'pickup'] })
+  fulfilmentModes: FulfilmentMode[];
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import type { CampaignStatus, GroupStatus, OpenerMode } from '@tuan/shared';
+import { FulfilmentMode, type CampaignStatus, type GroupStatus, type OpenerMode } from '@tuan/shared';
 
 /** A group-buy campaign (拼团活动): its prices, group rules, window, own stock allotment and limits. */
 @Entity('campaigns')
@@ -79,6 +79,10 @@ export class CampaignEntity {
 
   @Column({ type: 'varchar', length: 16 })
   status: CampaignStatus;
+
+  /** Which fulfilment modes it offers (a SET column: `delivery`, `pickup`); an order may use a mode its product and campaign both offer. */
+  @Column({ name: 'fulfilment_modes', type: 'set', enum: FulfilmentMode, default: ['delivery', 'pickup'] })
+  fulfilmentModes: FulfilmentMode[];
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -192,7 +192,7 @@ export class OrderAttributionEntity {
 
 /**
  * How an order reaches the shopper, copied at checkout (the address may change or go later; the order
- * keeps what it was sold with). `mode` says which: `delivery` (an address) or, later, `pickup`.
+ * keeps what it was sold with). `mode` says which: `delivery` (an address) or `pickup` (a leader's pickup point).
  */
 @Entity('order_fulfilments')
 export class FulfilmentEntity {
@@ -222,6 +222,34 @@ export class FulfilmentEntity {
 
   @Column({ type: 'varchar', length: 120, nullable: true })
   detail: string | null;
+
+  /** Pickup orders: the point and its leader, copied at checkout (the point's address fills the address columns). */
+  @Column({ name: 'pickup_point_id', type: 'bigint', nullable: true })
+  pickupPointId: number | null;
+
+  @Column({ name: 'leader_id', type: 'bigint', nullable: true })
+  leaderId: number | null;
+
+  @Column({ name: 'pickup_point_name', type: 'varchar', length: 40, nullable: true })
+  pickupPointName: string | null;
+
+  /** The daily delivery batch the pickup order joined at its point's cut-off. */
+  @Column({ name: 'batch_id', type: 'bigint', nullable: true })
+  batchId: number | null;
+
+  /** The code the shopper shows the leader (提货码). */
+  @Column({ name: 'pickup_code', type: 'varchar', length: 12, nullable: true })
+  pickupCode: string | null;
+
+  /** `<point>:<code>` while waiting for pickup, NULL afterwards: unique among the point's open orders. */
+  @Column({ name: 'open_code_key', type: 'varchar', length: 40, nullable: true })
+  openCodeKey: string | null;
+
+  @Column({ name: 'ready_at', type: 'datetime', precision: 3, nullable: true })
+  readyAt: Date | null;
+
+  @Column({ name: 'picked_up_at', type: 'datetime', precision: 3, nullable: true })
+  pickedUpAt: Date | null;
 
   @Column({ type: 'varchar', length: 32, nullable: true })
   carrier: string | null;

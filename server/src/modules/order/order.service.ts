@@ -337,11 +337,14 @@ function summaryOf(r: OrderRecord, groupStatus: GroupStatus | null): Omit<OrderS
   };
 }
 
+/** The pickup columns of a delivery order. */
+const NO_PICKUP = { pickupPointId: null, leaderId: null, pickupPointName: null, batchId: null, pickupCode: null, openCodeKey: null, readyAt: null, pickedUpAt: null } as const;
+
 /** The delivery copied onto a new order from the buyer's address. */
 function deliveryOf(orderId: number, a: OrderAddress, now: Date): FulfilmentEntity {
   return {
     orderId, mode: 'delivery', addressId: a.id, recipientName: a.name, recipientPhoneEnc: a.phoneEnc, province: a.province, city: a.city, district: a.district,
-    detail: a.detail, carrier: null, trackingNo: null, shippedAt: null, autoCompleteAt: null, completedAt: null, afterSaleUntil: null, createdAt: now, updatedAt: now,
+    detail: a.detail, ...NO_PICKUP, carrier: null, trackingNo: null, shippedAt: null, autoCompleteAt: null, completedAt: null, afterSaleUntil: null, createdAt: now, updatedAt: now,
   };
 }
 
