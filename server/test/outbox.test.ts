@@ -227,7 +227,19 @@ describe('outbox dispatch across worker processes', () => {
   }, 90_000);
 
   it('when two workers dispatch 200 events over 10 aggregates, then each aggregate is processed in event id order, each event once', async () => {
-    await worker(); // the second dispatching worker (the first was killed above)
+    const second = await worker(); // the second dispatching worker (the first was killed above)
+    // A worker process reports no readiness: warm up until the new one has dispatched an event, so it
+    // takes part in the race below rather than booting while the other drains everything.
+    await waitFor(
+      'the second worker dispatching',
+      async () => {
+        const warm = await emitEvent(aggregate());
+        await new Promise((r) => setTimeout(r, 200));
+        const [{ n }] = await q<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox_test_log WHERE pid = ? AND event_id <= ?`, [second.child.pid, warm]);
+        return Number(n) > 0;
+      },
+      60_000,
+    );
     const aggregates = Array.from({ length: 10 }, aggregate);
     // A random pause in the handler widens every race between the two workers.
     for (const a of aggregates) await fault('test.recorder', a, 'jitter', 15);
