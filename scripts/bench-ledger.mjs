@@ -12,11 +12,11 @@
 //    /admin/rewards/reconciliation runs; prints its time. Exits non-zero when the report is not ok or
 //    when the backlog's commissions differ from the rules.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, exists, freePort, installPackages, log, run, waitForHttp } from './lib.mjs';
+import { ROOT, buildServer, freePort, log, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const requireServer = createRequire(join(ROOT, 'server', 'package.json'));
@@ -32,11 +32,7 @@ const ENTRIES = int('BENCH_LEDGER_ENTRIES', 100_000);
 const TMP = join(ROOT, '.tmp');
 
 async function main() {
-  mkdirSync(TMP, { recursive: true });
-  if (!exists(join(ROOT, 'node_modules')) || !exists(join(ROOT, 'server', 'node_modules'))) await installPackages();
-  log('building @tuan/shared and @tuan/server');
-  await run('pnpm', ['--filter', '@tuan/shared', 'build'], { quiet: true });
-  await run('pnpm', ['--filter', '@tuan/server', 'build'], { quiet: true });
+  await buildServer();
   const services = await provision({ database: 'tuan_bench_ledger', redisDb: 3, fresh: true });
   const env = {
     NODE_ENV: 'test', LOGIN_PROVIDER: 'dev', LOG_LEVEL: 'warn', ...devSecrets(), ...services.env,

@@ -169,9 +169,10 @@ describe('nearest first', () => {
       const lat = cLat + (Math.random() - 0.5) * 0.3;
       const lng = cLng + (Math.random() - 0.5) * 0.3;
       const inRadius = all
-        .map((p) => ({ id: Number(p.id), distanceM: Math.round(referenceMetres(lat, lng, Number(p.lat), Number(p.lng))) }))
-        .filter((p) => p.distanceM <= radius)
-        .sort((a, b) => a.distanceM - b.distanceM || a.id - b.id);
+        .map((p) => ({ id: Number(p.id), exact: referenceMetres(lat, lng, Number(p.lat), Number(p.lng)) }))
+        .filter((p) => p.exact <= radius)
+        .sort((a, b) => a.exact - b.exact || a.id - b.id)
+        .map((p) => ({ id: p.id, distanceM: Math.round(p.exact) }));
       const expected = inRadius.slice(0, 200);
       const got: Array<{ id: number; distanceM: number }> = [];
       for (let page = 1; page <= 4; page++) {

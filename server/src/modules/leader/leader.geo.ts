@@ -28,6 +28,9 @@ export interface GeoPoint {
  */
 export const GEO_MARGIN = 8;
 
+/** The smaller circles a search tries first (metres); see `nearest`. */
+const NEAR_M = [1000, 5000];
+
 /**
  * The open pickup points in a Redis GEO set (one sorted set; the key carries a hash tag so Redis
  * Cluster keeps the set, its readiness mark and its rebuild lock together). MySQL is the truth: the
@@ -62,6 +65,18 @@ export class PointGeoIndex {
    * measure (see GEO_MARGIN). Rebuilds the set first when Redis lost it.
    */
   async nearest(lat: number, lng: number, radiusM: number, count: number): Promise<number[]> {
+    // Near first: a search sorts every member of its circle, so a dense city is searched within
+    // 1 km, then 5 km, and only a page those cannot fill looks out to the whole radius. When a small
+    // circle holds `count` points they are the nearest `count` of all (everything else is farther).
+    for (const near of NEAR_M) {
+      if (near >= radiusM) break;
+      const ids = await this.search(lat, lng, near, count);
+      if (ids.length >= count) return ids;
+    }
+    return this.search(lat, lng, radiusM, count);
+  }
+
+  private async search(lat: number, lng: number, radiusM: number, count: number): Promise<number[]> {
     for (let attempt = 0; ; attempt++) {
       const [[, ready], [err, ids]] = (await this.redis
         .pipeline()
