@@ -16,17 +16,11 @@ import { openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, buildServer, freePort, log, run, waitForHttp } from './lib.mjs';
+import { ROOT, buildServer, envInt, freePort, log, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const requireServer = createRequire(join(ROOT, 'server', 'package.json'));
-const int = (name, dflt) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
-  return n;
-};
+const int = envInt;
 const ORDERS = int('BENCH_LEDGER_ORDERS', 10_000);
 const ENTRIES = int('BENCH_LEDGER_ENTRIES', 100_000);
 const TMP = join(ROOT, '.tmp');

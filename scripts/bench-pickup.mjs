@@ -21,19 +21,13 @@ import { openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, buildServer, freePort, log, run, waitForHttp } from './lib.mjs';
+import { ROOT, buildServer, envInt, freePort, log, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const requireScripts = createRequire(new URL('./package.json', import.meta.url));
 const requireServer = createRequire(join(ROOT, 'server', 'package.json'));
 const autocannon = requireScripts('autocannon');
-const int = (name, dflt) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
-  return n;
-};
+const int = envInt;
 const POINTS = int('BENCH_PICKUP_POINTS', 100_000);
 const SEC = int('BENCH_PICKUP_SEC', 15);
 const HEALTH_SEC = int('BENCH_HEALTH_SEC', 10);

@@ -117,3 +117,12 @@ export async function buildServer() {
   await run('pnpm', ['--filter', '@tuan/shared', 'build'], { quiet: true });
   await run('pnpm', ['--filter', '@tuan/server', 'build'], { quiet: true });
 }
+
+/** A positive integer knob from the environment (a benchmark's size or duration), or `dflt`. */
+export function envInt(name, dflt) {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
+  return n;
+}
