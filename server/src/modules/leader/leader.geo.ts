@@ -28,8 +28,24 @@ export interface GeoPoint {
  */
 export const GEO_MARGIN = 8;
 
-/** The smaller circles a search tries first (metres); see `nearest`. */
+/** The smaller circles a search tries first (metres); see `NEAREST`. */
 const NEAR_M = [1000, 5000];
+
+/**
+ * One round trip: nil when the set is not built (see `rebuild`), else the ids nearest first. Near
+ * first: GEOSEARCH sorts every member of its circle, so a dense city is searched within 1 km, then
+ * 5 km, and only a page those cannot fill looks out to the whole radius. A circle that holds `count`
+ * points holds the nearest `count` of all (everything else is farther).
+ * KEYS: set, readiness mark. ARGV: lng, lat, count, radius…
+ */
+const NEAREST = `
+if redis.call('exists', KEYS[2]) == 0 then return false end
+local ids
+for i = 4, #ARGV do
+  ids = redis.call('geosearch', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[i], 'm', 'ASC', 'COUNT', ARGV[3])
+  if #ids >= tonumber(ARGV[3]) then return ids end
+end
+return ids`;
 
 /**
  * The open pickup points in a Redis GEO set (one sorted set; the key carries a hash tag so Redis
@@ -65,27 +81,12 @@ export class PointGeoIndex {
    * measure (see GEO_MARGIN). Rebuilds the set first when Redis lost it.
    */
   async nearest(lat: number, lng: number, radiusM: number, count: number): Promise<number[]> {
-    // Near first: a search sorts every member of its circle, so a dense city is searched within
-    // 1 km, then 5 km, and only a page those cannot fill looks out to the whole radius. When a small
-    // circle holds `count` points they are the nearest `count` of all (everything else is farther).
-    for (const near of NEAR_M) {
-      if (near >= radiusM) break;
-      const ids = await this.search(lat, lng, near, count);
-      if (ids.length >= count) return ids;
-    }
-    return this.search(lat, lng, radiusM, count);
-  }
-
-  private async search(lat: number, lng: number, radiusM: number, count: number): Promise<number[]> {
+    const radii = [...NEAR_M.filter((r) => r < radiusM), radiusM].map(String);
     for (let attempt = 0; ; attempt++) {
-      const [[, ready], [err, ids]] = (await this.redis
-        .pipeline()
-        .exists(this.readyKey)
-        .geosearch(this.key, 'FROMLONLAT', lng, lat, 'BYRADIUS', radiusM, 'm', 'ASC', 'COUNT', count)
-        .exec()) as [[null, number], [Error | null, string[]]];
-      if (err) throw err;
-      if (ready === 1 || attempt >= 50) return ids.map(Number);
+      const ids = (await this.redis.eval(NEAREST, 2, this.key, this.readyKey, String(lng), String(lat), String(count), ...radii)) as string[] | null;
+      if (ids) return ids.map(Number);
       // Lost (or never built): one process rebuilds, the others wait for its readiness mark.
+      if (attempt >= 50) return [];
       if (!(await this.rebuild())) await new Promise((r) => setTimeout(r, 100));
     }
   }
