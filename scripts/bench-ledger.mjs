@@ -12,31 +12,21 @@
 //    /admin/rewards/reconciliation runs; prints its time. Exits non-zero when the report is not ok or
 //    when the backlog's commissions differ from the rules.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, exists, freePort, installPackages, log, run, waitForHttp } from './lib.mjs';
+import { ROOT, buildServer, envInt, freePort, log, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const requireServer = createRequire(join(ROOT, 'server', 'package.json'));
-const int = (name, dflt) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
-  return n;
-};
+const int = envInt;
 const ORDERS = int('BENCH_LEDGER_ORDERS', 10_000);
 const ENTRIES = int('BENCH_LEDGER_ENTRIES', 100_000);
 const TMP = join(ROOT, '.tmp');
 
 async function main() {
-  mkdirSync(TMP, { recursive: true });
-  if (!exists(join(ROOT, 'node_modules')) || !exists(join(ROOT, 'server', 'node_modules'))) await installPackages();
-  log('building @tuan/shared and @tuan/server');
-  await run('pnpm', ['--filter', '@tuan/shared', 'build'], { quiet: true });
-  await run('pnpm', ['--filter', '@tuan/server', 'build'], { quiet: true });
+  await buildServer();
   const services = await provision({ database: 'tuan_bench_ledger', redisDb: 3, fresh: true });
   const env = {
     NODE_ENV: 'test', LOGIN_PROVIDER: 'dev', LOG_LEVEL: 'warn', ...devSecrets(), ...services.env,

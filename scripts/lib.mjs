@@ -1,8 +1,8 @@
 // Plain Node (no dependencies): these helpers run before `pnpm install` on a fresh machine.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,4 +107,22 @@ export async function waitForHttp(url, timeoutMs = 30_000) {
 
 export function exists(p) {
   return existsSync(p);
+}
+
+/** Before a benchmark: packages present, then @tuan/shared and @tuan/server built (the processes run server/dist). */
+export async function buildServer() {
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  if (!exists(join(ROOT, 'node_modules')) || !exists(join(ROOT, 'server', 'node_modules'))) await installPackages();
+  log('building @tuan/shared and @tuan/server');
+  await run('pnpm', ['--filter', '@tuan/shared', 'build'], { quiet: true });
+  await run('pnpm', ['--filter', '@tuan/server', 'build'], { quiet: true });
+}
+
+/** A positive integer knob from the environment (a benchmark's size or duration), or `dflt`. */
+export function envInt(name, dflt) {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
+  return n;
 }

@@ -19,7 +19,7 @@ import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } fro
 import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
-import { LeaderDirectory } from './modules/leader';
+import { LeaderDirectory, LeaderService, PickupPointService, PointGeoIndex, leaderSubscribers, registerLeaderAdminRoutes, registerLeaderRoutes } from './modules/leader';
 import { InboxOnlyChannel, NotificationService, WechatSubscribeChannel, notificationSubscribers, registerNotificationRoutes } from './modules/notification';
 import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
 import { createPayoutProvider, PAYOUT_NOTIFY_PATH, type PayoutProvider } from './modules/payout';
@@ -57,6 +57,10 @@ export interface Services {
   addresses: AddressService;
   /** Team leaders and pickup points, as checkout, the leader centre and rewards ask about them. */
   leaders: LeaderDirectory;
+  /** Leader applications and operators' decisions (approve, reject, suspend, resume). */
+  leaderAdmin: LeaderService;
+  /** Pickup points for shoppers: nearest first, my point, leader-share binding. */
+  pickupPoints: PickupPointService;
   campaigns: CampaignService;
   groups: GroupService;
   checkout: CheckoutService;
@@ -132,6 +136,11 @@ export async function createServices(infra: Infra): Promise<Services> {
   const users = new UserDirectory();
   const addresses = new AddressService(dataSource, cipher);
   const leaders = new LeaderDirectory();
+  // The nearest-first index (Redis GEO) reads MySQL, the truth, when it has to rebuild itself.
+  const pointGeo: PointGeoIndex = new PointGeoIndex(infra.redis, config.REDIS_PREFIX, {
+    openPoints: () => pickupPoints.openPoints(createSystemContext(infra, 'leader-geo')),
+    changedSince: (since) => pickupPoints.changedSince(createSystemContext(infra, 'leader-geo'), since),
+  });
   // Orders ask the address book for the address to copy onto a delivery order (never its table).
   // Provider errors carry a code worth keeping in the refund's last_error.
   const refunds = new RefundService(dataSource, payment, (err) => (err instanceof PaymentProviderError ? `${err.code}: ${err.message}` : (err as Error).message));
@@ -158,6 +167,13 @@ export async function createServices(infra: Infra): Promise<Services> {
     profiles: (ctx, ids) => users.profiles(ctx, ids),
   }, visits);
   const packs = new SharePackService(dataSource, shares, { coupons, profiles: (ctx, ids) => users.profiles(ctx, ids) });
+  const pickupPoints: PickupPointService = new PickupPointService(dataSource, pointGeo, {
+    radiusM: config.PICKUP_SEARCH_RADIUS_M,
+    shareOf: async (ctx, token) => {
+      const s = await shares.find(ctx, token);
+      return s ? { shareId: Number(s.id), kind: s.kind, targetId: Number(s.targetId), sharerUserId: Number(s.sharerUserId) } : null;
+    },
+  });
   const binding = new InviterBinding(shares, { mode: config.SHARE_BIND_MODE, days: config.SHARE_BIND_DAYS, bindExisting: config.SHARE_BIND_EXISTING });
   // The mini-program's server API (access token shared by every process): codes and subscribe messages.
   const wechatApi = new WechatApi(infra.redis, { appId: config.WECHAT_APP_ID, appSecret: config.WECHAT_APP_SECRET, apiBase: config.WECHAT_API_BASE, timeoutMs: config.WECHAT_TIMEOUT_MS, redisPrefix: config.REDIS_PREFIX });
@@ -217,6 +233,8 @@ export async function createServices(infra: Infra): Promise<Services> {
     orderAdmin: new OrderAdminService(dataSource, orders, fulfilment, afterSales),
     addresses,
     leaders,
+    leaderAdmin: new LeaderService(dataSource, cipher, pointGeo),
+    pickupPoints,
     campaigns,
     groups,
     checkout,
@@ -232,6 +250,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     subscribers: [
       ...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups),
       ...notificationSubscribers(notifications, groups), ...rewardsSubscribers(rewards),
+      ...leaderSubscribers(pickupPoints),
     ],
     live,
     async sweep(ctx) {
@@ -275,6 +294,8 @@ export function createApp(infra: Infra, services: Services) {
     groupsOfCampaign: (ctx, id) => services.groups.idsOfCampaign(ctx, id),
   });
   registerRewardsRoutes(api, services.rewards);
+  registerLeaderRoutes(api, services.leaderAdmin, services.pickupPoints);
+  registerLeaderAdminRoutes(api, services.leaderAdmin);
   const payoutNotify = payoutNotifyRouter(services.payout, services.rewards, infra.dataSource);
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 

@@ -50,6 +50,19 @@ export interface DomainEventPayloads {
   'withdrawal.approved': { withdrawalId: number; userId: number; outBillNo: string; amount: number; netAmount: number };
   /** The payout reached its end: `paid` (money left), `failed` (held until retried or cancelled). */
   'withdrawal.settled': { withdrawalId: number; userId: number; status: 'paid' | 'failed'; amount: number };
+  /** A leader's move (team leaders); `pointStatus` is the point's status after it (open only while approved). */
+  'leader.applied': LeaderEventPayload;
+  'leader.approved': LeaderEventPayload;
+  'leader.rejected': LeaderEventPayload & { reason: string };
+  'leader.suspended': LeaderEventPayload & { reason: string };
+  'leader.resumed': LeaderEventPayload;
+}
+
+export interface LeaderEventPayload {
+  leaderId: number;
+  userId: number;
+  pointId: number;
+  pointStatus: 'pending' | 'open' | 'closed';
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -75,10 +88,15 @@ export const DomainEventTypes = [
   'share.pack_completed',
   'withdrawal.approved',
   'withdrawal.settled',
+  'leader.applied',
+  'leader.approved',
+  'leader.rejected',
+  'leader.suspended',
+  'leader.resumed',
 ] as const satisfies readonly DomainEventType[];
 
 /** The aggregate an event belongs to; ordering is guaranteed per (aggregateType, aggregateId). */
-export type AggregateType = 'order' | 'group' | 'coupon' | 'refund' | 'user' | 'share_pack' | 'withdrawal';
+export type AggregateType = 'order' | 'group' | 'coupon' | 'refund' | 'user' | 'share_pack' | 'withdrawal' | 'leader';
 
 export interface DomainEvent<T extends DomainEventType = DomainEventType> {
   id: number;

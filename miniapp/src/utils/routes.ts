@@ -42,6 +42,15 @@ export const ROUTES = {
   inbox: '/packages/notification/pages/inbox/index',
   myRewards: '/packages/rewards/pages/mine/index',
   withdraw: '/packages/rewards/pages/withdraw/index',
+  /** The pickup point chooser; `pointId` + `st`: opened from a leader's share of that point. */
+  pickupPoints: (params: { pointId?: number; token?: string } = {}) =>
+    `/packages/leader/pages/points/index${params.pointId || params.token ? '?' : ''}${[params.pointId ? `id=${params.pointId}` : '', params.token ? `st=${params.token}` : ''].filter(Boolean).join('&')}`,
+  leaderApply: '/packages/leader/pages/apply/index',
+  leaderCentre: '/packages/leader/pages/index/index',
+  leaderOrders: '/packages/leader/pages/orders/index',
+  leaderBatches: '/packages/leader/pages/batches/index',
+  leaderVerify: '/packages/leader/pages/verify/index',
+  leaderEarnings: '/packages/leader/pages/earnings/index',
 } as const
 
 /** A positive integer id from a route param, or null. */

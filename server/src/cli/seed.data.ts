@@ -1,4 +1,4 @@
-import type { CreateProductRequest } from '@tuan/shared';
+import type { CreateProductRequest, LeaderApplicationRequest } from '@tuan/shared';
 
 /** Seed catalog: realistic community group-buy goods. Images ship in server/static/products. */
 export const seedProducts: Array<CreateProductRequest & { code: string }> = [
@@ -45,4 +45,17 @@ export const seedCampaigns: Array<[string, number, number]> = [
   ['SEED-ORANGE', 1990, 2],
   ['SEED-GRAPE', 3990, 3],
   ['SEED-EGG', 2590, 5],
+];
+
+/**
+ * Demo team leaders (issue 11): approved, with open pickup points in 深圳市南山区 — where the demo
+ * shoppers' addresses are — so the chooser lists points nearest first out of the box. Each leader is a
+ * dev user (`dev:<login>`), created once.
+ */
+export const seedLeaders: Array<{ login: string; application: LeaderApplicationRequest }> = [
+  { login: 'seed-leader-1', application: { name: '王姐', phone: '13900000001', pointName: '科技园幸福里便利店', kind: 'store', province: '广东省', city: '深圳市', district: '南山区', address: '科技园南区幸福里 3 栋 101', lat: 22.5405, lng: 113.9502, openingHours: '08:00-21:00', photoUrl: null } },
+  { login: 'seed-leader-2', application: { name: '李阿姨', phone: '13900000002', pointName: '桃源村菜鸟驿站', kind: 'parcel_station', province: '广东省', city: '深圳市', district: '南山区', address: '桃源村二期 12 栋一楼', lat: 22.5617, lng: 113.9693, openingHours: '09:00-20:30', photoUrl: null } },
+  { login: 'seed-leader-3', application: { name: '陈先生', phone: '13900000003', pointName: '蛇口海上世界物业服务中心', kind: 'property', province: '广东省', city: '深圳市', district: '南山区', address: '蛇口望海路 1 号物业中心', lat: 22.4866, lng: 113.9151, openingHours: '08:30-18:00', photoUrl: null } },
+  { login: 'seed-leader-4', application: { name: '张妈妈', phone: '13900000004', pointName: '后海小区团长之家', kind: 'home', province: '广东省', city: '深圳市', district: '南山区', address: '后海大道 2388 号 5 栋 1203', lat: 22.5201, lng: 113.9405, openingHours: '10:00-20:00', photoUrl: null } },
+  { login: 'seed-leader-5', application: { name: '刘店长', phone: '13900000005', pointName: '福田中心区便利店', kind: 'store', province: '广东省', city: '深圳市', district: '福田区', address: '福华三路 88 号', lat: 22.5367, lng: 114.0579, openingHours: '07:30-22:00', photoUrl: null } },
 ];

@@ -4,7 +4,8 @@ import { DEV_ADMIN_PASSWORD, loadConfig } from '../core/config';
 import { closeInfra, createInfra } from '../core/infra';
 import { ProductEntity } from '../modules/catalog/catalog.entity';
 import { AdminUserEntity } from '../modules/admin/admin.entity';
-import { seedCampaigns, seedProducts } from './seed.data';
+import { LeaderEntity } from '../modules/leader/leader.entity';
+import { seedCampaigns, seedLeaders, seedProducts } from './seed.data';
 
 /**
  * `node dist/cli/seed.js` — idempotent: the first admin and every seed product are created only
@@ -46,7 +47,16 @@ async function main() {
       });
       campaigns++;
     }
-    const lines = [`seed: ${added} product(s) and ${campaigns} campaign(s) added`];
+    // Demo leaders with open pickup points near the demo shoppers, created once (keyed by their dev login).
+    let leaders = 0;
+    for (const { login, application } of seedLeaders) {
+      const userId = (await services.auth.login({ ...ctx, actor: { kind: 'system', name: 'seed' } }, `dev:${login}`)).user.id;
+      if (await infra.dataSource.manager.existsBy(LeaderEntity, { userId })) continue;
+      const applied = await services.leaderAdmin.apply({ ...ctx, actor: { kind: 'user', userId } }, application);
+      await services.leaderAdmin.review(ctx, applied.leaderId, 'approve');
+      leaders++;
+    }
+    const lines = [`seed: ${added} product(s), ${campaigns} campaign(s) and ${leaders} team leader(s) added`];
     if (created || config.NODE_ENV !== 'production') {
       lines.push(`seed: operator login → username "${username}"${config.NODE_ENV !== 'production' && !process.env.ADMIN_INITIAL_PASSWORD ? `, password "${password}" (development only)` : ''}`);
     }

@@ -76,6 +76,8 @@ const ConfigSchema = z
     SHARE_VISITS_PER_MIN: z.coerce.number().int().min(1).default(120),
     /** Pack claims per minute per user and per client address. */
     SHARE_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(20),
+    /** Team leaders: the nearest-first pickup point search looks this far from the shopper (metres). */
+    PICKUP_SEARCH_RADIUS_M: z.coerce.number().int().min(100).max(500_000).default(30_000),
     /** The h5 app's base URL: development QR codes and copied links point there. */
     H5_BASE_URL: z.string().url().default('http://localhost:10086'),
     /** Mini-program codes: `qrcode` (local, development) or `wxacode` (wxacode.getUnlimited). */

@@ -7,6 +7,7 @@ import { type AnyRouteContract, isRouteContract } from './define';
 import * as events from './events';
 import * as groupbuy from './groupbuy';
 import * as order from './order';
+import * as leader from './leader';
 import * as live from './live';
 import * as share from './share';
 import * as notification from './notification';
@@ -25,6 +26,7 @@ export * from './share';
 export * from './order-admin';
 export * from './address';
 export * from './live';
+export * from './leader';
 export * from './notification';
 export * from './rewards';
 
@@ -32,6 +34,6 @@ export * from './rewards';
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, live, notification, order, orderAdmin, rewards, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, leader, live, notification, order, orderAdmin, rewards, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

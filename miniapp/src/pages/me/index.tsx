@@ -4,6 +4,7 @@ import { Button, Image, Text, View } from '@tarojs/components'
 import { getSession, logoutUser, refreshProfile, startLogin, useSession } from '../../auth'
 import { resolveAssetUrl } from '../../api/config'
 import { listMyCoupons } from '../../api/coupon'
+import { getMyLeader, type MyLeader } from '../../api/leader'
 import { unreadNotificationCount } from '../../api/notification'
 import { showErrorToast } from '../../api/request'
 import { ROUTES } from '../../utils/routes'
@@ -21,6 +22,8 @@ export default function Me() {
 
   /** Unread messages (消息); null when unknown. */
   const [unread, setUnread] = useState<number | null>(null)
+  /** My leader application or account (团长); undefined while unknown, null when I never applied. */
+  const [leader, setLeader] = useState<MyLeader | undefined>(undefined)
 
   const loadCouponCount = () => {
     if (!getSession()) return
@@ -30,6 +33,9 @@ export default function Me() {
     unreadNotificationCount()
       .then((res) => setUnread(res.unread))
       .catch(() => setUnread(null))
+    getMyLeader()
+      .then(setLeader)
+      .catch(() => setLeader(undefined))
   }
 
   useDidShow(() => {
@@ -44,6 +50,7 @@ export default function Me() {
     else {
       setCouponCount(null)
       setUnread(null)
+      setLeader(undefined)
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [userId])
@@ -141,6 +148,23 @@ export default function Me() {
           <Text className='me-menu-icon'>享</Text>
           <Text className='me-menu-text'>我的分享</Text>
           <Text className='me-menu-hint'>浏览、新用户、订单</Text>
+          <Text className='me-menu-arrow'>›</Text>
+        </View>
+        <View className='me-menu-item me-pickup-point' onClick={() => void Taro.navigateTo({ url: ROUTES.pickupPoints() })}>
+          <Text className='me-menu-icon'>提</Text>
+          <Text className='me-menu-text'>我的自提点</Text>
+          <Text className='me-menu-hint'>离我最近的团长</Text>
+          <Text className='me-menu-arrow'>›</Text>
+        </View>
+        <View
+          className='me-menu-item me-leader'
+          onClick={() => void openSignedIn(leader?.status === 'approved' || leader?.status === 'suspended' ? ROUTES.leaderCentre : ROUTES.leaderApply)}
+        >
+          <Text className='me-menu-icon'>长</Text>
+          <Text className='me-menu-text'>{leader?.status === 'approved' || leader?.status === 'suspended' ? '团长中心' : '申请成为团长'}</Text>
+          <Text className='me-menu-hint me-leader-hint'>
+            {leader?.status === 'applied' ? '审核中' : leader?.status === 'rejected' ? '未通过，可重新申请' : leader?.status === 'suspended' ? '已暂停' : leader ? '' : '开个自提点，赚佣金'}
+          </Text>
           <Text className='me-menu-arrow'>›</Text>
         </View>
         <View className='me-menu-item me-addresses' onClick={() => void openSignedIn(ROUTES.addresses)}>

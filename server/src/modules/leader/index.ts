@@ -4,3 +4,9 @@
  */
 export { LeaderDirectory, type LeaderIdentity, type PickupPointSnapshot } from './leader.directory';
 export { leaderLifecycle, pickupPointLifecycle } from './leader.state';
+export { LeaderService, type LeaderReview } from './leader.service';
+export { PickupPointService, type LeaderShareRef, type PickupPointOptions } from './leader.points';
+export { PointGeoIndex, haversineM, EARTH_RADIUS_M } from './leader.geo';
+export { leaderSubscribers } from './leader.subscribers';
+export { registerLeaderRoutes } from './leader.routes';
+export { registerLeaderAdminRoutes } from './leader.admin.routes';

@@ -3,6 +3,16 @@ import type { ServiceContext } from '../../core/context';
 import { DomainError } from '../../http/errors';
 import { LeaderEntity, PickupPointEntity, UserPickupPointEntity } from './leader.entity';
 
+/**
+ * A point read under a shared lock (a suspension's UPDATE of the row waits for the reader's
+ * transaction). `LOCK IN SHARE MODE` by hand: TypeORM's `pessimistic_read` emits `FOR SHARE`, which
+ * MariaDB 10.11 does not parse; `LOCK IN SHARE MODE` works on MariaDB and MySQL 8 alike.
+ */
+export async function readPointShared(tx: ServiceContext, pointId: number): Promise<PickupPointEntity | null> {
+  const locked = (await tx.manager.query('SELECT id FROM pickup_points WHERE id = ? LOCK IN SHARE MODE', [pointId])) as Array<{ id: string }>;
+  return locked.length ? tx.manager.findOne(PickupPointEntity, { where: { id: pointId } }) : null;
+}
+
 /** What an order copies of its pickup point at checkout. */
 export interface PickupPointSnapshot {
   pointId: number;
@@ -35,7 +45,7 @@ export class LeaderDirectory {
    * suspension committing meanwhile waits for this checkout (or this checkout sees it and refuses).
    */
   async pointForCheckout(tx: ServiceContext, pointId: number): Promise<PickupPointSnapshot> {
-    const p = await tx.manager.findOne(PickupPointEntity, { where: { id: pointId }, lock: { mode: 'pessimistic_read' } });
+    const p = await readPointShared(tx, pointId);
     if (!p) throw new DomainError(ErrorCode.PICKUP_POINT_NOT_FOUND, 'No such pickup point', { pointId });
     if (p.status !== 'open') throw new DomainError(ErrorCode.PICKUP_POINT_UNAVAILABLE, 'This pickup point takes no new orders', { pointId, status: p.status });
     const l = await tx.manager.findOne(LeaderEntity, { where: { id: p.leaderId } });

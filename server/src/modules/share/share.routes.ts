@@ -33,6 +33,7 @@ export interface ShareRouteDeps {
 
 /** Where a share opens: the mini-program page of its kind, and the same page on h5. */
 export function sharePage(kind: string): string {
+  if (kind === 'leader') return 'packages/leader/pages/points/index';
   return kind === 'pack' ? 'pages/share-pack/index' : kind === 'group' ? 'pages/group/index' : kind === 'campaign' ? 'pages/campaign/index' : 'pages/index/index';
 }
 

@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '团长中心',
+  enableShareAppMessage: true,
+})
