@@ -35,7 +35,10 @@ export class LeaderDirectory {
    * suspension committing meanwhile waits for this checkout (or this checkout sees it and refuses).
    */
   async pointForCheckout(tx: ServiceContext, pointId: number): Promise<PickupPointSnapshot> {
-    const p = await tx.manager.findOne(PickupPointEntity, { where: { id: pointId }, lock: { mode: 'pessimistic_read' } });
+    // The shared lock in its portable spelling: TypeORM's `pessimistic_read` emits `FOR SHARE`, which
+    // MariaDB refuses (its version number passes TypeORM's MySQL 8 test). Held, the row cannot change under the read below.
+    await tx.manager.query('SELECT id FROM pickup_points WHERE id = ? LOCK IN SHARE MODE', [pointId]);
+    const p = await tx.manager.findOne(PickupPointEntity, { where: { id: pointId } });
     if (!p) throw new DomainError(ErrorCode.PICKUP_POINT_NOT_FOUND, 'No such pickup point', { pointId });
     if (p.status !== 'open') throw new DomainError(ErrorCode.PICKUP_POINT_UNAVAILABLE, 'This pickup point takes no new orders', { pointId, status: p.status });
     const l = await tx.manager.findOne(LeaderEntity, { where: { id: p.leaderId } });
