@@ -42,6 +42,11 @@ export const ROUTES = {
   inbox: '/packages/notification/pages/inbox/index',
   myRewards: '/packages/rewards/pages/mine/index',
   withdraw: '/packages/rewards/pages/withdraw/index',
+  /** The pickup point chooser (leaders branch); from checkout it remembers the pick and comes back. */
+  choosePickupPoint: '/packages/leader/pages/points/index?select=1',
+  leaderOrders: '/packages/leader/pages/orders/index',
+  leaderBatches: '/packages/leader/pages/batches/index',
+  leaderBatch: (id: number) => `/packages/leader/pages/batch/index?id=${id}`,
 } as const
 
 /** A positive integer id from a route param, or null. */
