@@ -17,7 +17,7 @@ import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAd
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
 import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
-import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
+import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, PickupArrival, PickupBatchService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes, registerPickupAdminRoutes, registerPickupRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
 import { LeaderDirectory, LeaderService, PickupPointService, PointGeoIndex, leaderSubscribers, registerLeaderAdminRoutes, registerLeaderRoutes } from './modules/leader';
 import { InboxOnlyChannel, NotificationService, WechatSubscribeChannel, notificationSubscribers, registerNotificationRoutes } from './modules/notification';
@@ -61,6 +61,9 @@ export interface Services {
   leaderAdmin: LeaderService;
   /** Pickup points for shoppers: nearest first, my point, leader-share binding. */
   pickupPoints: PickupPointService;
+  /** Daily pickup batches (cut-off formation, pick lists, shipping) and the leader's arrival confirmation. */
+  pickupBatches: PickupBatchService;
+  pickupArrival: PickupArrival;
   campaigns: CampaignService;
   groups: GroupService;
   checkout: CheckoutService;
@@ -146,6 +149,8 @@ export async function createServices(infra: Infra): Promise<Services> {
   const refunds = new RefundService(dataSource, payment, (err) => (err instanceof PaymentProviderError ? `${err.code}: ${err.message}` : (err as Error).message));
   const scheduler = createDeadlineScheduler(infra);
   const orders = new OrderService(dataSource, addresses, cipher, scheduler);
+  // Pickup orders ask the leader module for the point (never its tables).
+  orders.usePickupPoints(leaders);
   // Coupons ask the owners of orders and users, never their tables.
   const coupons = new CouponService(dataSource, new CounterGate(infra.redis), { returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX }, {
     hasPaidOrder: (ctx, userId) => orders.hasPaidOrder(ctx, userId),
@@ -193,6 +198,8 @@ export async function createServices(infra: Infra): Promise<Services> {
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
+  const pickupBatches = new PickupBatchService(dataSource, cipher, leaders, { time: config.PICKUP_CUTOFF_TIME, timeZone: config.PICKUP_CUTOFF_TZ });
+  const pickupArrival = new PickupArrival(dataSource, pickupBatches, orders, afterSales);
   // Live group pages: one snapshot per group or campaign, rebuilt once per change; a request that
   // took, paid or released a seat marks its topics dirty right after commit (group events are the durable path).
   const live = new LiveSnapshots(infra.redis, liveSources(groups, campaigns), () => createSystemContext(infra, 'live'), infra.log, { prefix: config.REDIS_PREFIX });
@@ -235,6 +242,8 @@ export async function createServices(infra: Infra): Promise<Services> {
     leaders,
     leaderAdmin: new LeaderService(dataSource, cipher, pointGeo),
     pickupPoints,
+    pickupBatches,
+    pickupArrival,
     campaigns,
     groups,
     checkout,
@@ -254,7 +263,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     ],
     live,
     async sweep(ctx) {
-      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx), notifications: await notifications.sweep(ctx) };
+      return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx), notifications: await notifications.sweep(ctx), pickupBatches: await pickupBatches.formDue(ctx) };
     },
     close: async () => {
       await visits.stop();
@@ -285,6 +294,8 @@ export function createApp(infra: Infra, services: Services) {
   registerOrderRoutes(api, services, services.payments, infra.redis, config.REDIS_PREFIX);
   registerOrderAdminRoutes(api, services.orderAdmin, services.afterSales);
   registerAddressRoutes(api, services.addresses);
+  registerPickupRoutes(api, services.pickupBatches, services.pickupArrival);
+  registerPickupAdminRoutes(api, services.pickupBatches);
   registerNotificationRoutes(api, services.notifications);
   registerCouponRoutes(api, services.coupons, infra.limiter, config.COUPON_CLAIMS_PER_MIN);
   registerCouponAdminRoutes(api, services.coupons);

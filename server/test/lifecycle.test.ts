@@ -10,6 +10,7 @@ import { OrderEntity } from '../src/modules/order/order.entity';
 import { afterSaleLifecycle, orderLifecycle, refundLifecycle } from '../src/modules/order/order.state';
 import { commissionLifecycle, rewardOrderLifecycle, withdrawalLifecycle } from '../src/modules/rewards/rewards.state';
 import { leaderLifecycle, pickupPointLifecycle } from '../src/modules/leader/leader.state';
+import { pickupBatchLifecycle } from '../src/modules/order/pickup.state';
 import { startTestApp, type TestApp } from './support/harness';
 import { createCampaign, joinGroup, launchAndPay, pay } from './support/groupbuy.factory';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** Every lifecycle of the product, each moved only through `move`. */
-const lifecycles: Array<Lifecycle<string>> = [orderLifecycle, refundLifecycle, afterSaleLifecycle, groupLifecycle, memberLifecycle, campaignLifecycle, templateLifecycle, userCouponLifecycle, productLifecycle, commissionLifecycle, rewardOrderLifecycle, withdrawalLifecycle, leaderLifecycle, pickupPointLifecycle] as unknown as Array<Lifecycle<string>>;
+const lifecycles: Array<Lifecycle<string>> = [orderLifecycle, refundLifecycle, afterSaleLifecycle, groupLifecycle, memberLifecycle, campaignLifecycle, templateLifecycle, userCouponLifecycle, productLifecycle, commissionLifecycle, rewardOrderLifecycle, withdrawalLifecycle, leaderLifecycle, pickupPointLifecycle, pickupBatchLifecycle] as unknown as Array<Lifecycle<string>>;
 
 const illegalMoves = lifecycles.flatMap((lc) => {
   const statuses = Object.keys(lc.transitions);

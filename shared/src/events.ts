@@ -30,6 +30,8 @@ export interface DomainEventPayloads {
   'order.shipped': { orderId: number; userId: number; carrier: string; trackingNo: string; shippedAt: string; autoCompleteAt: string };
   /** Receipt confirmed (by the shopper, or automatically); the after-sale window runs until `afterSaleUntil`. */
   'order.completed': { orderId: number; userId: number; campaignId: number | null; groupId: number | null; completedAt: string; afterSaleUntil: string; auto: boolean };
+  /** A pickup order arrived at its point (the leader confirmed its batch): the shopper may collect it. */
+  'order.ready_for_pickup': { orderId: number; userId: number; pointId: number; leaderId: number; readyAt: string };
   'after_sale.opened': { afterSaleId: number; orderId: number; userId: number; kind: string; amount: number };
   /** The request ended: `rejected`, `cancelled` or `refunded` (then `amount` went back). */
   'after_sale.closed': { afterSaleId: number; orderId: number; userId: number; status: string; amount: number };
@@ -75,6 +77,7 @@ export const DomainEventTypes = [
   'order.refunded',
   'order.shipped',
   'order.completed',
+  'order.ready_for_pickup',
   'after_sale.opened',
   'after_sale.closed',
   'group.opened',

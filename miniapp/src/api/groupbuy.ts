@@ -1,6 +1,6 @@
 import * as routes from '@tuan/shared/contracts'
 import type { RouteResponse } from '@tuan/shared/contracts'
-import type { CampaignView, GroupView, OrderView } from '@tuan/shared/schemas'
+import type { CampaignView, FulfilmentChoice, GroupView, OrderView } from '@tuan/shared/schemas'
 import { getShareToken } from '../share/capture'
 import { call } from './request'
 
@@ -38,18 +38,18 @@ function withCoupon<T extends object>(body: T, couponId?: number | null): T & { 
 }
 
 /** 一键开团: the opener's order, awaiting payment. `idempotencyKey` is per user action. */
-export function launchGroup(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
-  return call(routes.launchGroup, { body: withShare(withAddress(withCoupon({ campaignId, quantity }, couponId), addressId)), idempotencyKey })
+export function launchGroup(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null, fulfilment?: FulfilmentChoice | null): Promise<OrderView> {
+  return call(routes.launchGroup, { body: withFulfilment(withShare(withAddress(withCoupon({ campaignId, quantity }, couponId), addressId)), fulfilment), idempotencyKey })
 }
 
 /** 去参团: reserves a seat and creates an order awaiting payment. */
-export function joinGroup(groupId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
-  return call(routes.joinGroup, { params: { id: groupId }, body: withShare(withAddress(withCoupon({ quantity }, couponId), addressId)), idempotencyKey })
+export function joinGroup(groupId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null, fulfilment?: FulfilmentChoice | null): Promise<OrderView> {
+  return call(routes.joinGroup, { params: { id: groupId }, body: withFulfilment(withShare(withAddress(withCoupon({ quantity }, couponId), addressId)), fulfilment), idempotencyKey })
 }
 
 /** 单独购买 at list price (campaigns with allowSolo). */
-export function buySolo(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null): Promise<OrderView> {
-  return call(routes.buySolo, { body: withShare(withAddress(withCoupon({ campaignId, quantity }, couponId), addressId)), idempotencyKey })
+export function buySolo(campaignId: number, quantity: number, idempotencyKey: string, couponId?: number | null, addressId?: number | null, fulfilment?: FulfilmentChoice | null): Promise<OrderView> {
+  return call(routes.buySolo, { body: withFulfilment(withShare(withAddress(withCoupon({ campaignId, quantity }, couponId), addressId)), fulfilment), idempotencyKey })
 }
 
 /** The share token I arrived through (kept since I opened it): the server attributes the order to it. */
@@ -61,4 +61,9 @@ function withShare<T extends object>(body: T): T & { shareToken?: string } {
 /** The delivery address of the order; none → the server uses my default one. */
 function withAddress<T extends object>(body: T, addressId?: number | null): T & { addressId?: number } {
   return addressId ? { ...body, addressId } : body
+}
+
+/** 到店自提 at a point (none given → the point I chose before), or delivery (the default when absent). */
+function withFulfilment<T extends object>(body: T, fulfilment?: FulfilmentChoice | null): T & { fulfilment?: FulfilmentChoice } {
+  return fulfilment ? { ...body, fulfilment } : body
 }

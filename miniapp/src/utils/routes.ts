@@ -49,8 +49,11 @@ export const ROUTES = {
   leaderCentre: '/packages/leader/pages/index/index',
   leaderOrders: '/packages/leader/pages/orders/index',
   leaderBatches: '/packages/leader/pages/batches/index',
+  leaderBatch: (id: number) => `/packages/leader/pages/batch/index?id=${id}`,
   leaderVerify: '/packages/leader/pages/verify/index',
   leaderEarnings: '/packages/leader/pages/earnings/index',
+  /** The chooser opened from checkout: it remembers the pick and comes back. */
+  choosePickupPoint: '/packages/leader/pages/points/index?select=1',
 } as const
 
 /** A positive integer id from a route param, or null. */

@@ -100,6 +100,16 @@ const ConfigSchema = z
     NOTIFY_MINIPROGRAM_STATE: z.enum(['formal', 'trial', 'developer']).default('formal'),
     /** A payment reminder goes out this long before an unpaid order's deadline (found by the sweeper, so ± SWEEP_INTERVAL_MS). */
     PAYMENT_REMINDER_LEAD_SEC: z.coerce.number().int().min(1).max(86_400).default(300),
+    /** Pickup orders: the daily cut-off (截单) as wall-clock `HH:MM` in `PICKUP_CUTOFF_TZ`; batches form at it (within one sweep). */
+    PICKUP_CUTOFF_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('23:00'),
+    PICKUP_CUTOFF_TZ: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone').default('Asia/Shanghai'),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
     /** A shipped order completes by itself this long after shipping (default 10 days) unless received earlier. */
     AUTO_COMPLETE_AFTER_SEC: z.coerce.number().int().min(1).max(90 * 86_400).default(10 * 86_400),

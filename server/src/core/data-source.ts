@@ -11,6 +11,7 @@ import { PaymentNotificationEntity } from '../modules/payment/payment.entity';
 import { NotificationEntity } from '../modules/notification/notification.entity';
 import { CommissionEntity, LedgerAccountEntity, LedgerPostingEntity, LedgerTransferEntity, ReconciliationEntity, RewardOrderEntity, RewardRuleEntity, RewardRuleLevelEntity, WithdrawalEntity } from '../modules/rewards/rewards.entity';
 import { LeaderEntity, PickupPointEntity, UserPickupPointEntity } from '../modules/leader/leader.entity';
+import { PickupBatchEntity, PickupBatchLineEntity, PickupCutoffEntity, PickupShortageEntity } from '../modules/order/pickup.entity';
 import { migrations } from '../migrations';
 import { DomainEventEntity, StateHistoryEntity } from './outbox.entity';
 import { EventDeliveryEntity, EventReceiptEntity } from './outbox.delivery.entity';
@@ -21,6 +22,7 @@ export const entities = [UserEntity, RefreshTokenEntity, AdminUserEntity, AuditL
   ShareEntity, ShareVisitEntity, ShareSignupEntity, UserInviterEntity, UserInviterHistoryEntity, SharePackEntity, SharePackProgressEntity, SharePackClaimEntity,
   LedgerAccountEntity, LedgerPostingEntity, LedgerTransferEntity, RewardRuleEntity, RewardRuleLevelEntity, RewardOrderEntity, CommissionEntity, WithdrawalEntity, ReconciliationEntity,
   LeaderEntity, PickupPointEntity, UserPickupPointEntity,
+  PickupCutoffEntity, PickupBatchEntity, PickupBatchLineEntity, PickupShortageEntity,
   DomainEventEntity, StateHistoryEntity, EventDeliveryEntity, EventReceiptEntity];
 
 /**

@@ -72,3 +72,19 @@ export async function recordCreated<S extends string, E extends ObjectLiteral>(t
   if (lc.history) await lc.history(tx, id, null as unknown as S, status, note);
   else await tx.manager.insert(StateHistoryEntity, { entity: lc.name, entityId: id, fromStatus: null, toStatus: status, note, requestId: tx.requestId.slice(0, 64), createdAt: new Date() });
 }
+
+/**
+ * `recordCreated` for many new rows of one lifecycle at once (the batches a cut-off forms): one
+ * multi-row insert per thousand rows instead of a round trip per row.
+ */
+export async function recordCreatedMany<S extends string, E extends ObjectLiteral>(tx: ServiceContext, lc: Lifecycle<S, E>, ids: readonly number[], status: S, note: string | null = null): Promise<void> {
+  if (lc.history) {
+    for (const id of ids) await lc.history(tx, id, null as unknown as S, status, note);
+    return;
+  }
+  const requestId = tx.requestId.slice(0, 64);
+  const createdAt = new Date();
+  for (let i = 0; i < ids.length; i += 1000) {
+    await tx.manager.insert(StateHistoryEntity, ids.slice(i, i + 1000).map((entityId) => ({ entity: lc.name, entityId, fromStatus: null, toStatus: status, note, requestId, createdAt })));
+  }
+}

@@ -24,7 +24,7 @@ export interface Authenticators {
   admin: (roles: readonly AdminRole[]) => Middleware<AppState>;
 }
 
-type Ctx = RouterContext<AppState, AppContext>;
+export type Ctx = RouterContext<AppState, AppContext>;
 
 /**
  * A router whose routes are the route contracts of `@tuan/shared`, the same declarations the

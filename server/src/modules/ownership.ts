@@ -35,6 +35,10 @@ export const tableOwners = {
   order_attributions: 'order',
   order_fulfilments: 'order',
   after_sales: 'order',
+  pickup_cutoffs: 'order',
+  pickup_batches: 'order',
+  pickup_batch_lines: 'order',
+  pickup_shortages: 'order',
 
   addresses: 'address',
   address_books: 'address',

@@ -13,6 +13,7 @@ import * as share from './share';
 import * as notification from './notification';
 import * as orderAdmin from './order-admin';
 import * as rewards from './rewards';
+import * as pickup from './pickup';
 
 export * from './define';
 export * from './admin';
@@ -29,11 +30,12 @@ export * from './live';
 export * from './leader';
 export * from './notification';
 export * from './rewards';
+export * from './pickup';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, leader, live, notification, order, orderAdmin, rewards, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, leader, live, notification, order, orderAdmin, pickup, rewards, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

@@ -5,7 +5,7 @@ import { defineRoute } from './define';
 // ---------- the shopper's 消息 inbox; owner only: anyone else's message is a 404 ----------
 const tags = ['notifications'];
 
-export const NotificationKind = z.enum(['group_succeeded', 'group_failed', 'order_refunded', 'payment_expiring', 'order_shipped']);
+export const NotificationKind = z.enum(['group_succeeded', 'group_failed', 'order_refunded', 'payment_expiring', 'order_shipped', 'order_ready_for_pickup']);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 
 export const NotificationView = z.object({

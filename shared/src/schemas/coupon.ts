@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { CouponAudience, CouponChannel, CouponKind, CouponScope, CouponTemplateStatus, UserCouponStatus } from '../enums';
+import { CouponAudience, CouponChannel, CouponKind, CouponScope, CouponTemplateStatus, UserCouponStatus, FulfilmentMode } from '../enums';
 import { FenSchema, IsoTime, OrderQuantity, PageQuery, PositiveFen, pageOf, text } from './common';
 import { AddressView } from './delivery';
+import { FulfilmentChoice, PickupPointBrief } from './pickup';
 
 export const CouponValidity = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fixed'), from: IsoTime, to: IsoTime }),
@@ -107,6 +108,8 @@ export const CheckoutPreviewRequest = z.object({
   quantity: OrderQuantity.default(1),
   /** The address the order would go to; omitted → my default address (answered as `address`). */
   addressId: z.number().int().positive().optional(),
+  /** Delivery (default) or pickup; the answer says which modes the order may use and the point it would go to. */
+  fulfilment: FulfilmentChoice.optional(),
 }).refine((v) => (v.kind === 'join' ? v.groupId !== undefined : v.campaignId !== undefined), { message: 'join needs groupId; launch and solo need campaignId' });
 export type CheckoutPreviewRequest = z.infer<typeof CheckoutPreviewRequest>;
 
@@ -128,6 +131,10 @@ export const CheckoutPreviewResponse = z.object({
   payableWithBest: PositiveFen,
   /** Where the order would be delivered (the given address or my default); null: I must add one first. */
   address: AddressView.nullable(),
+  /** The modes both the campaign and the product allow (delivery, pickup). */
+  fulfilmentModes: z.array(z.enum(FulfilmentMode)),
+  /** The pickup point the order would go to (the given one, or the one I chose before); null: none chosen yet. */
+  pickupPoint: PickupPointBrief.nullable(),
   serverTime: IsoTime,
 });
 export type CheckoutPreviewResponse = z.infer<typeof CheckoutPreviewResponse>;

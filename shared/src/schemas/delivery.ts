@@ -3,6 +3,7 @@ import { AfterSaleKind, AfterSaleReason, AfterSaleStatus, FulfilmentMode } from 
 import { ImageRef } from './catalog';
 import { FenSchema, IdParam, IsoTime, PageQuery, PositiveFen, pageOf, text } from './common';
 import { PhoneSchema } from './auth';
+import { PickupPointBrief } from './pickup';
 
 // ---------- address book (收货地址) ----------
 export const MAX_ADDRESSES_PER_USER = 20;
@@ -49,6 +50,10 @@ export const FulfilmentView = z.object({
   autoCompleteAt: IsoTime.nullable(),
   completedAt: IsoTime.nullable(),
   afterSaleUntil: IsoTime.nullable(),
+  /** Pickup orders: the point (copied at checkout), the daily batch it joined, when it arrived at the point. */
+  pickupPoint: PickupPointBrief.nullable(),
+  batchId: z.number().int().nullable(),
+  readyAt: IsoTime.nullable(),
 });
 export type FulfilmentView = z.infer<typeof FulfilmentView>;
 

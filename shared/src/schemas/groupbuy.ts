@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CampaignStatus, GroupStatus, OpenerMode, OrderKind, OrderStatus, RefundStatus } from '../enums';
 import { FenSchema, IsoTime, OrderQuantity, PageQuery, UnitPriceFen, pageOf, text } from './common';
 import { AfterSaleView, FulfilmentView } from './delivery';
+import { FulfilmentChoice } from './pickup';
 
 // ---------- campaigns (operators) ----------
 export const CampaignLimits = z.object({
@@ -132,6 +133,8 @@ export const QuantityBody = z.object({
   quantity: OrderQuantity.default(1),
   couponId: z.number().int().positive().optional(),
   addressId: z.number().int().positive().optional(),
+  /** Delivery (default) or pickup at a leader's point; see `FulfilmentChoice`. */
+  fulfilment: FulfilmentChoice.optional(),
   /** The share token the shopper arrived through (kept by the mini-program): the order is attributed to it. */
   shareToken: text().regex(/^[0-9A-Za-z]{4,10}$/, 'must be a share token (4–10 letters or digits)').optional(),
 });

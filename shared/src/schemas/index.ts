@@ -11,3 +11,4 @@ export * from './order-admin';
 export * from './live';
 export * from './rewards';
 export * from './leader';
+export * from './pickup';

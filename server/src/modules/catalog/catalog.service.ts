@@ -3,6 +3,7 @@ import {
   ErrorCode,
   MAX_SKU_STOCK,
   type AddSkuRequest,
+  type FulfilmentMode,
   type AdminProductListQuery,
   type AdminProductView,
   type CreateProductRequest,
@@ -100,6 +101,12 @@ export class CatalogService {
     if (!productIds.length) return new Set();
     const rows = await ctx.manager.find(ProductEntity, { where: { id: In([...new Set(productIds)]), status: 'on_sale' }, select: { id: true } });
     return new Set(rows.map((p) => p.id));
+  }
+
+  /** How a product may reach shoppers (delivery, pickup); checkout intersects it with the campaign's. */
+  async fulfilmentModesOf(ctx: ServiceContext, productId: number): Promise<FulfilmentMode[]> {
+    const p = await ctx.manager.findOne(ProductEntity, { where: { id: productId }, select: { id: true, fulfilmentModes: true } });
+    return p?.fulfilmentModes ?? [];
   }
 
   /**

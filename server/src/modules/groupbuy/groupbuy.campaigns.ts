@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ErrorCode, type CampaignStatus, type CampaignView, type CreateCampaignRequest, type CampaignListQuery, type Page, type PageQuery } from '@tuan/shared';
+import { ErrorCode, type CampaignStatus, type FulfilmentMode, type CampaignView, type CreateCampaignRequest, type CampaignListQuery, type Page, type PageQuery } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { move, recordCreated } from '../../core/lifecycle';
 import { withTransaction } from '../../core/transaction';
@@ -110,6 +110,12 @@ export class CampaignService {
 
   async get(ctx: ServiceContext, id: number): Promise<CampaignEntity | null> {
     return ctx.manager.findOne(CampaignEntity, { where: { id } });
+  }
+
+  /** The fulfilment modes an order of this campaign may use: those both the campaign and its product allow. */
+  async fulfilmentModes(ctx: ServiceContext, c: CampaignEntity): Promise<FulfilmentMode[]> {
+    const product = await this.catalog.fulfilmentModesOf(ctx, c.productId);
+    return c.fulfilmentModes.filter((m) => product.includes(m));
   }
 
   /** The campaign if it takes orders now: visible to shoppers (product on sale), active and inside its window. */

@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { ErrorCode, assertPayable, type OrderAttribution, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
+import { ErrorCode, assertPayable, type FulfilmentChoice, type OrderAttribution, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { recordCreated } from '../../core/lifecycle';
@@ -20,6 +20,8 @@ export interface OrderChoices {
   addressId?: number;
   /** The share the shopper is ordering through (kept since they opened it): attributed before any older visit. */
   shareToken?: string;
+  /** Delivery (default) or pickup at a leader's point. */
+  fulfilment?: FulfilmentChoice;
 }
 
 /**
@@ -179,26 +181,35 @@ export class CheckoutService {
       unitPrice = req.kind === 'launch' ? c.openerPrice : c.listPrice;
     }
     const goodsAmount = unitPrice * req.quantity;
-    const [{ coupons, best }, address] = await Promise.all([
+    const pointId = req.fulfilment?.mode === 'pickup' ? req.fulfilment.pointId : undefined;
+    const [{ coupons, best }, address, fulfilmentModes, pickupPoint] = await Promise.all([
       this.coupons.evaluate(ctx, userId, { goodsAmount, productId: c.productId, campaignId: c.id }),
       // Asked of the order module (which asks the address book): group-buy never reads addresses.
       this.orders.previewAddress(ctx, req.addressId),
+      this.campaigns.fulfilmentModes(ctx, c),
+      this.orders.previewPickupPoint(ctx, userId, pointId),
     ]);
+    if (req.fulfilment && !fulfilmentModes.includes(req.fulfilment.mode)) throw modeNotAllowed(req.fulfilment.mode, fulfilmentModes);
     // The same limit the order creation enforces: never preview an order that could not be paid.
     assertPayable(Math.max(1, goodsAmount - (best?.discount ?? 0)));
     return {
       unitPrice, quantity: req.quantity, goodsAmount, coupons,
       bestCouponId: best?.coupon.id ?? null, bestDiscount: best?.discount ?? 0,
-      payableWithBest: Math.max(1, goodsAmount - (best?.discount ?? 0)), address, serverTime: new Date().toISOString(),
+      payableWithBest: Math.max(1, goodsAmount - (best?.discount ?? 0)), address, fulfilmentModes, pickupPoint, serverTime: new Date().toISOString(),
     };
   }
 
   /** Creates the order with my coupon's discount (if any) and locks the coupon to it, in `tx`. */
-  private async createOrder(tx: ServiceContext, c: CampaignEntity, choices: OrderChoices, o: Omit<NewOrder, 'discountAmount' | 'couponId' | 'addressId'>): Promise<CreatedOrder> {
-    const { couponId, addressId, shareToken } = choices;
+  private async createOrder(tx: ServiceContext, c: CampaignEntity, choices: OrderChoices, o: Omit<NewOrder, 'discountAmount' | 'couponId' | 'addressId' | 'pickup'>): Promise<CreatedOrder> {
+    const { couponId, addressId, shareToken, fulfilment } = choices;
+    // The mode must be one both the campaign and its product allow (no choice = delivery, as before pickup).
+    const mode = fulfilment?.mode ?? 'delivery';
+    const modes = await this.campaigns.fulfilmentModes(tx, c);
+    if (!modes.includes(mode)) throw modeNotAllowed(mode, modes);
+    const pickup = fulfilment?.mode === 'pickup' ? { pointId: fulfilment.pointId } : undefined;
     const discount = couponId ? await this.coupons.discountFor(tx, o.userId, couponId, { goodsAmount: o.unitPrice * o.quantity, productId: c.productId, campaignId: c.id }) : 0;
     const attribution = await this.attributionOf(tx, o.userId, shareToken);
-    const order = await this.orders.create(tx, { ...o, addressId, discountAmount: discount, couponId: couponId ?? null, attribution });
+    const order = await this.orders.create(tx, { ...o, addressId, pickup, discountAmount: discount, couponId: couponId ?? null, attribution });
     if (couponId) await this.coupons.lock(tx, couponId, order.id);
     return order;
   }
@@ -208,6 +219,10 @@ export class CheckoutService {
     await tx.manager.insert(GroupMemberEntity, { groupId, userId, activeUserId: userId, orderId, role, status: 'reserved', createdAt: new Date(), paidAt: null });
     this.groups.touched(tx, groupId, campaignId); // the group page shows the new (unpaid) member at once
   }
+}
+
+function modeNotAllowed(mode: string, allowed: string[]): DomainError {
+  return new DomainError(ErrorCode.FULFILMENT_MODE_NOT_ALLOWED, `This order cannot use ${mode}`, { mode, allowed });
 }
 
 function checkPerOrder(c: CampaignEntity, quantity: number): void {

@@ -13,6 +13,7 @@ const REFUND_REASONS: Record<RefundReason, string> = {
   opener_free: '团长免单',
   after_sale: '售后退款',
   operator: '商家退款',
+  pickup_shortage: '到货缺货',
 };
 
 /**
@@ -54,6 +55,20 @@ export function notificationSubscribers(notifications: NotificationService, grou
           dedupeKey: `order_refunded:${e.payload.refundId}`,
           title: '退款成功',
           body: `${formatFen(e.payload.amount)} 已原路退回${why ? `（${why}）` : ''}，请留意微信支付通知。`,
+          link: orderLink(e.payload.orderId),
+        });
+      },
+    }),
+    defineSubscriber({
+      name: 'notification.order-ready-for-pickup',
+      events: ['order.ready_for_pickup'],
+      handle: async (tx, e) => {
+        await notifications.notify(tx, {
+          userId: e.payload.userId,
+          kind: 'order_ready_for_pickup',
+          dedupeKey: `order_ready_for_pickup:${e.payload.orderId}`,
+          title: '商品已到自提点',
+          body: '你的订单已送到团长的自提点，请在营业时间内凭提货码到团长处提货。',
           link: orderLink(e.payload.orderId),
         });
       },

@@ -1,5 +1,5 @@
 /** The order module's public face: other modules use orders only through what is exported here. */
-export { OrderService, newOrderNo, type AttributedFigures, type CreatedOrder, type NewOrder, type OrderAddress, type OrderAddresses, type OrderRecord } from './order.service';
+export { OrderService, newOrderNo, type AttributedFigures, type CreatedOrder, type NewOrder, type OrderAddress, type OrderAddresses, type OrderPickupPoint, type OrderPickupPoints, type OrderRecord } from './order.service';
 export { FulfilmentService, type FulfilmentTimes } from './order.fulfilment';
 export { AfterSaleService } from './order.aftersale';
 export { OrderAdminService } from './order.admin.service';
@@ -10,3 +10,6 @@ export { RefundService, refundBackoffMs, type RefundProvider } from './refund.se
 export type { RefundReason } from './order.entity';
 export { orderSubscribers } from './order.subscribers';
 export { registerOrderRoutes } from './order.routes';
+export { PickupBatchService, type PickupLeaders } from './pickup.batches';
+export { PickupArrival } from './pickup.arrival';
+export { registerPickupAdminRoutes, registerPickupRoutes } from './pickup.routes';

@@ -136,7 +136,7 @@ export class AfterSaleService {
    * takes back everything moves the order to `refunding` (then `refunded` once the provider
    * confirms) and gives the coupon back; a partial one leaves the status as it is.
    */
-  async refundPart(tx: ServiceContext, o: OrderRecord, amount: number, reason: Extract<RefundReason, 'after_sale' | 'operator'>, part: RefundKeyPart, note: string): Promise<number> {
+  async refundPart(tx: ServiceContext, o: OrderRecord, amount: number, reason: Extract<RefundReason, 'after_sale' | 'operator' | 'pickup_shortage'>, part: RefundKeyPart, note: string): Promise<number> {
     const refundId = await this.refunds.create(tx, o.id, amount, reason, part);
     const now = await tx.manager.findOneOrFail(OrderEntity, { where: { id: o.id }, select: { id: true, status: true, paidAmount: true, refundedAmount: true } });
     if (now.paidAmount !== null && now.refundedAmount >= now.paidAmount && REFUNDABLE.includes(now.status)) {

@@ -112,7 +112,7 @@ export class OrderEventEntity {
  * `refunded`; `opener_free` refunds everything while the goods still ship; `after_sale` and
  * `operator` may be partial (the order ends `refunded` only once everything paid went back).
  */
-export type RefundReason = 'group_failed' | 'late_payment' | 'opener_free' | 'after_sale' | 'operator';
+export type RefundReason = 'group_failed' | 'late_payment' | 'opener_free' | 'after_sale' | 'operator' | 'pickup_shortage';
 
 /**
  * A refund: a fixed refund number (the provider's idempotency key, reused on every attempt) and its
@@ -232,6 +232,10 @@ export class FulfilmentEntity {
 
   @Column({ name: 'pickup_point_name', type: 'varchar', length: 40, nullable: true })
   pickupPointName: string | null;
+
+  /** The point's opening hours as they were at checkout (shown on the order). */
+  @Column({ name: 'pickup_opening_hours', type: 'varchar', length: 40, nullable: true })
+  pickupOpeningHours: string | null;
 
   /** The daily delivery batch the pickup order joined at its point's cut-off. */
   @Column({ name: 'batch_id', type: 'bigint', nullable: true })

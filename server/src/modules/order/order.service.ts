@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { In, IsNull, Not, type DataSource } from 'typeorm';
 import {
   ErrorCode, assertPayable, type AddressView, type AfterSaleView, type FulfilmentView, type GroupStatus, type OrderAttribution, type OrderKind, type OrderListQuery,
-  type OrderStatus, type OrderSummary, type OrderTab, type OrderView, type Page,
+  type OrderStatus, type OrderSummary, type OrderTab, type OrderView, type Page, type PickupPointBrief,
 } from '@tuan/shared';
 import { maskPhone, type FieldCipher } from '../../core/crypto';
 import type { ServiceContext } from '../../core/context';
@@ -39,6 +39,28 @@ export interface NewOrder {
   addressId?: number;
   /** The share that brought the buyer (decided by the share module, snapshotted here). */
   attribution?: OrderAttribution | null;
+  /** Pickup at a leader's point (`pointId`, else the buyer's remembered point); absent → delivery. The caller checked the mode is allowed. */
+  pickup?: { pointId?: number };
+}
+
+/** A pickup point as the leader module hands it over for a new order (an open point of an approved leader). */
+export interface OrderPickupPoint {
+  pointId: number;
+  leaderId: number;
+  name: string;
+  province: string;
+  city: string;
+  district: string;
+  address: string;
+  openingHours: string;
+}
+
+/** What orders need of the leader module (`LeaderDirectory` implements it; orders never read its tables). */
+export interface OrderPickupPoints {
+  /** An open point, read with a shared lock in the caller's transaction, or 404/422 PICKUP_POINT_NOT_FOUND/UNAVAILABLE. */
+  pointForCheckout(tx: ServiceContext, pointId: number): Promise<OrderPickupPoint>;
+  /** The point the shopper chose before (or was bound to), if any. */
+  rememberedPoint(ctx: ServiceContext, userId: number): Promise<number | null>;
 }
 
 /** Attributed orders of a set of shares, as the share graph counts them (paid orders only). */
@@ -89,6 +111,7 @@ export function newOrderNo(now = new Date()): string {
  */
 export class OrderService {
   private participant: OrderParticipant | null = null;
+  private pickupPoints: OrderPickupPoints | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -103,6 +126,36 @@ export class OrderService {
     this.participant = p;
   }
 
+  /** The leader module answers which pickup point a pickup order goes to. */
+  usePickupPoints(p: OrderPickupPoints): void {
+    this.pickupPoints = p;
+  }
+
+  /**
+   * The pickup point a new order goes to: the given one, else the buyer's remembered point (422
+   * PICKUP_POINT_REQUIRED when neither), which must be open (its leader approved) — read with a
+   * shared lock in the order's transaction, so a suspension committing meanwhile waits for it.
+   */
+  async pickupPointFor(tx: ServiceContext, userId: number, pointId?: number): Promise<OrderPickupPoint> {
+    if (!this.pickupPoints) throw new DomainError(ErrorCode.FULFILMENT_MODE_NOT_ALLOWED, 'Pickup is not available');
+    const id = pointId ?? (await this.pickupPoints.rememberedPoint(tx, userId));
+    if (!id) throw new DomainError(ErrorCode.PICKUP_POINT_REQUIRED, 'Choose a pickup point first');
+    return this.pickupPoints.pointForCheckout(tx, id);
+  }
+
+  /** The point the checkout preview shows (the given or remembered one), or null; an unusable point is null too. */
+  async previewPickupPoint(ctx: ServiceContext, userId: number, pointId?: number): Promise<PickupPointBrief | null> {
+    if (!this.pickupPoints) return null;
+    const id = pointId ?? (await this.pickupPoints.rememberedPoint(ctx, userId));
+    if (!id) return null;
+    const p = await this.pickupPoints.pointForCheckout(ctx, id).catch((e: unknown) => {
+      // The preview of a given point says why it cannot be used; a remembered one that closed is just not offered.
+      if (pointId !== undefined) throw e;
+      return null;
+    });
+    return p ? { id: p.pointId, leaderId: p.leaderId, name: p.name, address: `${p.province}${p.city}${p.district}${p.address}`, openingHours: p.openingHours } : null;
+  }
+
   /**
    * Inserts a `pending_payment` order in the caller's transaction and writes `order.created` (which
    * schedules its payment deadline). The payable amount is never below 1 fen, nor above what the
@@ -113,9 +166,12 @@ export class OrderService {
     const payable = Math.max(1, goods - o.discountAmount);
     // Refused before any row is written: the caller's transaction rolls back what it took.
     assertPayable(payable);
-    // Delivery needs an address: refused before the order row exists (the caller's transaction rolls back).
+    // Delivery needs an address, pickup an open point: refused before the order row exists (the
+    // caller's transaction rolls back). A pickup order takes the shopper's contact from their address
+    // book when they have one (the leader may call them), else it carries none.
+    const point = o.pickup ? await this.pickupPointFor(tx, o.userId, o.pickup.pointId) : null;
     const address = await this.addresses.forDelivery(tx, o.userId, o.addressId);
-    if (!address) throw new DomainError(ErrorCode.ADDRESS_REQUIRED, 'Add a delivery address first');
+    if (!address && !point) throw new DomainError(ErrorCode.ADDRESS_REQUIRED, 'Add a delivery address first');
     const now = new Date();
     const row: Omit<OrderEntity, 'id'> = {
       orderNo: newOrderNo(now), userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, productId: o.productId,
@@ -126,7 +182,7 @@ export class OrderService {
     // Insert without reading back (this runs on the join hot path).
     const res = await tx.manager.insert(OrderEntity, row);
     const id = Number(res.identifiers[0].id);
-    const fulfilment = deliveryOf(id, address, now);
+    const fulfilment = point ? pickupOf(id, point, address, now) : deliveryOf(id, address!, now);
     await tx.manager.insert(FulfilmentEntity, fulfilment);
     await recordCreated(tx, orderLifecycle, id, 'pending_payment');
     const attribution = o.attribution ?? null;
@@ -278,6 +334,11 @@ export class OrderService {
       autoCompleteAt: f.autoCompleteAt?.toISOString() ?? null,
       completedAt: f.completedAt?.toISOString() ?? null,
       afterSaleUntil: f.afterSaleUntil?.toISOString() ?? null,
+      pickupPoint: f.mode === 'pickup' && f.pickupPointId
+        ? { id: f.pickupPointId, leaderId: f.leaderId ?? 0, name: f.pickupPointName ?? '', address: `${f.province ?? ''}${f.city ?? ''}${f.district ?? ''}${f.detail ?? ''}`, openingHours: f.pickupOpeningHours }
+        : null,
+      batchId: f.batchId,
+      readyAt: f.readyAt?.toISOString() ?? null,
     };
   }
 
@@ -338,13 +399,23 @@ function summaryOf(r: OrderRecord, groupStatus: GroupStatus | null): Omit<OrderS
 }
 
 /** The pickup columns of a delivery order. */
-const NO_PICKUP = { pickupPointId: null, leaderId: null, pickupPointName: null, batchId: null, pickupCode: null, openCodeKey: null, readyAt: null, pickedUpAt: null } as const;
+const NO_PICKUP = { pickupPointId: null, leaderId: null, pickupPointName: null, pickupOpeningHours: null, batchId: null, pickupCode: null, openCodeKey: null, readyAt: null, pickedUpAt: null } as const;
 
 /** The delivery copied onto a new order from the buyer's address. */
 function deliveryOf(orderId: number, a: OrderAddress, now: Date): FulfilmentEntity {
   return {
     orderId, mode: 'delivery', addressId: a.id, recipientName: a.name, recipientPhoneEnc: a.phoneEnc, province: a.province, city: a.city, district: a.district,
     detail: a.detail, ...NO_PICKUP, carrier: null, trackingNo: null, shippedAt: null, autoCompleteAt: null, completedAt: null, afterSaleUntil: null, createdAt: now, updatedAt: now,
+  };
+}
+
+/** A pickup order: the point (its address in the address columns) and its leader, the shopper's contact if known. */
+function pickupOf(orderId: number, p: OrderPickupPoint, contact: OrderAddress | null, now: Date): FulfilmentEntity {
+  return {
+    orderId, mode: 'pickup', addressId: null, recipientName: contact?.name ?? null, recipientPhoneEnc: contact?.phoneEnc ?? null,
+    province: p.province, city: p.city, district: p.district, detail: p.address,
+    pickupPointId: p.pointId, leaderId: p.leaderId, pickupPointName: p.name, pickupOpeningHours: p.openingHours, batchId: null, pickupCode: null, openCodeKey: null, readyAt: null, pickedUpAt: null,
+    carrier: null, trackingNo: null, shippedAt: null, autoCompleteAt: null, completedAt: null, afterSaleUntil: null, createdAt: now, updatedAt: now,
   };
 }
 

@@ -171,5 +171,5 @@ export class RefundService {
 }
 
 function reasonText(reason: RefundReason): string {
-  return { group_failed: '拼团失败自动退款', late_payment: '订单已关闭，支付自动退回', opener_free: '团长免单返还', after_sale: '售后退款', operator: '客服退款' }[reason];
+  return { group_failed: '拼团失败自动退款', late_payment: '订单已关闭，支付自动退回', opener_free: '团长免单返还', after_sale: '售后退款', operator: '客服退款', pickup_shortage: '自提点到货缺货退款' }[reason];
 }

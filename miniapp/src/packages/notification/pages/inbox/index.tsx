@@ -19,6 +19,7 @@ const KIND_MARK: Record<NotificationView['kind'], string> = {
   order_refunded: '退',
   payment_expiring: '付',
   order_shipped: '运',
+  order_ready_for_pickup: '提',
 }
 
 const back = () => {

@@ -3,7 +3,7 @@ import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { Button, Image, ScrollView, Text, View } from '@tarojs/components'
 import { ErrorCode } from '@tuan/shared/errors'
 import { formatFen } from '@tuan/shared/money'
-import type { CampaignView, CheckoutPreviewResponse, GroupView, OrderView } from '@tuan/shared/schemas'
+import type { CampaignView, CheckoutPreviewResponse, FulfilmentChoice, GroupView, OrderView } from '@tuan/shared/schemas'
 import { previewCheckout } from '../../../../api/coupon'
 import { buySolo, getCampaign, getGroup, joinGroup, launchGroup, listCampaignGroups } from '../../../../api/groupbuy'
 import { resolveAssetUrl } from '../../../../api/config'
@@ -168,9 +168,15 @@ export default function Checkout() {
   )
   /** The address picked in the address book; undefined: my default (the preview says which). */
   const [addressId, setAddressId] = useState<number | undefined>(undefined)
+  /** 快递配送 or 到店自提; undefined until the shopper switches (then: what the order allows, delivery first). */
+  const [modePicked, setModePicked] = useState<'delivery' | 'pickup' | undefined>(undefined)
   const preview = useApi(
-    () => previewCheckout({ kind: kind as CheckoutKind, campaignId: campaignId ?? undefined, groupId: groupId ?? undefined, quantity, addressId }),
-    [kind, campaignId, groupId, quantity, userId, addressId],
+    () =>
+      previewCheckout({
+        kind: kind as CheckoutKind, campaignId: campaignId ?? undefined, groupId: groupId ?? undefined, quantity, addressId,
+        ...(modePicked ? { fulfilment: { mode: modePicked } } : {}),
+      }),
+    [kind, campaignId, groupId, quantity, userId, addressId, modePicked],
     { enabled: valid && userId > 0 },
   )
   const p = preview.data
@@ -228,22 +234,29 @@ export default function Checkout() {
   else couponText = p.coupons.length > 0 ? '暂无可用' : '暂无优惠券'
 
   const address = p.address
+  const modes = p.fulfilmentModes
+  // What this order uses: the shopper's switch if the order allows it, else delivery when allowed, else pickup.
+  const mode: 'delivery' | 'pickup' = modePicked && modes.includes(modePicked) ? modePicked : modes.includes('delivery') ? 'delivery' : 'pickup'
+  const point = mode === 'pickup' ? p.pickupPoint : null
+  const ready = modes.length > 0 && (mode === 'pickup' ? !!point : !!address)
   const submit = async () => {
     if (submitting || !kind) return
     if (!(await requireLogin())) return
-    if (!address) {
-      void Taro.showToast({ title: '请先添加收货地址', icon: 'none' })
+    if (!ready) {
+      void Taro.showToast({ title: modes.length === 0 ? '该商品暂不支持下单' : mode === 'pickup' ? '请选择自提点' : '请先添加收货地址', icon: 'none' })
       return
     }
     setSubmitting(true)
     const couponId = selected?.coupon.id ?? null
+    const fulfilment: FulfilmentChoice | null = mode === 'pickup' && point ? { mode: 'pickup', pointId: point.id } : null
+    const addressChoice = address?.id ?? null
     const create = (key: string): Promise<OrderView> => {
-      if (kind === 'join') return joinGroup(groupId as number, quantity, key, couponId, address.id)
-      if (kind === 'launch') return launchGroup(campaignId as number, quantity, key, couponId, address.id)
-      return buySolo(campaignId as number, quantity, key, couponId, address.id)
+      if (kind === 'join') return joinGroup(groupId as number, quantity, key, couponId, addressChoice, fulfilment)
+      if (kind === 'launch') return launchGroup(campaignId as number, quantity, key, couponId, addressChoice, fulfilment)
+      return buySolo(campaignId as number, quantity, key, couponId, addressChoice, fulfilment)
     }
     try {
-      const order = await keys.run(`${kind}-${quantity}-${couponId ?? 'none'}-${address.id}`, create)
+      const order = await keys.run(`${kind}-${quantity}-${couponId ?? 'none'}-${mode}-${point?.id ?? address?.id ?? 'none'}`, create)
       // Replace this page: back from payment goes to the campaign or group, not to a spent checkout.
       await Taro.redirectTo({ url: ROUTES.pay(order.id) })
     } catch (e) {
@@ -264,21 +277,53 @@ export default function Checkout() {
 
   return (
     <View className='checkout'>
-      {address ? (
-        <View className='co-section co-address' onClick={() => void Taro.navigateTo({ url: ROUTES.chooseAddress })}>
-          <View className='co-address-info'>
-            <Text className='co-address-who'>
-              {address.name} {address.phoneMasked}
-            </Text>
-            <Text className='co-address-line'>{addressLine(address)}</Text>
+      {modes.length > 1 ? (
+        <View className='co-section co-modes'>
+          <Text className={`co-mode co-mode-delivery${mode === 'delivery' ? ' is-on' : ''}`} onClick={() => setModePicked('delivery')}>
+            快递配送
+          </Text>
+          <Text className={`co-mode co-mode-pickup${mode === 'pickup' ? ' is-on' : ''}`} onClick={() => setModePicked('pickup')}>
+            到店自提
+          </Text>
+        </View>
+      ) : null}
+      {modes.length === 0 ? (
+        <View className='co-section co-no-mode'>
+          <Text className='co-address-line'>该商品暂不支持配送或自提</Text>
+        </View>
+      ) : mode === 'pickup' ? (
+        point ? (
+          <View className='co-section co-address co-point' onClick={() => void Taro.navigateTo({ url: ROUTES.choosePickupPoint })}>
+            <View className='co-address-info'>
+              <Text className='co-address-who co-point-name'>自提点：{point.name}</Text>
+              <Text className='co-address-line'>{point.address}</Text>
+              {point.openingHours ? <Text className='co-address-line co-point-hours'>营业时间 {point.openingHours} · 截单后次日送达</Text> : null}
+            </View>
+            <Text className='co-arrow'>›</Text>
           </View>
-          <Text className='co-arrow'>›</Text>
-        </View>
+        ) : (
+          <View className='co-section co-address co-address-missing co-point-missing' onClick={() => void Taro.navigateTo({ url: ROUTES.choosePickupPoint })}>
+            <Text className='co-address-add'>请选择自提点</Text>
+            <Text className='co-arrow'>›</Text>
+          </View>
+        )
       ) : (
-        <View className='co-section co-address co-address-missing' onClick={() => void Taro.navigateTo({ url: ROUTES.addressEdit() })}>
-          <Text className='co-address-add'>+ 添加收货地址</Text>
-          <Text className='co-arrow'>›</Text>
-        </View>
+        address ? (
+          <View className='co-section co-address' onClick={() => void Taro.navigateTo({ url: ROUTES.chooseAddress })}>
+            <View className='co-address-info'>
+              <Text className='co-address-who'>
+                {address.name} {address.phoneMasked}
+              </Text>
+              <Text className='co-address-line'>{addressLine(address)}</Text>
+            </View>
+            <Text className='co-arrow'>›</Text>
+          </View>
+        ) : (
+          <View className='co-section co-address co-address-missing' onClick={() => void Taro.navigateTo({ url: ROUTES.addressEdit() })}>
+            <Text className='co-address-add'>+ 添加收货地址</Text>
+            <Text className='co-arrow'>›</Text>
+          </View>
+        )
       )}
 
       <View className='co-section co-goods'>
@@ -338,7 +383,7 @@ export default function Checkout() {
           <Text className='co-payable'>{formatFen(payable)}</Text>
           {discount > 0 ? <Text className='co-bar-saved'>已优惠 {formatFen(discount)}</Text> : null}
         </View>
-        <Button className='btn btn-submit-order' disabled={flag(submitting || !address || shownBlocked !== null)} loading={flag(submitting)} onClick={() => void submit()}>
+        <Button className='btn btn-submit-order' disabled={flag(submitting || !ready || shownBlocked !== null)} loading={flag(submitting)} onClick={() => void submit()}>
           提交订单
         </Button>
       </View>

@@ -119,7 +119,37 @@ export default function OrderDetail() {
         </View>
       ) : null}
 
-      {order.delivery ? (
+      {order.delivery?.pickupPoint ? (
+        <View className='od-section od-pickup'>
+          <Text className='od-section-title'>到店自提</Text>
+          <View className='od-row'>
+            <Text className='od-value od-point-name'>{order.delivery.pickupPoint.name}</Text>
+          </View>
+          <Text className='od-address od-point-address'>{order.delivery.pickupPoint.address}</Text>
+          {order.delivery.pickupPoint.openingHours ? (
+            <View className='od-row'>
+              <Text className='od-label'>营业时间</Text>
+              <Text className='od-value od-point-hours'>{order.delivery.pickupPoint.openingHours}</Text>
+            </View>
+          ) : null}
+          {order.delivery.recipientName ? (
+            <View className='od-row'>
+              <Text className='od-label'>提货人</Text>
+              <Text className='od-value od-recipient'>
+                {order.delivery.recipientName} {order.delivery.phoneMasked ?? ''}
+              </Text>
+            </View>
+          ) : null}
+          {order.delivery.readyAt ? (
+            <View className='od-row'>
+              <Text className='od-label'>到货时间</Text>
+              <Text className='od-value od-ready-at'>{formatDateTime(order.delivery.readyAt)}</Text>
+            </View>
+          ) : null}
+          {order.status === 'to_fulfil' ? <Text className='od-hint od-pickup-hint'>每日截单后统一配送到自提点，到货后会通知你来提货</Text> : null}
+          {order.status === 'ready_for_pickup' ? <Text className='od-hint od-pickup-hint'>商品已到自提点，请在营业时间内到团长处提货</Text> : null}
+        </View>
+      ) : order.delivery ? (
         <View className='od-section od-delivery'>
           <Text className='od-section-title'>收货信息</Text>
           <View className='od-row'>

@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '配送批次',
+  enablePullDownRefresh: true,
+})

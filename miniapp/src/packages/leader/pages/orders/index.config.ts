@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '今日订单',
+  enablePullDownRefresh: true,
+})
