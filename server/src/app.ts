@@ -18,8 +18,10 @@ import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, regis
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
 import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
+import { PickupVerification, pickupCodeSubscribers, registerPickupVerifyRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
 import { LeaderDirectory } from './modules/leader';
+import { LeaderCommissions, registerLeaderCommissionRoutes } from './modules/leader';
 import { InboxOnlyChannel, NotificationService, WechatSubscribeChannel, notificationSubscribers, registerNotificationRoutes } from './modules/notification';
 import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
 import { createPayoutProvider, PAYOUT_NOTIFY_PATH, type PayoutProvider } from './modules/payout';
@@ -36,6 +38,7 @@ import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from '
 import { resolve } from 'node:path';
 import { LiveSnapshots, liveSources, liveSubscribers, registerLiveRoutes, topicOf } from './modules/live';
 import { RewardsService, payoutNotifyRouter, registerRewardsRoutes, rewardsSubscribers } from './modules/rewards';
+import { registerLeaderEarningsRoutes } from './modules/rewards';
 import { InviterBinding, LocalQrProvider, ShareService, SharePackService, VisitWriter, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
 
 export interface Services {
@@ -57,6 +60,10 @@ export interface Services {
   addresses: AddressService;
   /** Team leaders and pickup points, as checkout, the leader centre and rewards ask about them. */
   leaders: LeaderDirectory;
+  /** Pickup codes (assigned on order.ready_for_pickup) and the leader's 核销. */
+  pickupVerify: PickupVerification;
+  /** Operators set a leader's own commission rate (audited). */
+  leaderCommissions: LeaderCommissions;
   campaigns: CampaignService;
   groups: GroupService;
   checkout: CheckoutService;
@@ -177,6 +184,8 @@ export async function createServices(infra: Infra): Promise<Services> {
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
+  const pickupVerify = new PickupVerification(dataSource, orders, fulfilment, infra.limiter, { maxWrong: config.PICKUP_CODE_MAX_WRONG, windowSec: config.PICKUP_CODE_WINDOW_SEC });
+  orders.usePickupCodes(pickupVerify);
   // Live group pages: one snapshot per group or campaign, rebuilt once per change; a request that
   // took, paid or released a seat marks its topics dirty right after commit (group events are the durable path).
   const live = new LiveSnapshots(infra.redis, liveSources(groups, campaigns), () => createSystemContext(infra, 'live'), infra.log, { prefix: config.REDIS_PREFIX });
@@ -189,6 +198,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     hasOpenAfterSale: (ctx, orderId) => afterSales.hasOpen(ctx, orderId),
     inviteeCounts: (ctx, userId) => binding.inviteeCounts(ctx, userId),
     openidOf: (ctx, userId) => users.openidOf(ctx, userId),
+    leaderOf: (ctx, leaderId) => leaders.leaderById(ctx, leaderId),
   }, {
     afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC,
     withdrawals: { minAmount: config.REWARD_WITHDRAW_MIN_FEN, dailyLimit: config.REWARD_WITHDRAW_DAILY_LIMIT_FEN, feeBps: config.REWARD_WITHDRAW_FEE_BPS, queryAfterMs: config.REWARD_PAYOUT_QUERY_INTERVAL_MS, mchId: merchant.mchId },
@@ -217,6 +227,8 @@ export async function createServices(infra: Infra): Promise<Services> {
     orderAdmin: new OrderAdminService(dataSource, orders, fulfilment, afterSales),
     addresses,
     leaders,
+    pickupVerify,
+    leaderCommissions: new LeaderCommissions(dataSource),
     campaigns,
     groups,
     checkout,
@@ -231,7 +243,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     // Module reactions to domain events, delivered by the worker's outbox dispatcher.
     subscribers: [
       ...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups),
-      ...notificationSubscribers(notifications, groups), ...rewardsSubscribers(rewards),
+      ...notificationSubscribers(notifications, groups), ...rewardsSubscribers(rewards), ...pickupCodeSubscribers(pickupVerify),
     ],
     live,
     async sweep(ctx) {
@@ -275,6 +287,11 @@ export function createApp(infra: Infra, services: Services) {
     groupsOfCampaign: (ctx, id) => services.groups.idsOfCampaign(ctx, id),
   });
   registerRewardsRoutes(api, services.rewards);
+  // The leader centre's 核销 and 收益 ask the leader module who the caller is (403 NOT_A_LEADER otherwise).
+  const requireLeader = (ctx: ServiceContext, userId: number) => services.leaders.requireLeader(ctx, userId);
+  registerPickupVerifyRoutes(api, services.pickupVerify, requireLeader);
+  registerLeaderEarningsRoutes(api, requireLeader);
+  registerLeaderCommissionRoutes(api, services.leaderCommissions);
   const payoutNotify = payoutNotifyRouter(services.payout, services.rewards, infra.dataSource);
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 

@@ -12,6 +12,7 @@ import * as share from './share';
 import * as notification from './notification';
 import * as orderAdmin from './order-admin';
 import * as rewards from './rewards';
+import * as pickupVerify from './pickup-verify';
 
 export * from './define';
 export * from './admin';
@@ -27,11 +28,12 @@ export * from './address';
 export * from './live';
 export * from './notification';
 export * from './rewards';
+export * from './pickup-verify';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, live, notification, order, orderAdmin, rewards, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, live, notification, order, orderAdmin, rewards, share, pickupVerify].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

@@ -10,3 +10,4 @@ export * from './delivery';
 export * from './order-admin';
 export * from './live';
 export * from './rewards';
+export * from './pickup-verify';

@@ -4,3 +4,4 @@
  */
 export { LeaderDirectory, type LeaderIdentity, type PickupPointSnapshot } from './leader.directory';
 export { leaderLifecycle, pickupPointLifecycle } from './leader.state';
+export { LeaderCommissions, registerLeaderCommissionRoutes } from './leader.commission';

@@ -10,3 +10,5 @@ export { RefundService, refundBackoffMs, type RefundProvider } from './refund.se
 export type { RefundReason } from './order.entity';
 export { orderSubscribers } from './order.subscribers';
 export { registerOrderRoutes } from './order.routes';
+export { PickupVerification, pickupCodeSubscribers, type PickupLeader, type PickupVerifyOptions } from './order.verify';
+export { registerPickupVerifyRoutes } from './order.verify.routes';
