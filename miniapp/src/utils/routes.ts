@@ -42,6 +42,8 @@ export const ROUTES = {
   inbox: '/packages/notification/pages/inbox/index',
   myRewards: '/packages/rewards/pages/mine/index',
   withdraw: '/packages/rewards/pages/withdraw/index',
+  leaderVerify: '/packages/leader/pages/verify/index',
+  leaderEarnings: '/packages/leader/pages/earnings/index',
 } as const
 
 /** A positive integer id from a route param, or null. */
