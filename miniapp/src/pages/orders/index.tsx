@@ -73,6 +73,12 @@ function NextAction({ order, onChanged }: { order: OrderSummary; onChanged: () =
         确认收货
       </Button>
     )
+  } else if (order.status === 'ready_for_pickup') {
+    action = (
+      <Button className='btn btn-small order-action order-action-pickup' onClick={go(ROUTES.orderDetail(order.id))}>
+        出示提货码
+      </Button>
+    )
   } else if (order.groupId && order.status === 'paid' && order.groupStatus === 'open') {
     action = (
       <Button className='btn btn-small order-action order-action-invite' onClick={go(ROUTES.group(order.groupId))}>

@@ -67,7 +67,7 @@ export default function LeaderEarningsPage() {
         <Text className='lv-hint'>
           顾客提货后佣金进入「冻结中」，售后期结束即结算到「我的收益」可提现。{e.ownRateBps !== null ? `你的佣金比例：${pct(e.ownRateBps)}。` : ''}
         </Text>
-        <Button className='btn btn-block btn-ghost' onClick={() => void Taro.navigateTo({ url: ROUTES.myRewards })}>
+        <Button className='btn btn-block btn-ghost le-withdraw' onClick={() => void Taro.navigateTo({ url: ROUTES.myRewards })}>
           去我的收益提现
         </Button>
       </View>
