@@ -11,7 +11,7 @@ export default defineAppConfig({
     { root: 'packages/aftersale', pages: ['pages/apply/index', 'pages/detail/index'] },
     { root: 'packages/notification', pages: ['pages/inbox/index'] },
     { root: 'packages/rewards', pages: ['pages/mine/index', 'pages/withdraw/index'] },
-    { root: 'packages/leader', pages: ['pages/points/index', 'pages/apply/index', 'pages/index/index', 'pages/orders/index', 'pages/batches/index', 'pages/batch/index'] },
+    { root: 'packages/leader', pages: ['pages/points/index', 'pages/apply/index', 'pages/index/index', 'pages/orders/index', 'pages/batches/index', 'pages/batch/index', 'pages/verify/index', 'pages/earnings/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

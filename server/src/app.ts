@@ -20,6 +20,8 @@ import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGat
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, PickupArrival, PickupBatchService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes, registerPickupAdminRoutes, registerPickupRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
 import { LeaderDirectory, LeaderService, PickupPointService, PointGeoIndex, leaderSubscribers, registerLeaderAdminRoutes, registerLeaderRoutes } from './modules/leader';
+import { PickupVerification, pickupCodeSubscribers, registerPickupVerifyRoutes } from './modules/order';
+import { LeaderCommissions, registerLeaderCommissionRoutes } from './modules/leader';
 import { InboxOnlyChannel, NotificationService, WechatSubscribeChannel, notificationSubscribers, registerNotificationRoutes } from './modules/notification';
 import { PaymentProviderError, PaymentService, createPaymentProvider, paymentNotifyRouter, type PaymentProvider } from './modules/payment';
 import { createPayoutProvider, PAYOUT_NOTIFY_PATH, type PayoutProvider } from './modules/payout';
@@ -36,6 +38,7 @@ import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from '
 import { resolve } from 'node:path';
 import { LiveSnapshots, liveSources, liveSubscribers, registerLiveRoutes, topicOf } from './modules/live';
 import { RewardsService, payoutNotifyRouter, registerRewardsRoutes, rewardsSubscribers } from './modules/rewards';
+import { registerLeaderEarningsRoutes } from './modules/rewards';
 import { InviterBinding, LocalQrProvider, ShareService, SharePackService, VisitWriter, WxacodeProvider, registerShareRoutes, type ShareCodeProvider } from './modules/share';
 
 export interface Services {
@@ -64,6 +67,10 @@ export interface Services {
   /** Daily pickup batches (cut-off formation, pick lists, shipping) and the leader's arrival confirmation. */
   pickupBatches: PickupBatchService;
   pickupArrival: PickupArrival;
+  /** Pickup codes (assigned on order.ready_for_pickup) and the leader's 核销. */
+  pickupVerify: PickupVerification;
+  /** Operators set a leader's own commission rate (audited). */
+  leaderCommissions: LeaderCommissions;
   campaigns: CampaignService;
   groups: GroupService;
   checkout: CheckoutService;
@@ -200,6 +207,8 @@ export async function createServices(infra: Infra): Promise<Services> {
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
   const pickupBatches = new PickupBatchService(dataSource, cipher, leaders, { time: config.PICKUP_CUTOFF_TIME, timeZone: config.PICKUP_CUTOFF_TZ });
   const pickupArrival = new PickupArrival(dataSource, pickupBatches, orders, afterSales);
+  const pickupVerify = new PickupVerification(dataSource, orders, fulfilment, infra.limiter, { maxWrong: config.PICKUP_CODE_MAX_WRONG, windowSec: config.PICKUP_CODE_WINDOW_SEC });
+  orders.usePickupCodes(pickupVerify);
   // Live group pages: one snapshot per group or campaign, rebuilt once per change; a request that
   // took, paid or released a seat marks its topics dirty right after commit (group events are the durable path).
   const live = new LiveSnapshots(infra.redis, liveSources(groups, campaigns), () => createSystemContext(infra, 'live'), infra.log, { prefix: config.REDIS_PREFIX });
@@ -212,6 +221,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     hasOpenAfterSale: (ctx, orderId) => afterSales.hasOpen(ctx, orderId),
     inviteeCounts: (ctx, userId) => binding.inviteeCounts(ctx, userId),
     openidOf: (ctx, userId) => users.openidOf(ctx, userId),
+    leaderOf: (ctx, leaderId) => leaders.leaderById(ctx, leaderId),
   }, {
     afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC,
     withdrawals: { minAmount: config.REWARD_WITHDRAW_MIN_FEN, dailyLimit: config.REWARD_WITHDRAW_DAILY_LIMIT_FEN, feeBps: config.REWARD_WITHDRAW_FEE_BPS, queryAfterMs: config.REWARD_PAYOUT_QUERY_INTERVAL_MS, mchId: merchant.mchId },
@@ -244,6 +254,8 @@ export async function createServices(infra: Infra): Promise<Services> {
     pickupPoints,
     pickupBatches,
     pickupArrival,
+    pickupVerify,
+    leaderCommissions: new LeaderCommissions(dataSource),
     campaigns,
     groups,
     checkout,
@@ -259,7 +271,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     subscribers: [
       ...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups),
       ...notificationSubscribers(notifications, groups), ...rewardsSubscribers(rewards),
-      ...leaderSubscribers(pickupPoints),
+      ...leaderSubscribers(pickupPoints), ...pickupCodeSubscribers(pickupVerify),
     ],
     live,
     async sweep(ctx) {
@@ -307,6 +319,11 @@ export function createApp(infra: Infra, services: Services) {
   registerRewardsRoutes(api, services.rewards);
   registerLeaderRoutes(api, services.leaderAdmin, services.pickupPoints);
   registerLeaderAdminRoutes(api, services.leaderAdmin);
+  // The leader centre's 核销 and 收益 ask the leader module who the caller is (403 NOT_A_LEADER otherwise).
+  const requireLeader = (ctx: ServiceContext, userId: number) => services.leaders.requireLeader(ctx, userId);
+  registerPickupVerifyRoutes(api, services.pickupVerify, requireLeader);
+  registerLeaderEarningsRoutes(api, requireLeader);
+  registerLeaderCommissionRoutes(api, services.leaderCommissions);
   const payoutNotify = payoutNotifyRouter(services.payout, services.rewards, infra.dataSource);
   const notify = paymentNotifyRouter(services.provider, services.merchant, services.payments, services.refunds, infra.dataSource);
 

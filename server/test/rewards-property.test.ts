@@ -34,6 +34,7 @@ beforeAll(async () => {
     hasOpenAfterSale: async (_c, orderId) => openAfterSales.has(orderId),
     inviteeCounts: async () => ({ level1: 0, level2: 0 }),
     openidOf: async (_c, userId) => `openid-${userId}`,
+    leaderOf: async () => null,
   }, { afterSaleWindowSec: 1, withdrawals: { minAmount: 10, dailyLimit: 100_000, feeBps: 100, queryAfterMs: 60_000, mchId: '1900000000' } });
 }, 60_000);
 afterAll(() => t?.close());

@@ -44,7 +44,7 @@ export const orderStatusZh: Record<OrderStatus, string> = {
   paid: '已支付，待成团',
   to_fulfil: '待发货',
   shipped: '已发货',
-  ready_for_pickup: '待自提',
+  ready_for_pickup: '待提货',
   completed: '已完成',
   cancelled: '已取消',
   refunding: '退款中',

@@ -29,8 +29,11 @@ export interface DomainEventPayloads {
   /** The operator shipped a delivery order; it completes on receipt or automatically at `autoCompleteAt`. */
   'order.shipped': { orderId: number; userId: number; carrier: string; trackingNo: string; shippedAt: string; autoCompleteAt: string };
   /** Receipt confirmed (by the shopper, or automatically); the after-sale window runs until `afterSaleUntil`. */
-  'order.completed': { orderId: number; userId: number; campaignId: number | null; groupId: number | null; completedAt: string; afterSaleUntil: string; auto: boolean };
-  /** A pickup order arrived at its point (the leader confirmed its batch): the shopper may collect it. */
+  'order.completed': { orderId: number; userId: number; campaignId: number | null; groupId: number | null; completedAt: string; afterSaleUntil: string; auto: boolean; pickup?: { pointId: number; leaderId: number } };
+  /**
+   * A pickup order's goods arrived at its point (the leader confirmed the batch): it waits for the shopper
+   * with a pickup code. `pickup` on `order.completed` marks a pickup order the leader verified.
+   */
   'order.ready_for_pickup': { orderId: number; userId: number; pointId: number; leaderId: number; readyAt: string };
   'after_sale.opened': { afterSaleId: number; orderId: number; userId: number; kind: string; amount: number };
   /** The request ended: `rejected`, `cancelled` or `refunded` (then `amount` went back). */

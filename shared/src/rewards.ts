@@ -37,3 +37,15 @@ export function computeCommissions(base: number, rule: CommissionRule): number[]
 export function formatBps(bps: number): string {
   return `${Number((bps / 100).toFixed(2))}%`;
 }
+
+/**
+ * A team leader's commission on a pickup order (issue 11): ⌊base × rate⌋, within what the order's
+ * total cap leaves after its share levels (`shareAmounts`, from {@link computeCommissions} on the same
+ * base). The share levels were accrued first, at payment, so they keep their place under the cap and
+ * the leader takes the rest of it — never a negative amount, never more than the cap in total.
+ */
+export function computeLeaderCommission(base: number, leaderRateBps: number, shareAmounts: readonly number[], capBps: number): number {
+  if (!Number.isSafeInteger(base) || base < 0) throw new RangeError('base must be a non-negative integer number of fen');
+  const room = Math.floor((base * capBps) / BPS) - shareAmounts.reduce((a, b) => a + b, 0);
+  return Math.max(0, Math.min(Math.floor((base * leaderRateBps) / BPS), room));
+}

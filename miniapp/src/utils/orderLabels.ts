@@ -1,4 +1,4 @@
-import { groupStatusZh, type GroupStatus, type OrderKind, type OrderStatus } from '@tuan/shared/enums'
+import { groupStatusZh, orderStatusZh, type FulfilmentMode, type GroupStatus, type OrderKind, type OrderStatus } from '@tuan/shared/enums'
 
 /**
  * The label of an order's amount, true for its state: money that was never taken is not 实付.
@@ -15,4 +15,10 @@ export function groupStatusFor(order: { kind: OrderKind; groupStatus: GroupStatu
   if (!order.groupStatus) return ''
   if (order.groupStatus === 'pending' && order.kind === 'group_open') return '待你支付后开团'
   return groupStatusZh[order.groupStatus]
+}
+
+/** The order's status as its shopper reads it: a completed pickup order was picked up (已提货), not received. */
+export function orderStatusLabel(order: { status: OrderStatus; delivery: { mode: FulfilmentMode } | null }): string {
+  if (order.status === 'completed' && order.delivery?.mode === 'pickup') return '已提货'
+  return orderStatusZh[order.status]
 }

@@ -115,6 +115,9 @@ const ConfigSchema = z
     AUTO_COMPLETE_AFTER_SEC: z.coerce.number().int().min(1).max(90 * 86_400).default(10 * 86_400),
     /** After-sale window from completion (default 7 days). */
     AFTER_SALE_WINDOW_SEC: z.coerce.number().int().min(1).max(90 * 86_400).default(7 * 86_400),
+    /** Pickup verification: wrong codes a leader may enter per window before 429 PICKUP_CODE_RATE_LIMITED (issue 11). */
+    PICKUP_CODE_MAX_WRONG: z.coerce.number().int().min(1).max(1000).default(10),
+    PICKUP_CODE_WINDOW_SEC: z.coerce.number().int().min(1).max(86_400).default(600),
     /** Rewards: how often the settlement job looks for orders whose after-sale window passed. */
     REWARD_SETTLE_INTERVAL_MS: z.coerce.number().int().min(200).max(86_400_000).default(60_000),
     /** How often payouts in flight (or with an unclear answer) are queried; a first query comes this long after a transfer. */

@@ -38,8 +38,9 @@ export class ForbiddenError extends DomainError {
 }
 
 export class RateLimitedError extends DomainError {
-  constructor(readonly retryAfterSec: number) {
-    super(ErrorCode.RATE_LIMITED, `Too many requests; retry in ${retryAfterSec}s`, { retryAfterSec });
+  /** `code`: a more specific 429 (e.g. PICKUP_CODE_RATE_LIMITED); Retry-After is set either way. */
+  constructor(readonly retryAfterSec: number, code: ErrorCode = ErrorCode.RATE_LIMITED) {
+    super(code, `Too many requests; retry in ${retryAfterSec}s`, { retryAfterSec });
   }
 }
 

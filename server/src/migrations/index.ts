@@ -11,10 +11,11 @@ import { Notifications1764610000000 } from './1764610000000-notifications';
 import { RewardsLedger1764600000000 } from './1764600000000-rewards-ledger';
 import { TeamLeaders1764700000000 } from './1764700000000-team-leaders';
 import { PickupBatches1764720000000 } from './1764720000000-pickup-batches';
+import { PickupVerify1764730000000 } from './1764730000000-pickup-verify';
 
 /** Every migration, in order. The schema only ever changes through these (never `synchronize`). */
 export const migrations = [
   Foundation1763800000000, Groupbuy1763900000000, Coupons1764000000000, UserLoginCount1764100000000, Outbox1764200000000, OutboxDelivery1764210000000,
   MoneyBigint1764300000000, DeliveryAfterSale1764400000000, ShareChains1764500000000, RewardsLedger1764600000000, Notifications1764610000000,
-  TeamLeaders1764700000000, PickupBatches1764720000000,
+  TeamLeaders1764700000000, PickupBatches1764720000000, PickupVerify1764730000000,
 ];

@@ -14,6 +14,7 @@ import * as notification from './notification';
 import * as orderAdmin from './order-admin';
 import * as rewards from './rewards';
 import * as pickup from './pickup';
+import * as pickupVerify from './pickup-verify';
 
 export * from './define';
 export * from './admin';
@@ -31,11 +32,12 @@ export * from './leader';
 export * from './notification';
 export * from './rewards';
 export * from './pickup';
+export * from './pickup-verify';
 
 /**
  * Every route contract of every domain. The server must serve exactly these (checked by the server
  * test suite), so a contract added here without a handler, or a handler without a contract, fails.
  */
-export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, leader, live, notification, order, orderAdmin, pickup, rewards, share].flatMap((domain) =>
+export const routeContracts: readonly AnyRouteContract[] = [address, admin, auth, catalog, coupon, events, groupbuy, leader, live, notification, order, orderAdmin, pickup, pickupVerify, rewards, share].flatMap((domain) =>
   Object.values(domain).filter(isRouteContract),
 );

@@ -156,6 +156,10 @@ export const RefundView = z.object({
 });
 export type RefundView = z.infer<typeof RefundView>;
 
+/** The code a shopper shows the leader, and a QR image (PNG data URL) carrying exactly that code. */
+export const PickupCodeView = z.object({ code: z.string(), qr: z.string() });
+export type PickupCodeView = z.infer<typeof PickupCodeView>;
+
 export const OrderView = z.object({
   id: z.number().int(),
   orderNo: z.string(),
@@ -183,14 +187,16 @@ export const OrderView = z.object({
   afterSales: z.array(AfterSaleView),
   /** Whether the shopper may open an after-sale request now, and up to how much. */
   afterSale: z.object({ allowed: z.boolean(), maxAmount: FenSchema }),
+  /** 提货码 and its QR, only while a pickup order waits at its point (`ready_for_pickup`), only on the detail. */
+  pickupCode: PickupCodeView.nullable(),
   serverTime: IsoTime,
 });
 export type OrderView = z.infer<typeof OrderView>;
 
-export const OrderSummary = OrderView.omit({ timeline: true, refunds: true, afterSales: true });
+export const OrderSummary = OrderView.omit({ timeline: true, refunds: true, afterSales: true, pickupCode: true });
 export type OrderSummary = z.infer<typeof OrderSummary>;
-/** `tab`: the mini-program's order tabs (待付款 / 待成团 / 待发货 / 待收货 / 已完成 / 售后). */
-export const OrderTab = ['unpaid', 'grouping', 'to_ship', 'to_receive', 'completed', 'after_sale'] as const;
+/** `tab`: the mini-program's order tabs (待付款 / 待成团 / 待发货 / 待收货 / 待提货 / 已完成 / 售后). */
+export const OrderTab = ['unpaid', 'grouping', 'to_ship', 'to_receive', 'to_pickup', 'completed', 'after_sale'] as const;
 export type OrderTab = (typeof OrderTab)[number];
 export const OrderListQuery = PageQuery.extend({ status: z.enum(OrderStatus).optional(), tab: z.enum(OrderTab).optional() });
 export type OrderListQuery = z.infer<typeof OrderListQuery>;

@@ -12,3 +12,4 @@ export * from './live';
 export * from './rewards';
 export * from './leader';
 export * from './pickup';
+export * from './pickup-verify';

@@ -21,6 +21,8 @@ export const RewardRulesView = z.object({
   levels: z.array(RewardRuleLevel),
   capBps: z.number().int(),
   selfPurchase: z.boolean(),
+  /** Team leaders' commission on completed pickup orders (a leader's own rate, when set, wins). */
+  leaderRateBps: z.number().int(),
   createdBy: z.string().nullable(),
   createdAt: IsoTime,
 });
@@ -49,7 +51,9 @@ export const LedgerExplanation = z.object({
   ruleVersion: z.number().int().optional(),
   /** Share ids from the attributed share upward; empty when the buyer's inviter earned it. */
   shareChain: z.array(z.number().int()).optional(),
-  via: z.enum(['share', 'inviter', 'self']).optional(),
+  /** `leader`: a team leader's commission on a pickup order they handed over. */
+  via: z.enum(['share', 'inviter', 'self', 'leader']).optional(),
+  leaderId: z.number().int().optional(),
   refundId: z.number().int().optional(),
   withdrawalId: z.number().int().optional(),
   reversesEntryId: z.number().int().optional(),
@@ -124,6 +128,8 @@ export const SetRewardRulesRequest = z.object({
   levels: z.array(z.object({ level: z.number().int().min(1).max(99), rateBps: z.number().int().min(0).max(10_000) })).min(1).max(10),
   capBps: z.number().int().min(0).max(10_000),
   selfPurchase: z.boolean().default(false),
+  /** Leader commission of this version; omitted → the rate of the version it replaces. */
+  leaderRateBps: z.number().int().min(0).max(5_000).optional(),
 });
 export type SetRewardRulesRequest = z.infer<typeof SetRewardRulesRequest>;
 export const RewardRulesQuery = z.object({ campaignId: IdParam.optional() });

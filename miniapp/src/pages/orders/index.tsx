@@ -1,7 +1,6 @@
 import { useState, type ReactNode } from 'react'
 import Taro from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
-import { orderStatusZh } from '@tuan/shared/enums'
 import { formatFen } from '@tuan/shared/money'
 import type { OrderSummary, OrderTab } from '@tuan/shared/schemas'
 import { confirmReceipt, listOrders } from '../../api/order'
@@ -9,7 +8,7 @@ import { resolveAssetUrl } from '../../api/config'
 import { showErrorToast } from '../../api/request'
 import { useSession } from '../../auth'
 import { CountdownText, Empty, ErrorState, ListTabs, Loading, PagedListFooter, LoginPrompt } from '../../components'
-import { amountLabel } from '../../utils/orderLabels'
+import { amountLabel, orderStatusLabel } from '../../utils/orderLabels'
 import { useCountdown } from '../../hooks/useCountdown'
 import { ROUTES } from '../../utils/routes'
 import { usePagedList } from '../../hooks/usePagedList'
@@ -25,6 +24,7 @@ const TABS: ReadonlyArray<{ key: TabKey; label: string }> = [
   { key: 'grouping', label: '待成团' },
   { key: 'to_ship', label: '待发货' },
   { key: 'to_receive', label: '待收货' },
+  { key: 'to_pickup', label: '待提货' },
   { key: 'completed', label: '已完成' },
   { key: 'after_sale', label: '售后' },
 ]
@@ -73,6 +73,12 @@ function NextAction({ order, onChanged }: { order: OrderSummary; onChanged: () =
         确认收货
       </Button>
     )
+  } else if (order.status === 'ready_for_pickup') {
+    action = (
+      <Button className='btn btn-small order-action order-action-pickup' onClick={go(ROUTES.orderDetail(order.id))}>
+        出示提货码
+      </Button>
+    )
   } else if (order.groupId && order.status === 'paid' && order.groupStatus === 'open') {
     action = (
       <Button className='btn btn-small order-action order-action-invite' onClick={go(ROUTES.group(order.groupId))}>
@@ -98,7 +104,7 @@ function OrderCard({ order, onChanged }: { order: OrderSummary; onChanged: () =>
       <View className='order-card-head'>
         <Text className='order-card-kind'>{KIND_ZH[order.kind]}</Text>
         <Text className='order-card-no'>订单号 {order.orderNo}</Text>
-        <Text className={`order-status order-status-${order.status}`}>{orderStatusZh[order.status]}</Text>
+        <Text className={`order-status order-status-${order.status}`}>{orderStatusLabel(order)}</Text>
       </View>
       <View className='order-card-body'>
         {order.image ? <Image className='order-card-image goods-thumb' src={resolveAssetUrl(order.image)} mode='aspectFill' lazyLoad /> : <View className='order-card-image goods-thumb' />}

@@ -10,3 +10,4 @@ export { PointGeoIndex, haversineM, EARTH_RADIUS_M } from './leader.geo';
 export { leaderSubscribers } from './leader.subscribers';
 export { registerLeaderRoutes } from './leader.routes';
 export { registerLeaderAdminRoutes } from './leader.admin.routes';
+export { LeaderCommissions, registerLeaderCommissionRoutes } from './leader.commission';

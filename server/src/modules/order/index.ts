@@ -13,3 +13,5 @@ export { registerOrderRoutes } from './order.routes';
 export { PickupBatchService, type PickupLeaders } from './pickup.batches';
 export { PickupArrival } from './pickup.arrival';
 export { registerPickupAdminRoutes, registerPickupRoutes } from './pickup.routes';
+export { PickupVerification, pickupCodeSubscribers, type PickupLeader, type PickupVerifyOptions } from './order.verify';
+export { registerPickupVerifyRoutes } from './order.verify.routes';

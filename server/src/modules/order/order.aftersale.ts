@@ -9,6 +9,7 @@ import { DomainError, NotFoundError } from '../../http/errors';
 import { AfterSaleEntity, FulfilmentEntity, OrderEntity, RefundEntity, type RefundReason } from './order.entity';
 import type { OrderCoupons } from './order.outcomes';
 import { AFTER_SALE_STATUSES, afterSaleViewOf, type OrderRecord, type OrderService } from './order.service';
+import { releasePickupCode } from './order.verify';
 import { afterSaleLifecycle, orderLifecycle } from './order.state';
 import type { RefundKeyPart, RefundService } from './refund.service';
 
@@ -141,6 +142,8 @@ export class AfterSaleService {
     const now = await tx.manager.findOneOrFail(OrderEntity, { where: { id: o.id }, select: { id: true, status: true, paidAmount: true, refundedAmount: true } });
     if (now.paidAmount !== null && now.refundedAmount >= now.paidAmount && REFUNDABLE.includes(now.status)) {
       await move(tx, orderLifecycle, o.id, now.status, 'refunding', { note });
+      // A pickup order that no longer waits: its code is no longer valid (and free for the point again).
+      if (now.status === 'ready_for_pickup') await releasePickupCode(tx, o.id);
       await this.coupons.returnOnRefund(tx, o.id);
     }
     return refundId;

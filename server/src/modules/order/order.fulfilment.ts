@@ -85,17 +85,33 @@ export class FulfilmentService {
     return n;
   }
 
-  /** `shipped → completed` with its event; the after-sale window starts now. False: not shipped (any more). */
-  private async complete(tx: ServiceContext, orderId: number, auto: boolean): Promise<boolean> {
+  /**
+   * 核销: a pickup order its leader verified, `ready_for_pickup → completed`, in the caller's
+   * transaction. The same completion as receipt (event, after-sale window); its code is released so
+   * the point may hand it out again. False: not waiting for pickup (any more) — someone else verified it.
+   */
+  async completePickup(tx: ServiceContext, orderId: number, pickup: { pointId: number; leaderId: number }): Promise<boolean> {
+    return this.complete(tx, orderId, false, pickup);
+  }
+
+  /**
+   * `shipped → completed` (delivery) or `ready_for_pickup → completed` (pickup, with `pickup`) with its
+   * event; the after-sale window starts now. False: not in that state (any more).
+   */
+  private async complete(tx: ServiceContext, orderId: number, auto: boolean, pickup?: { pointId: number; leaderId: number }): Promise<boolean> {
+    const from = pickup ? 'ready_for_pickup' : 'shipped';
     const o = await this.orders.get(tx, orderId, true);
-    if (!o || o.status !== 'shipped') return false;
+    if (!o || o.status !== from) return false;
     const completedAt = new Date();
     const afterSaleUntil = new Date(completedAt.getTime() + this.times.afterSaleWindowSec * 1000);
-    const moved = await move(tx, orderLifecycle, o.id, 'shipped', 'completed', {
-      note: auto ? '超时自动确认收货' : '已确认收货',
-      events: [{ type: 'order.completed', aggregateType: 'order', aggregateId: o.id, payload: { orderId: o.id, userId: o.userId, campaignId: o.campaignId, groupId: o.groupId, completedAt: completedAt.toISOString(), afterSaleUntil: afterSaleUntil.toISOString(), auto } }],
+    const moved = await move(tx, orderLifecycle, o.id, from, 'completed', {
+      note: pickup ? '已提货' : auto ? '超时自动确认收货' : '已确认收货',
+      events: [{
+        type: 'order.completed', aggregateType: 'order', aggregateId: o.id,
+        payload: { orderId: o.id, userId: o.userId, campaignId: o.campaignId, groupId: o.groupId, completedAt: completedAt.toISOString(), afterSaleUntil: afterSaleUntil.toISOString(), auto, ...(pickup ? { pickup } : {}) },
+      }],
     });
-    if (moved) await tx.manager.update(FulfilmentEntity, { orderId: o.id }, { completedAt, afterSaleUntil, updatedAt: completedAt });
+    if (moved) await tx.manager.update(FulfilmentEntity, { orderId: o.id }, { completedAt, afterSaleUntil, updatedAt: completedAt, ...(pickup ? { pickedUpAt: completedAt, openCodeKey: null } : {}) });
     return moved;
   }
 }

@@ -14,6 +14,7 @@ import { AfterSaleEntity, FulfilmentEntity, OrderAttributionEntity, OrderEntity,
 import type { OrderParticipant } from './order.participant';
 import { orderLifecycle } from './order.state';
 import type { DeadlineScheduler } from '../../core/scheduler';
+import type { PickupVerification } from './order.verify';
 
 /** An order as other modules see it (read-only; only the order module changes orders). */
 export type OrderRecord = Readonly<OrderEntity>;
@@ -94,7 +95,9 @@ const TAB_STATUSES: Record<Exclude<OrderTab, 'after_sale'>, OrderStatus[]> = {
   unpaid: ['pending_payment'],
   grouping: ['paid'],
   to_ship: ['to_fulfil'],
-  to_receive: ['shipped', 'ready_for_pickup'],
+  to_receive: ['shipped'],
+  /** 待提货: pickup orders waiting at their point with a code. */
+  to_pickup: ['ready_for_pickup'],
   completed: ['completed'],
 };
 
@@ -120,6 +123,13 @@ export class OrderService {
     /** Where a new order's payment deadline goes (BullMQ delayed job); the sweeper is its backstop. */
     private readonly scheduler?: Pick<DeadlineScheduler, 'orderDeadline'>,
   ) {}
+
+  /** The pickup code (and its QR) of a waiting pickup order, for the shopper's order detail. */
+  private pickupCodes: Pick<PickupVerification, 'codeView'> | null = null;
+
+  usePickupCodes(p: Pick<PickupVerification, 'codeView'>): void {
+    this.pickupCodes = p;
+  }
 
   /** Group-buy registers itself here (it decides group matters; orders never read its tables). */
   useParticipant(p: OrderParticipant): void {
@@ -261,11 +271,13 @@ export class OrderService {
       this.groupStatuses(ctx, row.groupId ? [row.groupId] : []),
     ]);
     const refundNos = new Map(refunds.map((r) => [r.id, r.refundNo]));
+    const pickupCode = this.pickupCodes ? await this.pickupCodes.codeView(row.status, fulfilment) : null;
     return {
       ...this.summaryOf(row, row.groupId ? (groupStatus.get(row.groupId) ?? null) : null, fulfilment, afterSales.some((a) => a.openOrderId !== null)),
       timeline: events.map((e) => ({ status: e.toStatus, at: e.createdAt.toISOString(), note: e.note })),
       refunds: refunds.map((r) => ({ refundNo: r.refundNo, amount: r.amount, status: r.status, reason: r.reason, createdAt: r.createdAt.toISOString(), succeededAt: r.succeededAt?.toISOString() ?? null })),
       afterSales: afterSales.map((a) => afterSaleViewOf(a, row.orderNo, a.refundId ? (refundNos.get(a.refundId) ?? null) : null)),
+      pickupCode,
     };
   }
 
@@ -273,7 +285,7 @@ export class OrderService {
   /** The view of an order this request just created, from what it wrote (no read-back on the hot path). */
   newOrderView(row: CreatedOrder, groupStatus: GroupStatus | null): OrderView {
     const { fulfilment, ...order } = row;
-    return { ...this.summaryOf(order, groupStatus, fulfilment, false), timeline: [{ status: 'pending_payment', at: row.createdAt.toISOString(), note: null }], refunds: [], afterSales: [] };
+    return { ...this.summaryOf(order, groupStatus, fulfilment, false), timeline: [{ status: 'pending_payment', at: row.createdAt.toISOString(), note: null }], refunds: [], afterSales: [], pickupCode: null };
   }
 
   /** The address the checkout would deliver to (the given one or the default), as its owner sees it. */

@@ -2,3 +2,4 @@
 export { RewardsService, type RewardsDeps, type RewardsOptions } from './rewards.service';
 export { rewardsSubscribers } from './rewards.subscribers';
 export { registerRewardsRoutes, payoutNotifyRouter } from './rewards.routes';
+export { registerLeaderEarningsRoutes } from './rewards.leader';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { computeCommissions, type DomainEventPayloads, type LedgerExplanation, type OrderAttribution } from '@tuan/shared';
+import { computeCommissions, computeLeaderCommission, type DomainEventPayloads, type LedgerExplanation, type OrderAttribution } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { move, recordCreated } from '../../core/lifecycle';
 import { withTransaction } from '../../core/transaction';
@@ -13,6 +13,8 @@ export interface CommissionSources {
   attributionOf(ctx: ServiceContext, orderId: number): Promise<OrderAttribution | null>;
   inviterOf(ctx: ServiceContext, userId: number): Promise<number | null>;
   hasOpenAfterSale(ctx: ServiceContext, orderId: number): Promise<boolean>;
+  /** A team leader's user and own rate (the leader module's `leaderById`); null: no such leader. */
+  leaderOf(ctx: ServiceContext, leaderId: number): Promise<{ userId: number; commissionBps: number | null } | null>;
 }
 
 interface Beneficiary {
@@ -23,6 +25,21 @@ interface Beneficiary {
 }
 
 const EXPENSE = { platform: 'commission_expense' } as const;
+/** Leader commission is the platform's own expense line (the same beneficiary accounts receive it). */
+const LEADER_EXPENSE = { platform: 'leader_commission_expense' } as const;
+const expenseOf = (c: Pick<CommissionEntity, 'kind'>) => (c.kind === 'leader' ? LEADER_EXPENSE : EXPENSE);
+
+/**
+ * What every commission of an order should be on `base`: the share levels by the rule (capped), and the
+ * leader's within what the cap leaves (`computeLeaderCommission`). Rows in `rows` order. Posting,
+ * refunds and reconciliation all use this one function.
+ */
+export function targetsOf(base: number, rows: ReadonlyArray<Pick<CommissionEntity, 'kind' | 'rateBps'>>, capBps: number, shareRates?: readonly number[]): number[] {
+  const shares = rows.filter((c) => c.kind !== 'leader');
+  const shareTargets = computeCommissions(base, { ratesBps: shareRates ?? shares.map((c) => c.rateBps), capBps });
+  let i = 0;
+  return rows.map((c) => (c.kind === 'leader' ? computeLeaderCommission(base, c.rateBps, shareTargets, capBps) : shareTargets[i++]!));
+}
 
 /** What is still held for a commission: accrued less voided less clawed back. */
 export function netOf(c: Pick<CommissionEntity, 'amount' | 'voided' | 'reversed'>): number {
@@ -85,7 +102,7 @@ export class CommissionService {
     for (const [i, b] of people.entries()) {
       const rateBps = rule.ratesBps[b.level - 1]!;
       const ins = await tx.manager.insert(CommissionEntity, {
-        orderId: p.orderId, level: b.level, beneficiaryUserId: b.userId, status: 'pending', amount: amounts[i]!, voided: 0, reversed: 0,
+        orderId: p.orderId, kind: 'share', level: b.level, beneficiaryUserId: b.userId, status: 'pending', amount: amounts[i]!, voided: 0, reversed: 0,
         rateBps, ruleId: rule.id, via: b.via, shareChain: b.shareChain, createdAt: now, updatedAt: now,
       });
       const id = Number(ins.identifiers[0]!.id);
@@ -114,15 +131,15 @@ export class CommissionService {
     await tx.manager.update(RewardOrderEntity, { id: ro.id }, { refundedAmount: refunded, updatedAt: new Date() });
     const rule = await this.rules.version(tx, Number(ro.ruleId));
     const rows = await this.lockedCommissions(tx, p.orderId);
-    const targets = computeCommissions(base, { ratesBps: rows.map((c) => c.rateBps), capBps: rule.capBps });
+    const targets = targetsOf(base, rows, rule.capBps);
     for (const [i, c] of rows.entries()) {
       const d = netOf(c) - targets[i]!;
       if (d <= 0 || c.status === 'cancelled') continue;
-      const why: LedgerExplanation = { orderId: p.orderId, level: c.level, rateBps: c.rateBps, base, ruleVersion: rule.id, shareChain: c.shareChain, via: c.via, refundId: p.refundId };
+      const why: LedgerExplanation = { ...this.who(c), orderId: p.orderId, rateBps: c.rateBps, base, ruleVersion: rule.id, refundId: p.refundId };
       const user = Number(c.beneficiaryUserId);
       const ref = { type: 'commission' as const, id: Number(c.id) };
       if (c.status === 'pending' || c.status === 'frozen') {
-        await this.ledger.post(tx, `commission:${c.id}:void:${p.refundId}`, [{ debit: { user, kind: c.status }, credit: EXPENSE, amount: d, kind: 'void', ref, explanation: why }]);
+        await this.ledger.post(tx, `commission:${c.id}:void:${p.refundId}`, [{ debit: { user, kind: c.status }, credit: expenseOf(c), amount: d, kind: 'void', ref, explanation: why }]);
         const voided = Number(c.voided) + d;
         if (netOf({ ...c, voided }) === 0) await move(tx, commissionLifecycle, Number(c.id), c.status, 'cancelled', { set: { voided }, note: `refund ${p.refundId}` });
         else await tx.manager.update(CommissionEntity, { id: c.id }, { voided, updatedAt: new Date() });
@@ -131,8 +148,8 @@ export class CommissionService {
         const available = await this.ledger.balance(tx, { user, kind: 'available' }, true);
         const take = Math.min(Math.max(available, 0), d);
         await this.ledger.post(tx, `commission:${c.id}:reverse:${p.refundId}`, [
-          { debit: { user, kind: 'available' }, credit: EXPENSE, amount: take, kind: 'reversal', ref, explanation: why },
-          { debit: { user, kind: 'receivable' }, credit: EXPENSE, amount: d - take, kind: 'reversal', ref, explanation: { ...why, note: '余额不足，记为待抵扣' } },
+          { debit: { user, kind: 'available' }, credit: expenseOf(c), amount: take, kind: 'reversal', ref, explanation: why },
+          { debit: { user, kind: 'receivable' }, credit: expenseOf(c), amount: d - take, kind: 'reversal', ref, explanation: { ...why, note: '余额不足，记为待抵扣' } },
         ]);
         await tx.manager.update(CommissionEntity, { id: c.id }, { reversed: Number(c.reversed) + d, updatedAt: new Date() });
       }
@@ -140,12 +157,18 @@ export class CommissionService {
     if (base === 0 && (ro.status === 'accrued' || ro.status === 'frozen')) await move(tx, rewardOrderLifecycle, Number(ro.id), ro.status, 'closed', { note: 'refunded in full' });
   }
 
-  /** order.completed → the holds freeze until the after-sale window ends (pending → frozen). */
+  /**
+   * order.completed → the holds freeze until the after-sale window ends (pending → frozen). A pickup
+   * order (`pickup` on the event) also earns its leader's commission now, straight into 冻结中 (held
+   * until the window passes like the rest; it settles, voids and claws back with them).
+   */
   async onCompleted(tx: ServiceContext, p: DomainEventPayloads['order.completed']): Promise<void> {
     const ro = await tx.manager.createQueryBuilder(RewardOrderEntity, 'o').setLock('pessimistic_write').where('o.order_id = :id', { id: p.orderId }).getOne();
     if (!ro || ro.status !== 'accrued') return;
     const settleAt = new Date(p.afterSaleUntil);
     if (!(await move(tx, rewardOrderLifecycle, Number(ro.id), 'accrued', 'frozen', { set: { settleAt } }))) return;
+    // Once per order: the freeze above is a compare-and-set, the row has a unique key, the posting its key.
+    if (p.pickup) await this.accrueLeader(tx, ro, p.pickup.leaderId);
     for (const c of await this.lockedCommissions(tx, p.orderId)) {
       if (c.status !== 'pending') continue;
       if (!(await move(tx, commissionLifecycle, Number(c.id), 'pending', 'frozen'))) continue;
@@ -204,14 +227,47 @@ export class CommissionService {
     await this.trySettle(tx, orderId);
   }
 
+  /**
+   * The leader's commission on a completed pickup order: the leader's own rate, else the order's rule
+   * version's (campaign or global, the version it was paid under), on paid − refunded, within what the
+   * cap leaves after the share levels. Self-purchase off (the default): a leader buying at their own
+   * point earns nothing on it. A zero amount still gets its row (the order counts in the leader's GMV).
+   */
+  private async accrueLeader(tx: ServiceContext, ro: RewardOrderEntity, leaderId: number): Promise<void> {
+    const leader = await this.sources.leaderOf(tx, leaderId);
+    if (!leader) return;
+    const rule = await this.rules.version(tx, Number(ro.ruleId));
+    if (!rule.selfPurchase && leader.userId === Number(ro.buyerUserId)) return;
+    const rateBps = leader.commissionBps ?? rule.leaderRateBps;
+    const base = Number(ro.paidAmount) - Number(ro.refundedAmount);
+    const rows = await this.lockedCommissions(tx, Number(ro.orderId));
+    if (rows.some((c) => c.kind === 'leader')) return;
+    const amount = targetsOf(base, [...rows, { kind: 'leader', rateBps }], rule.capBps).at(-1)!;
+    const now = new Date();
+    const ins = await tx.manager.insert(CommissionEntity, {
+      orderId: ro.orderId, kind: 'leader', level: 1, beneficiaryUserId: leader.userId, status: 'frozen', amount, voided: 0, reversed: 0,
+      rateBps, ruleId: rule.id, via: 'leader', shareChain: [], createdAt: now, updatedAt: now,
+    });
+    const id = Number(ins.identifiers[0]!.id);
+    await recordCreated(tx, commissionLifecycle, id, 'frozen', `leader ${leaderId}`);
+    await this.ledger.post(tx, `order:${ro.orderId}:leader`, [{
+      debit: LEADER_EXPENSE, credit: { user: leader.userId, kind: 'frozen' }, amount, kind: 'commission', ref: { type: 'commission', id },
+      explanation: { orderId: Number(ro.orderId), via: 'leader', leaderId, rateBps, base, ruleVersion: rule.id },
+    }]);
+  }
+
+  /** How an entry names its commission: the level and share chain of a share commission, or the leader. */
+  private who(c: CommissionEntity): Pick<LedgerExplanation, 'level' | 'shareChain' | 'via'> {
+    return c.kind === 'leader' ? { via: 'leader' } : { level: c.level, shareChain: c.shareChain, via: c.via as 'share' | 'inviter' | 'self' };
+  }
+
   private lockedCommissions(tx: ServiceContext, orderId: number): Promise<CommissionEntity[]> {
-    return tx.manager.createQueryBuilder(CommissionEntity, 'c').setLock('pessimistic_write').where('c.order_id = :orderId', { orderId }).orderBy('c.level', 'ASC').getMany();
+    return tx.manager.createQueryBuilder(CommissionEntity, 'c').setLock('pessimistic_write').where('c.order_id = :orderId', { orderId }).orderBy('c.id', 'ASC').getMany();
   }
 
   private explain(c: CommissionEntity, ro: RewardOrderEntity): LedgerExplanation {
     return {
-      orderId: Number(c.orderId), level: c.level, rateBps: c.rateBps, base: Number(ro.paidAmount) - Number(ro.refundedAmount),
-      ruleVersion: Number(c.ruleId), shareChain: c.shareChain, via: c.via,
+      ...this.who(c), orderId: Number(c.orderId), rateBps: c.rateBps, base: Number(ro.paidAmount) - Number(ro.refundedAmount), ruleVersion: Number(c.ruleId),
     };
   }
 }

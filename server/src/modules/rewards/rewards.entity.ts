@@ -18,7 +18,7 @@ export class LedgerAccountEntity {
   @Column({ name: 'user_id', type: 'bigint', nullable: true })
   userId: number | null;
 
-  @Column({ type: 'varchar', length: 24 })
+  @Column({ type: 'varchar', length: 32 })
   kind: string;
 
   @Column({ name: 'may_go_negative', type: 'boolean' })
@@ -105,6 +105,10 @@ export class RewardRuleEntity {
   @Column({ name: 'self_purchase', type: 'boolean' })
   selfPurchase: boolean;
 
+  /** Team leaders' commission on completed pickup orders under this version (a leader's own rate wins). */
+  @Column({ name: 'leader_rate_bps', type: 'int' })
+  leaderRateBps: number;
+
   @Column({ name: 'created_by', type: 'varchar', length: 64, nullable: true })
   createdBy: string | null;
 
@@ -124,6 +128,8 @@ export class RewardRuleLevelEntity {
   @Column({ name: 'rate_bps', type: 'int' })
   rateBps: number;
 }
+
+export type CommissionKind = 'share' | 'leader';
 
 export type RewardOrderStatus = 'accrued' | 'frozen' | 'settled' | 'closed';
 
@@ -173,6 +179,10 @@ export class CommissionEntity {
   @Column({ name: 'order_id', type: 'bigint' })
   orderId: number;
 
+  /** `share`: levels 1 and 2 of the share chain; `leader`: the pickup point's leader (level 1, one per order). */
+  @Column({ type: 'varchar', length: 8 })
+  kind: CommissionKind;
+
   @Column({ type: 'tinyint' })
   level: number;
 
@@ -201,7 +211,7 @@ export class CommissionEntity {
   ruleId: number;
 
   @Column({ type: 'varchar', length: 8 })
-  via: 'share' | 'inviter' | 'self';
+  via: 'share' | 'inviter' | 'self' | 'leader';
 
   @Column({ name: 'share_chain', type: 'json' })
   shareChain: number[];

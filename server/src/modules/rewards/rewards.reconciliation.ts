@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { computeCommissions, ErrorCode, type ReconciliationReport } from '@tuan/shared';
+import { ErrorCode, type ReconciliationReport } from '@tuan/shared';
+import { targetsOf } from './rewards.commissions';
 import type { ServiceContext } from '../../core/context';
 import { DomainError } from '../../http/errors';
 import { CommissionEntity, LedgerAccountEntity, LedgerTransferEntity, ReconciliationEntity, RewardOrderEntity } from './rewards.entity';
@@ -49,21 +50,23 @@ export class Reconciliation {
 
     // Commissions: what the ledger moved out of the commission expense account per commission (accruals in,
     // voids and claw-backs back, corrections either way) against the rules.
-    const expense = await m.findOneBy(LedgerAccountEntity, { code: 'platform:commission_expense' });
+    // Share commissions come out of commission_expense, leader commissions out of leader_commission_expense.
+    const expenses = await m.find(LedgerAccountEntity, { where: [{ code: 'platform:commission_expense' }, { code: 'platform:leader_commission_expense' }], select: { id: true } });
+    const expenseIds = expenses.map((e) => Number(e.id));
     const onLedger = new Map<number, number>();
-    if (expense) {
+    if (expenseIds.length) {
       const held: Array<{ id: number; s: number }> = await m
         .createQueryBuilder(LedgerTransferEntity, 't')
         .select('t.ref_id', 'id')
-        .addSelect('SUM(CASE WHEN t.debit_account_id = :exp THEN t.amount WHEN t.credit_account_id = :exp THEN -t.amount ELSE 0 END)', 's')
+        .addSelect('SUM(CASE WHEN t.debit_account_id IN (:...exp) THEN t.amount WHEN t.credit_account_id IN (:...exp) THEN -t.amount ELSE 0 END)', 's')
         .where(`t.ref_type = 'commission'`)
-        .setParameter('exp', expense.id)
+        .setParameter('exp', expenseIds)
         .groupBy('t.ref_id')
         .getRawMany();
       for (const r of held) onLedger.set(Number(r.id), Number(r.s));
     }
     const orders = await m.find(RewardOrderEntity, { select: { orderId: true, ruleId: true, paidAmount: true, refundedAmount: true } });
-    const commissions = await m.find(CommissionEntity, { select: { id: true, orderId: true, level: true, rateBps: true }, order: { orderId: 'ASC', level: 'ASC' } });
+    const commissions = await m.find(CommissionEntity, { select: { id: true, orderId: true, kind: true, level: true, rateBps: true }, order: { orderId: 'ASC', id: 'ASC' } });
     const byOrder = new Map<number, CommissionEntity[]>();
     for (const c of commissions) {
       const list = byOrder.get(Number(c.orderId)) ?? [];
@@ -71,18 +74,24 @@ export class Reconciliation {
       byOrder.set(Number(c.orderId), list);
     }
     const commissionMismatches: ReconciliationReport['commissionMismatches'] = [];
+    // A leader's commission is reported as level 0.
+    const levelOf = (c: CommissionEntity) => (c.kind === 'leader' ? 0 : c.level);
     for (const o of orders) {
-      const rows = byOrder.get(Number(o.orderId)) ?? [];
-      if (!rows.length) continue;
+      const all = byOrder.get(Number(o.orderId)) ?? [];
+      if (!all.length) continue;
       const rule = await this.rules.version(ctx, Number(o.ruleId));
-      if (rows.length > rule.levels) {
-        for (const c of rows.slice(rule.levels)) commissionMismatches.push({ orderId: Number(o.orderId), level: c.level, expected: 0, onLedger: onLedger.get(Number(c.id)) ?? 0 });
+      const shares = all.filter((c) => c.kind !== 'leader');
+      if (shares.length > rule.levels) {
+        for (const c of shares.slice(rule.levels)) commissionMismatches.push({ orderId: Number(o.orderId), level: c.level, expected: 0, onLedger: onLedger.get(Number(c.id)) ?? 0 });
       }
-      // Rates are the version's (not the row's copy): a row that disagrees with its version shows here.
-      const expected = computeCommissions(Number(o.paidAmount) - Number(o.refundedAmount), { ratesBps: rows.slice(0, rule.levels).map((c) => rule.ratesBps[c.level - 1]!), capBps: rule.capBps });
-      rows.slice(0, rule.levels).forEach((c, i) => {
+      // Share rates are the version's (not the row's copy): a row that disagrees with its version shows here.
+      // A leader's rate is the row's: the leader's own rate may change after the order earned.
+      const rows = [...shares.slice(0, rule.levels), ...all.filter((c) => c.kind === 'leader')];
+      const shareRates = shares.slice(0, rule.levels).map((c) => rule.ratesBps[c.level - 1]!);
+      const expected = targetsOf(Number(o.paidAmount) - Number(o.refundedAmount), rows, rule.capBps, shareRates);
+      rows.forEach((c, i) => {
         const have = onLedger.get(Number(c.id)) ?? 0;
-        if (have !== expected[i]) commissionMismatches.push({ orderId: Number(o.orderId), level: c.level, expected: expected[i]!, onLedger: have });
+        if (have !== expected[i]) commissionMismatches.push({ orderId: Number(o.orderId), level: levelOf(c), expected: expected[i]!, onLedger: have });
       });
     }
 

@@ -16,6 +16,8 @@ export interface RuleVersion {
   levels: number;
   capBps: number;
   selfPurchase: boolean;
+  /** Leader commission on completed pickup orders (within what the cap leaves after the share levels). */
+  leaderRateBps: number;
   createdBy: string | null;
   createdAt: Date;
 }
@@ -56,7 +58,7 @@ export class RewardRules {
     for (const l of levels) rates[l.level - 1] = l.rateBps;
     const v: RuleVersion = {
       id: Number(r.id), campaignId: r.campaignId === null ? null : Number(r.campaignId), ratesBps: rates, levels: levels.length,
-      capBps: r.capBps, selfPurchase: !!r.selfPurchase, createdBy: r.createdBy, createdAt: r.createdAt,
+      capBps: r.capBps, selfPurchase: !!r.selfPurchase, leaderRateBps: Number(r.leaderRateBps), createdBy: r.createdBy, createdAt: r.createdAt,
     };
     this.cache.set(id, v);
     return v;
@@ -81,9 +83,12 @@ export class RewardRules {
     if (levels.reduce((a, l) => a + l.rateBps, 0) > 10_000) throw new DomainError(ErrorCode.REWARD_RULE_INVALID, 'The rates add up to more than the whole order');
     return withTransaction(this.dataSource, ctx, async (tx) => {
       const campaignId = req.campaignId ?? null;
-      const before = await this.current(tx, campaignId).then((v) => (v.campaignId === campaignId ? rulesView(v) : null));
+      const replaced = await this.current(tx, campaignId);
+      const before = replaced.campaignId === campaignId ? rulesView(replaced) : null;
       const who = ctx.actor.kind === 'admin' ? ctx.actor.username : ctx.actor.kind;
-      const res = await tx.manager.insert(RewardRuleEntity, { campaignId, capBps, selfPurchase: req.selfPurchase, createdBy: who.slice(0, 64), createdAt: new Date() });
+      // Omitted: the leader rate of the version in force (a share-rate change does not reset it).
+      const leaderRateBps = req.leaderRateBps ?? replaced.leaderRateBps;
+      const res = await tx.manager.insert(RewardRuleEntity, { campaignId, capBps, selfPurchase: req.selfPurchase, leaderRateBps, createdBy: who.slice(0, 64), createdAt: new Date() });
       const id = Number(res.identifiers[0]!.id);
       await tx.manager.insert(RewardRuleLevelEntity, levels.map((l) => ({ ruleId: id, level: l.level, rateBps: l.rateBps })));
       const after = rulesView(await this.version(tx, id));
@@ -95,7 +100,7 @@ export class RewardRules {
 
 export function rulesView(v: RuleVersion): RewardRulesView {
   return {
-    version: v.id, campaignId: v.campaignId, capBps: v.capBps, selfPurchase: v.selfPurchase, createdBy: v.createdBy, createdAt: v.createdAt.toISOString(),
+    version: v.id, campaignId: v.campaignId, capBps: v.capBps, selfPurchase: v.selfPurchase, leaderRateBps: v.leaderRateBps, createdBy: v.createdBy, createdAt: v.createdAt.toISOString(),
     levels: v.ratesBps.slice(0, v.levels).map((rateBps, i) => ({ level: i + 1, rateBps })),
   };
 }

@@ -10,7 +10,7 @@ import { isApiError, showErrorToast } from '../../../../api/request'
 import { CountdownText, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { useCountdown } from '../../../../hooks/useCountdown'
-import { amountLabel, groupStatusFor } from '../../../../utils/orderLabels'
+import { amountLabel, groupStatusFor, orderStatusLabel } from '../../../../utils/orderLabels'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import { flag } from '../../../../utils/flag'
@@ -82,7 +82,7 @@ export default function OrderDetail() {
   return (
     <View className='order-detail'>
       <View className={`od-head od-head-${order.status}`}>
-        <Text className={`order-status od-status order-status-${order.status}`}>{orderStatusZh[order.status]}</Text>
+        <Text className={`order-status od-status order-status-${order.status}`}>{orderStatusLabel(order)}</Text>
         {expired ? <Text className='od-closed'>订单已关闭：超过支付时限未支付</Text> : null}
         {pending && !expired && order.payDeadlineAt ? (
           <View className='od-deadline'>
@@ -92,6 +92,24 @@ export default function OrderDetail() {
         ) : null}
         {groupText ? <Text className='od-group-status'>拼团状态：{groupText}</Text> : null}
       </View>
+
+      {order.status === 'ready_for_pickup' ? (
+        <View className='od-section od-pickup-code' id='pickup-code'>
+          <Text className='od-section-title'>提货码</Text>
+          {order.pickupCode ? (
+            <>
+              <Text className='od-pickup-code-digits' id='pickup-code-digits'>{order.pickupCode.code.replace(/(\d{4})(?=\d)/g, '$1 ')}</Text>
+              <Image className='od-pickup-qr' id='pickup-qr' src={order.pickupCode.qr} mode='aspectFit' />
+              <Text className='od-hint'>到自提点后，向团长出示提货码或二维码；请勿提前告诉他人。</Text>
+            </>
+          ) : (
+            <>
+              <Text className='od-hint'>提货码生成中，请稍候</Text>
+              <Button className='btn btn-small btn-ghost' onClick={() => void reload()}>刷新</Button>
+            </>
+          )}
+        </View>
+      ) : null}
 
       {pending && !expired ? (
         <View className='od-actions'>

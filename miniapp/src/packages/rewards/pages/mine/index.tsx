@@ -24,6 +24,7 @@ function explain(e: LedgerEntry): string {
   if (x.via === 'share') parts.push(`经分享链（${x.shareChain?.length ?? 0} 层）`)
   if (x.via === 'inviter') parts.push('邀请关系')
   if (x.via === 'self') parts.push('自购')
+  if (x.via === 'leader') parts.push('团长自提佣金')
   if (x.ruleVersion) parts.push(`规则 v${x.ruleVersion}`)
   if (x.withdrawalId) parts.push(`提现 #${x.withdrawalId}`)
   if (x.note) parts.push(x.note)
