@@ -34,7 +34,7 @@ export async function createLeader(
   const pointName = (opts.name ?? `幸福小区${randomInt(1000, 9999)}号自提点`).slice(0, 40);
   const p = await m.insert(PickupPointEntity, {
     leaderId, status: opts.pointStatus ?? 'open', name: pointName, kind: 'store', province: '广东省', city: '深圳市', district: '南山区',
-    address: '科技园路 1 号', lat: 22.54 + Math.random() / 100, lng: 113.95 + Math.random() / 100, openingHours: '08:00-21:00', photoUrl: null, createdAt: now, updatedAt: now,
+    address: '科技园路 8 号便利店', lat: 22.54 + Math.random() / 100, lng: 113.95 + Math.random() / 100, openingHours: '08:00-21:00', photoUrl: null, createdAt: now, updatedAt: now,
   });
   return { user, leaderId, pointId: Number(p.identifiers[0]!.id), pointName };
 }
