@@ -67,6 +67,8 @@ const TAGS: Record<string, string> = {
   admin: 'Operator accounts and catalogue · 运营后台',
   'admin: orders': 'Operator orders, shipping, after-sale · 订单、发货、售后处理',
   'admin: events': 'Outbox deliveries · 事件投递',
+  'leader centre': 'Team leaders: pickup verification, earnings · 团长中心：核销提货、团长收益',
+  'admin: leaders': 'Team leaders · 团长管理',
 };
 
 export function buildOpenApi(docs: RouteDoc[], info: { title: string; version: string }) {
