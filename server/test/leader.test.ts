@@ -193,6 +193,9 @@ describe('nearest first', () => {
     expect(res.body.items.find((c: { city: string }) => c.city === '测试市')).toMatchObject({ province: '测试省' });
     expect((await t.http.get('/api/pickup-points/nearby').query({ lat: 95, lng: 120 })).status).toBe(400);
     expect((await t.http.get('/api/pickup-points/nearby').query({ lat: 30 })).status).toBe(400);
+    // Paging stops at the 2 000 nearest points: page 41 of 50 is refused, not searched.
+    expect((await t.http.get('/api/pickup-points/nearby').query({ lat: 31.2, lng: 121.4, page: 41, pageSize: 50 })).status).toBe(400);
+    expect((await t.http.get('/api/pickup-points/nearby').query({ lat: 31.2, lng: 121.4, page: 40, pageSize: 50 })).status).toBe(200);
   });
 });
 

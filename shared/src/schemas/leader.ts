@@ -69,7 +69,13 @@ export type MyLeaderResponse = z.infer<typeof MyLeaderResponse>;
 
 // ---------- nearest-first search (shoppers) ----------
 
-export const NearbyPointsQuery = PageQuery.extend({ lat: Latitude, lng: Longitude });
+/** Pages reach the 2 000 nearest points at most (page ≤ 40 × 50): nobody scrolls further, and it bounds a search. */
+export const NearbyPointsQuery = z.object({
+  lat: Latitude,
+  lng: Longitude,
+  page: z.coerce.number().int().min(1).max(40).default(1),
+  pageSize: z.coerce.number().int().min(1).max(50).default(20),
+});
 export type NearbyPointsQuery = z.infer<typeof NearbyPointsQuery>;
 
 export const NearbyPoint = PickupPointView.extend({

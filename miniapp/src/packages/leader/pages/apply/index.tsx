@@ -37,7 +37,6 @@ export default function LeaderApply() {
   const session = useSession()
   const me = useApi(() => getMyLeader(), [session?.user?.id], { enabled: !!session })
   const [form, setForm] = useState<Form>(EMPTY)
-  const [editing, setEditing] = useState(false)
   const [saving, setSaving] = useState(false)
   useDidShow(() => {
     if (session && me.data !== undefined) void me.reload()
@@ -77,7 +76,6 @@ export default function LeaderApply() {
     setSaving(true)
     try {
       me.setData(await applyLeader(parsed.data))
-      setEditing(false)
       void Taro.showToast({ title: '申请已提交', icon: 'success' })
     } catch (e) {
       showErrorToast(e)
@@ -86,7 +84,7 @@ export default function LeaderApply() {
     }
   }
 
-  if (leader && !editing && leader.status !== 'rejected') {
+  if (leader && leader.status !== 'rejected') {
     const approved = leader.status === 'approved' || leader.status === 'suspended'
     return (
       <View className='ld-page ld-apply'>
