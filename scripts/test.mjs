@@ -53,8 +53,6 @@ async function main() {
     const h5Built = await check('build mini-program for h5', () => run('pnpm', ['--filter', '@tuan/miniapp', 'build:h5'], { quiet: true, env: { CI: 'true' } }));
 
     let e2eBase = '';
-    // The browser tests that stand in for another branch's step (pickup arrival) write to the e2e database.
-    let e2eDatabaseUrl = '';
     // The browser tests drive Debian's Chromium; Chinese text needs a CJK font to render.
     const browserReady = exists('/usr/bin/chromium') || (await check('install chromium and a CJK font (Debian)', () => ensureDebianPackages(['chromium', 'fonts-wqy-zenhei'], 'browser tests')));
     if (built && h5Built && browserReady) {
@@ -63,7 +61,6 @@ async function main() {
       // Its own database: its worker sweeps every deadline it can see, and the server tests' data
       // (gift coupons, short-lived groups) must not leak into what the browser sees, nor the reverse.
       const e2eDb = await provision({ database: 'tuan_e2e', redisDb: 4, fresh: true });
-      e2eDatabaseUrl = e2eDb.env.DATABASE_URL;
       const apiEnv = { ...env, ...e2eDb.env, REDIS_PREFIX: 'e2e:', PORT: String(apiPort), LOGIN_RATE_LIMIT_PER_MIN: '100000', LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '1000',
         // Rewards: a short after-sale window (still long enough for the delivery test's 申请售后) and a fast settlement job.
         AFTER_SALE_WINDOW_SEC: '30', REWARD_SETTLE_INTERVAL_MS: '1000', REWARD_PAYOUT_QUERY_INTERVAL_MS: '2000' };
@@ -81,7 +78,9 @@ async function main() {
     rmSync(report, { force: true });
     const jestArgs = ['exec', 'jest', '--ci', '--maxWorkers=2', '--json', `--outputFile=${report}`];
     if (!e2eBase) jestArgs.push('--selectProjects', 'shared', 'server-unit', 'server');
-    await run('pnpm', jestArgs, { env: { ...env, E2E_BASE_URL: e2eBase, E2E_DATABASE_URL: e2eDatabaseUrl } }).catch(() => {});
+    // `node scripts/test.mjs <pattern…>` runs only the jest files matching (e.g. one browser test); `npm test` runs all.
+    jestArgs.push(...process.argv.slice(2));
+    await run('pnpm', jestArgs, { env: { ...env, E2E_BASE_URL: e2eBase } }).catch(() => {});
     try {
       const r = JSON.parse(readFileSync(report, 'utf8'));
       // A suite that fails to load has no test results; count it as a failure, never as silence.
