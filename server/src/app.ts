@@ -16,7 +16,7 @@ import type { AppContext, AppState } from './http/types';
 import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAdminRoutes } from './modules/admin';
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
-import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
+import { CampaignService, CheckoutService, GroupDeadlines, GroupService, JoinBatch, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
 import { InboxOnlyChannel, NotificationService, WechatSubscribeChannel, notificationSubscribers, registerNotificationRoutes } from './modules/notification';
@@ -57,6 +57,8 @@ export interface Services {
   campaigns: CampaignService;
   groups: GroupService;
   checkout: CheckoutService;
+  /** Group commit of joins (null with JOIN_BATCH=false); its stats show how joins were batched. */
+  joinBatch: JoinBatch | null;
   deadlines: GroupDeadlines;
   payments: PaymentService;
   coupons: CouponService;
@@ -170,6 +172,17 @@ export async function createServices(infra: Infra): Promise<Services> {
     { reminderLeadSec: config.PAYMENT_REMINDER_LEAD_SEC, redis: infra.redis, redisPrefix: config.REDIS_PREFIX },
   );
   const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer, token) => shares.attributionFor(ctx, buyer, token));
+  const joinBatch = config.JOIN_BATCH
+    ? new JoinBatch(
+        {
+          dataSource, campaigns, groups, orders, gate,
+          attributionsOf: (ctx, buyers) => shares.attributionsFor(ctx, buyers),
+          joinAlone: (ctx, group, userId, quantity, choices) => checkout.joinAlone(ctx, group, userId, quantity, choices),
+        },
+        { maxSize: config.JOIN_BATCH_MAX, maxInFlight: config.JOIN_BATCH_IN_FLIGHT, windowMs: config.JOIN_BATCH_WINDOW_MS },
+      )
+    : null;
+  if (joinBatch) checkout.useJoinBatch(joinBatch);
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
@@ -215,6 +228,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     campaigns,
     groups,
     checkout,
+    joinBatch,
     deadlines,
     payments,
     merchant,
