@@ -9,6 +9,7 @@ import { errorMiddleware } from './http/error.middleware';
 import { createAuthenticators } from './http/auth.middleware';
 import { DOCS_HTML, DOCS_INIT_JS, FAVICON_SVG, buildOpenApi } from './http/openapi';
 import { requestIdMiddleware } from './http/request-id.middleware';
+import { PublicCache } from './http/public-cache';
 import { ApiRouter } from './http/route';
 import { corsFor, securityHeaders } from './http/security.middleware';
 import { serveStatic } from './http/static.middleware';
@@ -263,7 +264,8 @@ const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 export function createApp(infra: Infra, services: Services) {
   const { config } = infra;
   const app = new Koa<AppState, AppContext>({ proxy: config.TRUST_PROXY });
-  const api = new ApiRouter(createAuthenticators(services.tokens, services.admin), infra.dataSource);
+  const publicCache = new PublicCache(config.PUBLIC_CACHE_MS);
+  const api = new ApiRouter(createAuthenticators(services.tokens, services.admin), infra.dataSource, publicCache);
   registerAuthRoutes(api, services.auth, infra.limiter, config.LOGIN_RATE_LIMIT_PER_MIN);
   registerAdminRoutes(api, services.admin, infra.limiter, config.LOGIN_RATE_LIMIT_PER_MIN);
   registerEventsAdminRoutes(api, services.events);
@@ -330,6 +332,12 @@ export function createApp(infra: Infra, services: Services) {
   app.use(serveStatic('/static', STATIC_DIR, 86400, { crossOrigin: true }));
   app.use(serveStatic('/docs/assets', SWAGGER_DIR, 86400));
   app.use(bodyMiddleware({ limitBytes: config.BODY_LIMIT_BYTES }));
+  // Any write this process answered (shopper, operator, payment notification) may change what public
+  // reads show: their cache is dropped so the next read here sees it (other processes: within its TTL).
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.status < 400) publicCache.clear();
+  });
   app.use(notify.routes());
   app.use(payoutNotify.routes());
   app.use(api.router.routes());

@@ -41,6 +41,11 @@ const ConfigSchema = z
     /** Browser origins allowed to call the API (comma separated); the h5 server proxies same-origin. */
     CORS_ORIGINS: z.string().default(''),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /**
+     * How long a process keeps answers of public reads (home campaigns, campaign page, its open
+     * groups); 0 turns the cache off. Writes answered by the same process clear it at once.
+     */
+    PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Base URL WeChat Pay (or the sandbox) posts notifications to; defaults to this process. */
     PUBLIC_URL: z.string().url().optional(),
     PAYMENT_PROVIDER: z.enum(['sandbox', 'wechatpay']).default('sandbox'),
