@@ -1,6 +1,6 @@
 // Benchmarks against two API processes and one worker on a fresh `tuan_bench` database (Redis db 2).
 //
-//   node scripts/bench.mjs [join|claim|visit]     (pnpm bench / pnpm bench:join / pnpm bench:claim / pnpm bench:visit)
+//   node scripts/bench.mjs [join|claim|visit|home]     (pnpm bench / pnpm bench:join / pnpm bench:claim / pnpm bench:visit / pnpm bench:home)
 //
 // With no argument only the join benchmark runs (as `pnpm bench` always did; each mode provisions its
 // own fresh database, so one mode per run keeps a run under ~2 minutes). Every mode: builds the server,
@@ -18,12 +18,14 @@
 //        COUPON_CLAIMS_PER_MIN raised so the per-user rate limit does not dominate. Then one user fires
 //        50 concurrent claims at a template with perUserLimit 2 (exactly 2 must be issued). Invariants:
 //        issued == coupons issued == users that got 201, issued ≤ stock, per-user limits held.
+// home:  GET /api/campaigns (anonymous, the home page), then GET /api/campaigns/:id and its /groups.
 // visit: POST /api/shares/:token/visits — anonymous visitors (a device id each; every 4th repeats the
 //        previous one, answered from Redis). Invariants: share_visits rows == answers `counted: true`
 //        (no visit lost), one row per visitor per day.
 //
 // Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), DB_POOL_SIZE (40),
 //   BENCH_PROFILE_DIR (write a V8 CPU profile of each server process there),
+//   BENCH_NO_BUILD=1 (run server/dist as it is, e.g. while editing the sources),
 //   BENCH_DURABLE=1 (run MariaDB with innodb_flush_log_at_trx_commit=1 — every commit flushed to disk, as
 //   production runs — instead of the local default 2; the report names the setting it ran with).
 //   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 1800), BENCH_USERS (joiners, 7200),
@@ -198,9 +200,12 @@ async function bringUp(extraEnv) {
   mkdirSync(PAY_KEY_DIR, { recursive: true });
   if (!exists(join(ROOT, 'node_modules')) || !exists(join(ROOT, 'server', 'node_modules')) || !exists(join(ROOT, 'scripts', 'node_modules'))) await installPackages();
 
-  log('building @tuan/shared and @tuan/server');
-  await run('pnpm', ['--filter', '@tuan/shared', 'build'], { quiet: true });
-  await run('pnpm', ['--filter', '@tuan/server', 'build'], { quiet: true });
+  if (process.env.BENCH_NO_BUILD === '1') log('BENCH_NO_BUILD=1: running the server as last built (server/dist)');
+  else {
+    log('building @tuan/shared and @tuan/server');
+    await run('pnpm', ['--filter', '@tuan/shared', 'build'], { quiet: true });
+    await run('pnpm', ['--filter', '@tuan/server', 'build'], { quiet: true });
+  }
 
   const services = await provision({ database: 'tuan_bench', redisDb: 2, fresh: true });
   if (DURABLE) {
@@ -960,12 +965,65 @@ async function benchVisit(stack) {
   };
 }
 
+// ---------------------------------------------------------------- home
+
+const HOME_SEC = int('BENCH_HOME_SEC', 15);
+
+/**
+ * The public reads a shared campaign brings: GET /api/campaigns (the home page, seed campaigns plus
+ * one with open groups), then the campaign page and its open-group list, each for HOME_SEC. Anonymous,
+ * as a first open from a chat is. Invariant: every answer 200, and the list's stock is what MySQL holds
+ * (checked after the run, within the cache's second).
+ */
+async function benchHome(stack) {
+  const { bases } = stack;
+  const setupStart = performance.now();
+  const list = await must(bases[0], 'GET', '/api/campaigns?pageSize=50');
+  const campaignId = list.items[0].id;
+  const setupSec = (performance.now() - setupStart) / 1000;
+  const runOne = async (path) => {
+    log(`GET ${path} for ${HOME_SEC} s, ${CONNECTIONS} connections per process`);
+    const lat = [];
+    const stats = combine(await Promise.all(bases.map((b) => cannon({ url: `${b}${path}`, connections: CONNECTIONS, duration: HOME_SEC }, lat))));
+    return { stats, lat: latencySummary(lat) };
+  };
+  const costBefore = await costSnapshot(stack.databaseUrl);
+  const home = await runOne('/api/campaigns');
+  const costAfter = await costSnapshot(stack.databaseUrl);
+  const page = await runOne(`/api/campaigns/${campaignId}`);
+  const groups = await runOne(`/api/campaigns/${campaignId}/groups`);
+  const measured = { stats: home.stats, lat: home.lat, outcomes: new Map([['200', home.stats.total - home.stats.non2xx]]), answers: [], exhausted: false, users: 0, sec: HOME_SEC };
+  const invariants = await withDb(stack.databaseUrl, async ({ q, check, fact }) => {
+    check('every read answered 200', home.stats.non2xx === 0 && page.stats.non2xx === 0 && groups.stats.non2xx === 0 && home.stats.errors + page.stats.errors + groups.stats.errors === 0,
+      `non-2xx ${home.stats.non2xx}/${page.stats.non2xx}/${groups.stats.non2xx}, errors ${home.stats.errors}/${page.stats.errors}/${groups.stats.errors}`);
+    await new Promise((r) => setTimeout(r, 1100));
+    const [c] = await q('SELECT stock_left FROM campaigns WHERE id = ?', [campaignId]);
+    const seen = (await must(bases[1 % bases.length], 'GET', `/api/campaigns/${campaignId}`)).stockLeft;
+    check('campaign page shows the stock MySQL holds (after the cache TTL)', Number(c.stock_left) === seen, `MySQL ${c.stock_left}, page ${seen}`);
+    fact(`campaign ${campaignId}: stock_left ${c.stock_left}`);
+  });
+  return {
+    title: 'Home',
+    setup: [`setup: ${list.items.length} running campaigns (seed), ${fmt(setupSec)} s`],
+    measured: { ...measured, label: 'GET /api/campaigns', okLabel: 'answered', okUnit: 'pages', okKey: '200', who: 'requests', knob: 'BENCH_HOME_SEC' },
+    lines: [...costLines(costBefore, costAfter, home.stats.total, 'home page answered')],
+    ratio: 'home',
+    rows: [
+      { route: `GET /api/campaigns/:id`, rps: page.stats.rps, lat: page.lat },
+      { route: `GET /api/campaigns/:id/groups`, rps: groups.stats.rps, lat: groups.lat },
+    ],
+    sideErrors: page.stats.errors + groups.stats.errors,
+    invariants,
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 const BENCHES = {
   join: { run: benchJoin, env: {} },
   claim: { run: benchClaim, env: { COUPON_CLAIMS_PER_MIN: CLAIMS_PER_MIN } },
   visit: { run: benchVisit, env: { SHARE_VISITS_PER_MIN: '1000000000' } },
+  home: { run: benchHome, env: {} },
 };
 
 async function main() {

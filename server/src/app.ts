@@ -137,8 +137,13 @@ export async function createServices(infra: Infra): Promise<Services> {
   const scheduler = createDeadlineScheduler(infra);
   const orders = new OrderService(dataSource, addresses, cipher, scheduler);
   // Coupons ask the owners of orders and users, never their tables.
-  const coupons = new CouponService(dataSource, new CounterGate(infra.redis), { returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX }, {
+  // Group commit (joins, claims): batch size, batches in flight per process, and wait for company.
+  const groupCommit = { maxSize: config.GROUP_COMMIT_MAX, maxInFlight: config.GROUP_COMMIT_IN_FLIGHT, windowMs: config.GROUP_COMMIT_WINDOW_MS };
+  const coupons = new CouponService(dataSource, new CounterGate(infra.redis), {
+    returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX, claimBatch: config.CLAIM_BATCH ? groupCommit : null,
+  }, {
     hasPaidOrder: (ctx, userId) => orders.hasPaidOrder(ctx, userId),
+    usersWithPaidOrder: (ctx, userIds) => orders.usersWithPaidOrder(ctx, userIds),
     userExists: (ctx, userId) => users.exists(ctx, userId),
   });
   const gate = new SeatGate(infra.redis, config.REDIS_PREFIX);
@@ -180,7 +185,7 @@ export async function createServices(infra: Infra): Promise<Services> {
           attributionsOf: (ctx, buyers) => shares.attributionsFor(ctx, buyers),
           joinAlone: (ctx, group, userId, quantity, choices) => checkout.joinAlone(ctx, group, userId, quantity, choices),
         },
-        { maxSize: config.JOIN_BATCH_MAX, maxInFlight: config.JOIN_BATCH_IN_FLIGHT, windowMs: config.JOIN_BATCH_WINDOW_MS },
+        groupCommit,
       )
     : null;
   if (joinBatch) checkout.useJoinBatch(joinBatch);

@@ -258,7 +258,7 @@ describe('joins in batches', () => {
       joinVia(good[0]!.id, groupId), // the same user twice in one batch
     ]);
     expect(batch.stats.batches - before.batches).toBe(1);
-    expect(batch.stats.joins - before.joins).toBe(7);
+    expect(batch.stats.requests - before.requests).toBe(7);
     expect(batch.stats.fallbacks - before.fallbacks).toBe(0);
     expect(results.slice(0, 4).map((r) => [r.code, r.order?.status, r.order?.groupId])).toEqual(good.map(() => [undefined, 'pending_payment', groupId]));
     expect(results.slice(4).map((r) => r.code)).toEqual(['ADDRESS_REQUIRED', 'LIMIT_EXCEEDED', 'ALREADY_IN_GROUP']);
@@ -305,4 +305,34 @@ describe('joins in batches', () => {
     expect(Number(n)).toBe(3);
     await q(`DELETE FROM group_members WHERE order_id = ?`, [900_000_000 + groupId]);
   }, 120_000);
+
+  it('when one claim of a batch is bad, then it gets its own error and the others their coupons, each with its history row and event', async () => {
+    const { template } = await createCouponTemplate(t, { totalStock: 10, perUserLimit: 1 });
+    const claimers = await users(3);
+    const batch = t.services.coupons.batch!;
+    const before = { ...batch.stats };
+    const claim = (userId: number, templateId: number) =>
+      t.services.coupons.claim(userCtx(userId), templateId).then(
+        (c) => ({ id: c.id, code: undefined as string | undefined }),
+        (err: { code?: string }) => ({ id: undefined, code: err.code }),
+      );
+    // Submitted in one turn of the event loop: one batch.
+    const results = await Promise.all([...claimers.map((u) => claim(u.id, template.id)), claim(claimers[0]!.id, template.id), claim(claimers[1]!.id, 999_999_999)]);
+    expect(batch.stats.batches - before.batches).toBe(1);
+    expect(batch.stats.requests - before.requests).toBe(5);
+    expect(batch.stats.fallbacks - before.fallbacks).toBe(0);
+    expect(results.map((r) => r.code ?? 'issued')).toEqual(['issued', 'issued', 'issued', 'COUPON_LIMIT_REACHED', 'COUPON_TEMPLATE_NOT_FOUND']);
+    const ids = results.slice(0, 3).map((r) => r.id!);
+    const rows: Array<{ id: number; user_id: number }> = await q(`SELECT id, user_id FROM user_coupons WHERE template_id = ? ORDER BY id`, [template.id]);
+    expect(rows.map((r) => [Number(r.id), Number(r.user_id)])).toEqual(ids.map((id, i) => [id, claimers[i]!.id]));
+    const [tpl] = await q(`SELECT issued FROM coupon_templates WHERE id = ?`, [template.id]);
+    expect(tpl.issued).toBe(3);
+    const [counts] = await q(
+      `SELECT (SELECT COUNT(*) FROM state_history WHERE entity = 'user_coupon' AND entity_id IN (?)) AS history,
+              (SELECT COUNT(*) FROM domain_events WHERE type = 'coupon.issued' AND aggregate_id IN (?)) AS issued`,
+      [ids, ids],
+    );
+    expect([Number(counts.history), Number(counts.issued)]).toEqual([3, 3]);
+    expect(await t.infra.redis.get(`${prefix}{ct:${template.id}}:stock`)).toBe('7');
+  }, 60_000);
 });

@@ -70,12 +70,14 @@ const ConfigSchema = z
      * join runs its own transaction (the path a batch also falls back to when it fails as a whole).
      */
     JOIN_BATCH: Bool.default(true),
-    /** Most joins in one batch transaction. */
-    JOIN_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(64),
-    /** Batch transactions one process runs at once (the next batch collects meanwhile). */
-    JOIN_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(32).default(2),
+    /** The same for coupon-centre claims (领券). */
+    CLAIM_BATCH: Bool.default(true),
+    /** Most requests in one group-commit transaction (joins, claims). */
+    GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(500).default(64),
+    /** Group-commit transactions of one kind one process runs at once (the next batch collects meanwhile). */
+    GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(32).default(2),
     /** How long a batch waits for company when a slot is free (0: only what arrived in the same turn). */
-    JOIN_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
+    GROUP_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
     COUPON_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(60),
     /** Share chains: an order is attributed to the last share its buyer opened within this many days. */
     SHARE_ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),

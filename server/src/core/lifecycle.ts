@@ -80,8 +80,8 @@ export async function recordCreated<S extends string, E extends ObjectLiteral>(t
 }
 
 /** `recordCreated` for many new rows in one INSERT (the batched join creates its orders together). */
-export async function recordCreatedMany<S extends string, E extends ObjectLiteral>(tx: ServiceContext, lc: Lifecycle<S, E>, ids: number[], status: S): Promise<void> {
-  if (ids.length) await writeHistory(tx, lc, ids.map((id) => ({ id, from: null, to: status, note: null })));
+export async function recordCreatedMany<S extends string, E extends ObjectLiteral>(tx: ServiceContext, lc: Lifecycle<S, E>, ids: number[], status: S, note: string | null = null): Promise<void> {
+  if (ids.length) await writeHistory(tx, lc, ids.map((id) => ({ id, from: null, to: status, note })));
 }
 
 async function writeHistory<S extends string, E extends ObjectLiteral>(tx: ServiceContext, lc: Lifecycle<S, E>, moves: Array<HistoryMove<S>>): Promise<void> {

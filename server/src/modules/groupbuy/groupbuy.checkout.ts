@@ -97,10 +97,7 @@ export class CheckoutService {
     if (g0.openerUserId === userId) throw new DomainError(ErrorCode.CANNOT_JOIN_OWN_GROUP, 'You cannot join the group you opened');
     if (g0.status !== 'open' || !g0.deadlineAt || g0.deadlineAt.getTime() <= Date.now()) throw new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
     if (seated) throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
-    const passed = await this.gate.take(groupId, async () => {
-      const g = await this.groups.get(ctx, groupId);
-      return { seatsLeft: g ? g.size - g.seatsTaken : 0, ttlSec: g?.deadlineAt ? Math.ceil((g.deadlineAt.getTime() - Date.now()) / 1000) + 600 : 60 };
-    });
+    const passed = await this.gate.take(groupId, () => this.groups.gateState(ctx, groupId));
     if (!passed) throw new DomainError(ErrorCode.GROUP_FULL, 'This group is full');
     let order: CreatedOrder;
     try {

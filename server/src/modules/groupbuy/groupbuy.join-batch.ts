@@ -1,8 +1,8 @@
 import { In, type DataSource } from 'typeorm';
 import { ErrorCode, type OrderAttribution, type OrderView } from '@tuan/shared';
-import { GroupCommit, settledError, settledOk, type Settled } from '../../core/batcher';
+import { GatedBatch, type BatchSlot } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
-import { affectedRows, withTransaction } from '../../core/transaction';
+import { affectedRows } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CreatedOrder, NewOrder, OrderService, PreparedOrder } from '../order';
 import type { CampaignService } from './groupbuy.campaigns';
@@ -46,15 +46,11 @@ export interface JoinBatchOptions {
   windowMs: number;
 }
 
-/** A request's state inside a batch: its group (once read), its order-to-be, or its refusal. */
-interface Slot {
-  req: JoinRequest;
+/** A join inside a batch: its group (once read), campaign, order-to-be, and outcome. */
+interface Slot extends BatchSlot<JoinRequest, CreatedOrder> {
   group?: GroupEntity;
-  gated?: boolean;
   campaign?: CampaignEntity;
   prepared?: PreparedOrder;
-  error?: unknown;
-  order?: CreatedOrder;
 }
 
 /**
@@ -72,48 +68,40 @@ interface Slot {
  * UPDATE`), the seat's unique key stays the truth, and the campaign's stock is a guarded UPDATE
  * whose affected rows are checked. Anything the locked reads cannot foresee (another process
  * seating the same user in the same group, stock running out in between) fails the batch's
- * transaction as a whole; then every request runs the one-request path on its own.
+ * transaction as a whole; then every request runs the one-request path on its own (GatedBatch).
  */
-export class JoinBatch {
-  private readonly commit: GroupCommit<JoinRequest, OrderView>;
-  /** Batches run, joins they carried, and batches that failed as a whole (then decided one by one). */
-  readonly stats = { batches: 0, joins: 0, fallbacks: 0 };
-
+export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
   constructor(
     private readonly deps: JoinBatchDeps,
     opts: JoinBatchOptions,
   ) {
-    this.commit = new GroupCommit((reqs) => this.run(reqs), opts);
+    super(deps.dataSource, 'join', opts);
   }
 
-  join(req: JoinRequest): Promise<OrderView> {
-    return this.commit.submit(req);
+  async join(req: JoinRequest): Promise<OrderView> {
+    return this.deps.orders.newOrderView(await this.submit(req), 'open');
   }
 
-  private async run(reqs: JoinRequest[]): Promise<Array<Settled<OrderView>>> {
-    const slots: Slot[] = reqs.map((req) => ({ req }));
-    this.stats.batches++;
-    this.stats.joins += reqs.length;
-    const ctx = reqs[0]!.ctx;
-    await this.precheck(ctx, slots);
-    await this.takeGate(slots);
-    const live = slots.filter((s) => !s.error);
-    if (live.length) {
-      try {
-        await withTransaction(this.deps.dataSource, { ...ctx, requestId: `batch:${ctx.requestId}` }, (tx) => this.decideAndWrite(tx, live));
-      } catch (err) {
-        this.stats.fallbacks++;
-        ctx.log.warn({ err: (err as Error).message, size: live.length }, 'join batch failed as a whole; deciding its requests one by one');
-        await Promise.all(live.map((s) => this.alone(s)));
-      }
-    }
-    // A request the gate let through but that took no seat gives its token back.
-    await Promise.all(slots.filter((s) => s.gated && !s.order).map((s) => this.deps.gate.give(s.req.groupId).catch(() => undefined)));
-    return slots.map((s) => (s.order ? settledOk(this.deps.orders.newOrderView(s.order, 'open')) : settledError(s.error)));
+  /** The Redis seat gate turns requests away early, exactly as in the one-request path. */
+  protected take(s: Slot): Promise<boolean> {
+    return this.deps.gate.take(s.req.groupId, () => this.deps.groups.gateState(s.req.ctx, s.req.groupId));
+  }
+
+  protected give(s: Slot): Promise<void> {
+    return this.deps.gate.give(s.req.groupId);
+  }
+
+  protected refusal(): unknown {
+    return new DomainError(ErrorCode.GROUP_FULL, 'This group is full');
+  }
+
+  /** The one-request path for a request whose batch failed as a whole. */
+  protected alone(s: Slot): Promise<CreatedOrder> {
+    return this.deps.joinAlone(s.req.ctx, s.group!, s.req.userId, s.req.quantity, s.req.choices);
   }
 
   /** The one-request path's first read, for the whole batch: groups, and who already sits in them. */
-  private async precheck(ctx: ServiceContext, slots: Slot[]): Promise<void> {
+  protected async precheck(ctx: ServiceContext, slots: Slot[]): Promise<void> {
     const groupIds = [...new Set(slots.map((s) => s.req.groupId))];
     const groups = new Map((await ctx.manager.find(GroupEntity, { where: { id: In(groupIds) } })).map((g) => [Number(g.id), g]));
     const pairs = slots.map((s) => [s.req.groupId, s.req.userId] as const);
@@ -141,39 +129,13 @@ export class JoinBatch {
     return new Set(rows.map((r) => `${Number(r.group_id)}:${Number(r.active_user_id)}`));
   }
 
-  /** The Redis seat gate turns requests away early, exactly as in the one-request path. */
-  private async takeGate(slots: Slot[]): Promise<void> {
-    const { gate, groups } = this.deps;
-    await Promise.all(
-      slots
-        .filter((s) => !s.error)
-        .map(async (s) => {
-          const groupId = s.req.groupId;
-          try {
-            const passed = await gate.take(groupId, async () => {
-              const g = await groups.get(s.req.ctx, groupId);
-              return { seatsLeft: g ? g.size - g.seatsTaken : 0, ttlSec: g?.deadlineAt ? Math.ceil((g.deadlineAt.getTime() - Date.now()) / 1000) + 600 : 60 };
-            });
-            if (passed) s.gated = true;
-            else s.error = new DomainError(ErrorCode.GROUP_FULL, 'This group is full');
-          } catch (err) {
-            s.error = err;
-          }
-        }),
-    );
-  }
-
   /**
    * The batch's transaction. Reads and locks first, decides every request in arrival order, then
    * writes the admitted ones. Runs again from scratch if MySQL picks it as a deadlock victim.
    */
-  private async decideAndWrite(tx: ServiceContext, slots: Slot[]): Promise<void> {
+  protected async decideAndWrite(tx: ServiceContext, slots: Slot[]): Promise<void> {
     const { campaigns, orders } = this.deps;
-    for (const s of slots) {
-      s.error = undefined;
-      s.prepared = undefined;
-      s.order = undefined;
-    }
+    for (const s of slots) s.prepared = undefined;
     const pending = () => slots.filter((s) => !s.error);
 
     // Campaigns: visible (a group of a campaign whose product went off sale takes no new members), per-order limit.
@@ -237,11 +199,11 @@ export class JoinBatch {
     if (!admitted.length) return;
     await this.addUsage(tx, admitted);
     const created = await orders.createMany(tx, admitted.map((s) => s.prepared!));
-    admitted.forEach((s, i) => (s.order = created[i]));
+    admitted.forEach((s, i) => (s.out = created[i]));
     const now = new Date();
     await tx.manager.insert(
       GroupMemberEntity,
-      admitted.map((s) => ({ groupId: s.req.groupId, userId: s.req.userId, activeUserId: s.req.userId, orderId: s.order!.id, role: 'member' as const, status: 'reserved' as const, createdAt: now, paidAt: null })),
+      admitted.map((s) => ({ groupId: s.req.groupId, userId: s.req.userId, activeUserId: s.req.userId, orderId: s.out!.id, role: 'member' as const, status: 'reserved' as const, createdAt: now, paidAt: null })),
     );
     await this.addSeats(tx, admitted);
     // The campaign row is every order's hot spot: last, one guarded UPDATE per campaign. Stock the
@@ -305,16 +267,5 @@ export class JoinBatch {
       [...rows.flat(), ...rows.map(([id]) => id), ...rows.flat()],
     );
     if (affectedRows(res) !== rows.length) throw new Error(`seat update took seats in ${affectedRows(res)} of ${rows.length} groups`);
-  }
-
-  /** The one-request path for a request whose batch failed as a whole. */
-  private async alone(s: Slot): Promise<void> {
-    s.error = undefined;
-    s.order = undefined;
-    try {
-      s.order = await this.deps.joinAlone(s.req.ctx, s.group!, s.req.userId, s.req.quantity, s.req.choices);
-    } catch (err) {
-      s.error = err;
-    }
   }
 }
