@@ -260,6 +260,8 @@ export async function createServices(infra: Infra): Promise<Services> {
 }
 
 const STATIC_DIR = join(__dirname, '..', 'static');
+/** Writes that can change campaigns, their stock or their groups (see the public cache above). */
+const CAMPAIGN_WRITES = /^\/(api\/(groups|orders|payments|after-sales)|admin)(\/|$)/;
 const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 
 /**
@@ -337,11 +339,13 @@ export function createApp(infra: Infra, services: Services) {
   app.use(serveStatic('/static', STATIC_DIR, 86400, { crossOrigin: true }));
   app.use(serveStatic('/docs/assets', SWAGGER_DIR, 86400));
   app.use(bodyMiddleware({ limitBytes: config.BODY_LIMIT_BYTES }));
-  // Any write this process answered (shopper, operator, payment notification) may change what public
-  // reads show: their cache is dropped so the next read here sees it (other processes: within its TTL).
+  // A write this process answered that may change what public reads show (orders, groups, payments,
+  // after-sales, anything an operator does) drops their cache, so the next read here sees it (other
+  // processes: within its TTL). Logins, share visits, coupon claims and address books do not, so a
+  // storm of those keeps the home page cached.
   app.use(async (ctx, next) => {
     await next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.status < 400) publicCache.clear();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.status < 400 && CAMPAIGN_WRITES.test(ctx.path)) publicCache.clear();
   });
   app.use(notify.routes());
   app.use(payoutNotify.routes());

@@ -11,8 +11,8 @@
  * answer. Concurrent misses of one key share one build.
  */
 export class PublicCache {
-  private readonly entries = new Map<string, { json: string; serverTime: string | null; expires: number }>();
-  private readonly building = new Map<string, Promise<{ json: string; serverTime: string | null }>>();
+  private readonly entries = new Map<string, { parts: string[]; expires: number }>();
+  private readonly building = new Map<string, Promise<{ parts: string[] }>>();
   private generation = 0;
 
   constructor(
@@ -29,9 +29,9 @@ export class PublicCache {
     const now = Date.now();
     const hit = this.entries.get(key);
     const entry = hit && hit.expires > now ? hit : await this.miss(key, build);
-    const fresh = new Date().toISOString();
-    // The one field that must not be cached: the server's clock (every occurrence, items carry it too).
-    return entry.serverTime ? entry.json.replaceAll(`"serverTime":"${entry.serverTime}"`, `"serverTime":"${fresh}"`) : entry.json;
+    // The one field that must not be cached: the server's clock (every occurrence, items carry it
+    // too). The text is kept split around it, so stamping is one join.
+    return entry.parts.length === 1 ? entry.parts[0]! : entry.parts.join(`"serverTime":"${new Date().toISOString()}"`);
   }
 
   /** Everything this process cached is dropped (a write succeeded here). */
@@ -40,14 +40,15 @@ export class PublicCache {
     this.entries.clear();
   }
 
-  private miss(key: string, build: () => Promise<unknown>): Promise<{ json: string; serverTime: string | null }> {
+  private miss(key: string, build: () => Promise<unknown>): Promise<{ parts: string[] }> {
     let p = this.building.get(key);
     if (p) return p;
     const gen = this.generation;
     p = build()
       .then((value) => {
         const serverTime = typeof (value as { serverTime?: unknown })?.serverTime === 'string' ? (value as { serverTime: string }).serverTime : null;
-        const entry = { json: JSON.stringify(value), serverTime };
+        const json = JSON.stringify(value);
+        const entry = { parts: serverTime ? json.split(`"serverTime":"${serverTime}"`) : [json] };
         if (gen === this.generation) {
           if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
           this.entries.set(key, { ...entry, expires: Date.now() + this.ttlMs });
