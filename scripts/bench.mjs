@@ -794,6 +794,7 @@ async function benchClaim(stack) {
   // ---------------- the measured claim run
   const issuedTo = new Set(); // user ids that got a 201
   log(`POST /api/coupon-templates/${main.id}/claim for ${CLAIM_SEC} s, ${CONNECTIONS} connections per process, ${claimers.users.length} distinct users, stock ${CLAIM_STOCK}`);
+  const costBefore = await costSnapshot(stack.databaseUrl);
   const measured = await distinctRun(bases, {
     sec: CLAIM_SEC,
     items: claimers.users,
@@ -806,6 +807,7 @@ async function benchClaim(stack) {
       return status === 201 ? '201 (unexpected body)' : outcomeOf(status, json);
     },
   });
+  const costAfter = await costSnapshot(stack.databaseUrl);
   // Phases: until the first COUPON_SOLD_OUT answer (issues, and the claims racing them), and after it.
   const soldOut = measured.answers.find((a) => a.key === '409 COUPON_SOLD_OUT');
   const end = measured.stats.duration * 1000;
@@ -825,6 +827,7 @@ async function benchClaim(stack) {
       ]
     : ['      never sold out during the run'];
   lines.push(`      latency by outcome: ${[...measured.outcomes.keys()].sort().map(byKey).join(';  ')}`);
+  lines.push(...costLines(costBefore, costAfter, measured.stats.total, 'claim answered'));
 
   // ---------------- one user, many concurrent claims (not timed against the target)
   log(`one user, ${BURST_CLAIMS} concurrent claims on template ${burstTpl.id} (perUserLimit ${BURST_LIMIT})`);
