@@ -95,7 +95,10 @@ export class ApiRouter {
         const json = await cache.get(`${name} ${JSON.stringify(input)}`, answer);
         ctx.status = contract.status;
         ctx.type = 'application/json';
-        ctx.set('Cache-Control', `public, max-age=${Math.max(1, Math.round(cache.ttlMs / 1000))}`);
+        // Shared caches (a CDN or proxy in front) may keep it for the cache's TTL; browsers revalidate
+        // every time — with `max-age=1` the h5 build's page stack raced a response served from the
+        // browser cache (journey e2e, unknown route → home → missing group showed two pages at once).
+        ctx.set('Cache-Control', `public, max-age=0, s-maxage=${Math.max(1, Math.round(cache.ttlMs / 1000))}`);
         ctx.body = json;
         return;
       }
