@@ -146,6 +146,11 @@ export async function provision({ database, redisDb = 0, fresh = false }) {
   }
   return {
     env,
+    /**
+     * Sets `innodb_flush_log_at_trx_commit` on the local MariaDB (as root over its socket; the app
+     * user may not). null when the database is someone else's (DATABASE_URL): then it is left as is.
+     */
+    setFlushAtCommit: externalDb ? null : (n) => sql(`SET GLOBAL innodb_flush_log_at_trx_commit = ${Number(n)};`),
     stop() {
       for (const s of started.reverse()) s();
     },

@@ -9,6 +9,7 @@ import { errorMiddleware } from './http/error.middleware';
 import { createAuthenticators } from './http/auth.middleware';
 import { DOCS_HTML, DOCS_INIT_JS, FAVICON_SVG, buildOpenApi } from './http/openapi';
 import { requestIdMiddleware } from './http/request-id.middleware';
+import { PublicCache } from './http/public-cache';
 import { ApiRouter } from './http/route';
 import { corsFor, securityHeaders } from './http/security.middleware';
 import { serveStatic } from './http/static.middleware';
@@ -16,7 +17,7 @@ import type { AppContext, AppState } from './http/types';
 import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAdminRoutes } from './modules/admin';
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
-import { CampaignService, CheckoutService, GroupDeadlines, GroupService, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
+import { CampaignService, CheckoutService, GroupDeadlines, GroupService, JoinBatch, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, PickupArrival, PickupBatchService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes, registerPickupAdminRoutes, registerPickupRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
 import { LeaderDirectory, LeaderService, PickupPointService, PointGeoIndex, leaderSubscribers, registerLeaderAdminRoutes, registerLeaderRoutes } from './modules/leader';
@@ -74,6 +75,8 @@ export interface Services {
   campaigns: CampaignService;
   groups: GroupService;
   checkout: CheckoutService;
+  /** Group commit of joins (null with JOIN_BATCH=false); its stats show how joins were batched. */
+  joinBatch: JoinBatch | null;
   deadlines: GroupDeadlines;
   payments: PaymentService;
   coupons: CouponService;
@@ -159,8 +162,13 @@ export async function createServices(infra: Infra): Promise<Services> {
   // Pickup orders ask the leader module for the point (never its tables).
   orders.usePickupPoints(leaders);
   // Coupons ask the owners of orders and users, never their tables.
-  const coupons = new CouponService(dataSource, new CounterGate(infra.redis), { returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX }, {
+  // Group commit (joins, claims): batch size, batches in flight per process, and wait for company.
+  const groupCommit = { maxSize: config.GROUP_COMMIT_MAX, maxInFlight: config.GROUP_COMMIT_IN_FLIGHT, windowMs: config.GROUP_COMMIT_WINDOW_MS };
+  const coupons = new CouponService(dataSource, new CounterGate(infra.redis), {
+    returnOnRefund: config.COUPON_RETURN_ON_REFUND, redisPrefix: config.REDIS_PREFIX, claimBatch: config.CLAIM_BATCH ? groupCommit : null,
+  }, {
     hasPaidOrder: (ctx, userId) => orders.hasPaidOrder(ctx, userId),
+    usersWithPaidOrder: (ctx, userIds) => orders.usersWithPaidOrder(ctx, userIds),
     userExists: (ctx, userId) => users.exists(ctx, userId),
   });
   const gate = new SeatGate(infra.redis, config.REDIS_PREFIX);
@@ -202,6 +210,17 @@ export async function createServices(infra: Infra): Promise<Services> {
     { reminderLeadSec: config.PAYMENT_REMINDER_LEAD_SEC, redis: infra.redis, redisPrefix: config.REDIS_PREFIX },
   );
   const checkout = new CheckoutService(dataSource, campaigns, groups, orders, coupons, gate, (ctx, buyer, token) => shares.attributionFor(ctx, buyer, token));
+  const joinBatch = config.JOIN_BATCH
+    ? new JoinBatch(
+        {
+          dataSource, campaigns, groups, orders, gate,
+          attributionsOf: (ctx, buyers) => shares.attributionsFor(ctx, buyers),
+          joinAlone: (ctx, group, userId, quantity, choices) => checkout.joinAlone(ctx, group, userId, quantity, choices),
+        },
+        groupCommit,
+      )
+    : null;
+  if (joinBatch) checkout.useJoinBatch(joinBatch);
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
@@ -259,6 +278,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     campaigns,
     groups,
     checkout,
+    joinBatch,
     deadlines,
     payments,
     merchant,
@@ -285,6 +305,8 @@ export async function createServices(infra: Infra): Promise<Services> {
 }
 
 const STATIC_DIR = join(__dirname, '..', 'static');
+/** Writes that can change campaigns, their stock or their groups (see the public cache above). */
+const CAMPAIGN_WRITES = /^\/(api\/(groups|orders|payments|after-sales)|admin)(\/|$)/;
 const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 
 /**
@@ -294,7 +316,8 @@ const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 export function createApp(infra: Infra, services: Services) {
   const { config } = infra;
   const app = new Koa<AppState, AppContext>({ proxy: config.TRUST_PROXY });
-  const api = new ApiRouter(createAuthenticators(services.tokens, services.admin), infra.dataSource);
+  const publicCache = new PublicCache(config.PUBLIC_CACHE_MS);
+  const api = new ApiRouter(createAuthenticators(services.tokens, services.admin), infra.dataSource, publicCache);
   registerAuthRoutes(api, services.auth, infra.limiter, config.LOGIN_RATE_LIMIT_PER_MIN);
   registerAdminRoutes(api, services.admin, infra.limiter, config.LOGIN_RATE_LIMIT_PER_MIN);
   registerEventsAdminRoutes(api, services.events);
@@ -370,6 +393,14 @@ export function createApp(infra: Infra, services: Services) {
   app.use(serveStatic('/static', STATIC_DIR, 86400, { crossOrigin: true }));
   app.use(serveStatic('/docs/assets', SWAGGER_DIR, 86400));
   app.use(bodyMiddleware({ limitBytes: config.BODY_LIMIT_BYTES }));
+  // A write this process answered that may change what public reads show (orders, groups, payments,
+  // after-sales, anything an operator does) drops their cache, so the next read here sees it (other
+  // processes: within its TTL). Logins, share visits, coupon claims and address books do not, so a
+  // storm of those keeps the home page cached.
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.status < 400 && CAMPAIGN_WRITES.test(ctx.path)) publicCache.clear();
+  });
   app.use(notify.routes());
   app.use(payoutNotify.routes());
   app.use(api.router.routes());

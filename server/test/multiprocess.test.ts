@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { OrderView } from '@tuan/shared';
+import type { ServiceContext } from '../src/core/context';
 import { join } from 'node:path';
 import { loginUser, startTestApp, type TestApp, type TestUser } from './support/harness';
 import { bulkUsers, createCampaign, createCouponTemplate, sleep } from './support/groupbuy.factory';
@@ -35,9 +37,9 @@ async function post(base: string, path: string, user: TestUser, body: object = {
   const res = await fetch(base + path, { method: 'POST', headers: { ...user.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as { id: number; groupId: number; error?: { code: string } } };
 }
-async function users(n: number): Promise<TestUser[]> {
+async function users(n: number, opts: { withAddress?: boolean } = {}): Promise<TestUser[]> {
   const out: TestUser[] = [];
-  for (let i = 0; i < n; i += 50) out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => loginUser(t)))));
+  for (let i = 0; i < n; i += 50) out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => loginUser(t, undefined, opts)))));
   return out;
 }
 async function openGroup(campaignId: number, via: string) {
@@ -150,5 +152,187 @@ describe('two server processes, one database, one Redis', () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(2);
     const [{ n }] = await q(`SELECT COUNT(*) AS n FROM user_coupons WHERE template_id = ? AND user_id = ?`, [template.id, u.id]);
     expect(Number(n)).toBe(2);
+  }, 60_000);
+});
+
+const userCtx = (userId: number): ServiceContext => ({ actor: { kind: 'user', userId }, requestId: `test-${userId}`, log: t.infra.log, manager: t.infra.dataSource.manager });
+/** Runs a join through the service (so a test controls which joins share a batch) and keeps its own outcome. */
+const joinVia = (userId: number, groupId: number, quantity = 1): Promise<{ userId: number; order?: OrderView; code?: string }> =>
+  t.services.checkout.join(userCtx(userId), groupId, quantity).then(
+    (order) => ({ userId, order }),
+    (err: { code?: string; message?: string }) => ({ userId, code: err.code ?? `unexpected: ${err.message}` }),
+  );
+
+/**
+ * Joins decided in batches (group commit, `JoinBatch`): racing batches of both API processes on
+ * groups near full, and what a batch answers when one of its requests is bad or when its
+ * transaction fails as a whole.
+ */
+describe('joins in batches', () => {
+  it('when 500 joins race in batches of two processes on 40 groups with 2 seats left, then no group oversells, nobody sits twice, and every answer is that request\'s own truth', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 3, stock: 1000, limits: { perOrder: 1, openGroupsPerUser: 1, unitsPerUser: 1 } });
+    const groups = await Promise.all(Array.from({ length: 40 }, async (_, i) => (await openGroup(campaign.id, i % 2 ? b.url : a.url)).groupId));
+    // 250 users, two requests each, the two on different processes: every 5th asks the same group
+    // twice (a duplicate racing across processes); the rest ask two groups, while the campaign
+    // allows one unit per user — so at most one of their two joins may succeed.
+    const racers = await users(250);
+    const asks = racers.flatMap((u, i) => {
+      const g1 = groups[i % 40]!;
+      const g2 = i % 5 === 0 ? g1 : groups[(i * 7 + 3) % 40]!;
+      return [
+        { user: u, groupId: g1, via: a.url },
+        { user: u, groupId: g2, via: b.url },
+      ];
+    });
+    const results = await Promise.all(asks.map((r) => post(r.via, `/api/groups/${r.groupId}/join`, r.user).then((res) => ({ ...r, ...res }))));
+
+    expect(results.filter((r) => r.status >= 500)).toEqual([]);
+    const ok = results.filter((r) => r.status === 201);
+    const refused = results.filter((r) => r.status !== 201);
+    for (const r of refused) expect(['409 GROUP_FULL', '409 ALREADY_IN_GROUP', '409 LIMIT_EXCEEDED']).toContain(`${r.status} ${r.body.error?.code}`);
+
+    // Nothing oversold: each group at most its size, and its count is exactly its seated members.
+    const rows: Array<{ id: number; seats_taken: number; size: number; members: number }> = await q(
+      `SELECT g.id, g.seats_taken, g.size, (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id AND m.status <> 'released') AS members
+         FROM group_buys g WHERE g.campaign_id = ?`,
+      [campaign.id],
+    );
+    for (const g of rows) {
+      expect(g.seats_taken).toBeLessThanOrEqual(g.size);
+      expect(Number(g.members)).toBe(g.seats_taken);
+    }
+    expect(rows.reduce((s, g) => s + g.seats_taken - 1, 0)).toBe(ok.length);
+    // With 500 asks for 80 seats, the seats are taken (a refusal gives its gate token back).
+    expect(ok.length).toBeGreaterThanOrEqual(70);
+
+    // One seat per user per group, and the per-user limit (1 unit) across the whole campaign.
+    const perUser = new Map<number, number>();
+    for (const r of ok) perUser.set(r.user.id, (perUser.get(r.user.id) ?? 0) + 1);
+    expect([...perUser.values()].every((n) => n === 1)).toBe(true);
+    const usage: Array<{ user_id: number; units: number }> = await q(`SELECT user_id, units FROM campaign_user_usage WHERE campaign_id = ? AND units > 0`, [campaign.id]);
+    const racerIds = new Set(racers.map((u) => u.id));
+    const racerUsage = usage.filter((u) => racerIds.has(Number(u.user_id)));
+    expect(new Map(racerUsage.map((u) => [Number(u.user_id), u.units]))).toEqual(perUser);
+
+    // Each 201 is its own durable order and seat; no seat exists behind a refusal.
+    const seats: Array<{ order_id: number; group_id: number; active_user_id: number; user_id: number; status: string }> = await q(
+      `SELECT m.order_id, m.group_id, m.active_user_id, o.user_id, o.status FROM group_members m JOIN orders o ON o.id = m.order_id
+        WHERE m.group_id IN (?) AND m.role = 'member'`,
+      [groups],
+    );
+    const byOrder = new Map(seats.map((s) => [Number(s.order_id), s]));
+    expect(seats).toHaveLength(ok.length);
+    for (const r of ok) {
+      const s = byOrder.get(r.body.id);
+      expect(s && { group: Number(s.group_id), seated: Number(s.active_user_id), buyer: Number(s.user_id), status: s.status }).toEqual({ group: r.groupId, seated: r.user.id, buyer: r.user.id, status: 'pending_payment' });
+    }
+    // A duplicate pair (same user, same group) got at most one seat, and ALREADY_IN_GROUP only went to those pairs.
+    for (const r of refused.filter((x) => x.body.error?.code === 'ALREADY_IN_GROUP')) {
+      expect(ok.some((o) => o.user.id === r.user.id && o.groupId === r.groupId)).toBe(true);
+    }
+    // LIMIT_EXCEEDED only for a user who did get a seat elsewhere (their one unit).
+    for (const r of refused.filter((x) => x.body.error?.code === 'LIMIT_EXCEEDED')) expect(perUser.get(r.user.id)).toBe(1);
+
+    // The seat gate agrees with MySQL: no token stranded by a refused request.
+    for (const g of rows) {
+      const v = await t.infra.redis.get(`${prefix}{gb:${g.id}}:seats`);
+      if (v !== null) expect(Number(v)).toBe(g.size - g.seats_taken);
+    }
+    const [c] = await q(`SELECT stock_total - stock_left AS sold FROM campaigns WHERE id = ?`, [campaign.id]);
+    expect(Number(c.sold)).toBe(40 + ok.length);
+  }, 240_000);
+
+  it('when one request of a batch is bad, then that one gets its own error and the others their orders', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 10, stock: 100, limits: { perOrder: 2, unitsPerUser: 10 } });
+    const { groupId } = await openGroup(campaign.id, t.url);
+    const good = await users(4);
+    const [homeless] = await users(1, { withAddress: false });
+    const [greedy] = await users(1);
+    const batch = t.services.joinBatch!;
+    const before = { ...batch.stats };
+    // Submitted in one turn of the event loop: one batch.
+    const results = await Promise.all([
+      ...good.map((u) => joinVia(u.id, groupId)),
+      joinVia(homeless!.id, groupId), // no delivery address
+      joinVia(greedy!.id, groupId, 3), // more than the per-order limit
+      joinVia(good[0]!.id, groupId), // the same user twice in one batch
+    ]);
+    expect(batch.stats.batches - before.batches).toBe(1);
+    expect(batch.stats.requests - before.requests).toBe(7);
+    expect(batch.stats.fallbacks - before.fallbacks).toBe(0);
+    expect(results.slice(0, 4).map((r) => [r.code, r.order?.status, r.order?.groupId])).toEqual(good.map(() => [undefined, 'pending_payment', groupId]));
+    expect(results.slice(4).map((r) => r.code)).toEqual(['ADDRESS_REQUIRED', 'LIMIT_EXCEEDED', 'ALREADY_IN_GROUP']);
+    const [g] = await q(`SELECT seats_taken FROM group_buys WHERE id = ?`, [groupId]);
+    expect(g.seats_taken).toBe(5);
+    const orders: Array<{ id: number; user_id: number }> = await q(`SELECT id, user_id FROM orders WHERE group_id = ? AND kind = 'group_join' ORDER BY id`, [groupId]);
+    expect(orders.map((o) => [Number(o.id), Number(o.user_id)])).toEqual(results.slice(0, 4).map((r) => [r.order!.id, r.userId]));
+    // Each order has its own history row, fulfilment and order.created event.
+    const [counts] = await q(
+      `SELECT (SELECT COUNT(*) FROM order_events WHERE order_id IN (?)) AS events, (SELECT COUNT(*) FROM order_fulfilments WHERE order_id IN (?)) AS fulfilments,
+              (SELECT COUNT(*) FROM domain_events WHERE type = 'order.created' AND aggregate_id IN (?)) AS created`,
+      [orders.map((o) => o.id), orders.map((o) => o.id), orders.map((o) => o.id)],
+    );
+    expect([Number(counts.events), Number(counts.fulfilments), Number(counts.created)]).toEqual([4, 4, 4]);
+    expect(await t.infra.redis.get(`${prefix}{gb:${groupId}}:seats`)).toBe('5');
+  }, 120_000);
+
+  it('when a batch\'s transaction fails as a whole (a seat taken by another transaction it could not see), then each request is decided alone and only the conflicting one is refused', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 10, stock: 100 });
+    const { groupId } = await openGroup(campaign.id, t.url);
+    const joiners = await users(4);
+    const victim = joiners[0]!;
+    // Another transaction seats the first joiner without committing yet: the batch's first read
+    // cannot see it, and its multi-row seat INSERT waits on that row's unique key.
+    const runner = t.infra.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(
+      `INSERT INTO group_members (group_id, user_id, active_user_id, order_id, role, status, created_at) VALUES (?, ?, ?, ?, 'member', 'reserved', UTC_TIMESTAMP(3))`,
+      [groupId, victim.id, victim.id, 900_000_000 + groupId],
+    );
+    const batch = t.services.joinBatch!;
+    const before = { ...batch.stats };
+    const pending = Promise.all(joiners.map((u) => joinVia(u.id, groupId)));
+    await sleep(500);
+    await runner.commitTransaction();
+    await runner.release();
+    const results = await pending;
+    expect(batch.stats.fallbacks - before.fallbacks).toBe(1);
+    expect(results.map((r) => r.code ?? r.order!.status)).toEqual(['ALREADY_IN_GROUP', 'pending_payment', 'pending_payment', 'pending_payment']);
+    const [g] = await q(`SELECT seats_taken FROM group_buys WHERE id = ?`, [groupId]);
+    expect(g.seats_taken).toBe(4); // the opener and three joiners (the row inserted by hand took no seat count)
+    const [{ n }] = await q(`SELECT COUNT(*) AS n FROM orders WHERE group_id = ? AND kind = 'group_join'`, [groupId]);
+    expect(Number(n)).toBe(3);
+    await q(`DELETE FROM group_members WHERE order_id = ?`, [900_000_000 + groupId]);
+  }, 120_000);
+
+  it('when one claim of a batch is bad, then it gets its own error and the others their coupons, each with its history row and event', async () => {
+    const { template } = await createCouponTemplate(t, { totalStock: 10, perUserLimit: 1 });
+    const claimers = await users(3);
+    const batch = t.services.coupons.batch!;
+    const before = { ...batch.stats };
+    const claim = (userId: number, templateId: number) =>
+      t.services.coupons.claim(userCtx(userId), templateId).then(
+        (c) => ({ id: c.id, code: undefined as string | undefined }),
+        (err: { code?: string }) => ({ id: undefined, code: err.code }),
+      );
+    // Submitted in one turn of the event loop: one batch.
+    const results = await Promise.all([...claimers.map((u) => claim(u.id, template.id)), claim(claimers[0]!.id, template.id), claim(claimers[1]!.id, 999_999_999)]);
+    expect(batch.stats.batches - before.batches).toBe(1);
+    expect(batch.stats.requests - before.requests).toBe(5);
+    expect(batch.stats.fallbacks - before.fallbacks).toBe(0);
+    expect(results.map((r) => r.code ?? 'issued')).toEqual(['issued', 'issued', 'issued', 'COUPON_LIMIT_REACHED', 'COUPON_TEMPLATE_NOT_FOUND']);
+    const ids = results.slice(0, 3).map((r) => r.id!);
+    const rows: Array<{ id: number; user_id: number }> = await q(`SELECT id, user_id FROM user_coupons WHERE template_id = ? ORDER BY id`, [template.id]);
+    expect(rows.map((r) => [Number(r.id), Number(r.user_id)])).toEqual(ids.map((id, i) => [id, claimers[i]!.id]));
+    const [tpl] = await q(`SELECT issued FROM coupon_templates WHERE id = ?`, [template.id]);
+    expect(tpl.issued).toBe(3);
+    const [counts] = await q(
+      `SELECT (SELECT COUNT(*) FROM state_history WHERE entity = 'user_coupon' AND entity_id IN (?)) AS history,
+              (SELECT COUNT(*) FROM domain_events WHERE type = 'coupon.issued' AND aggregate_id IN (?)) AS issued`,
+      [ids, ids],
+    );
+    expect([Number(counts.history), Number(counts.issued)]).toEqual([3, 3]);
+    expect(await t.infra.redis.get(`${prefix}{ct:${template.id}}:stock`)).toBe('7');
   }, 60_000);
 });

@@ -46,6 +46,34 @@ let offset = 0;
 const freshCutoff = () => new Date(Date.UTC(2030, 0, 1, 15, 0, 0, 0) + (offset += 86_400_000));
 
 describe('checkout with a pickup point', () => {
+  it('when joins for pickup and for delivery arrive together (one batch), then each order carries its own fulfilment and a closed point refuses only its own join', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 5 });
+    const open = await createLeaderWithPoint(t);
+    const closed = await createLeaderWithPoint(t, { pointStatus: 'closed' });
+    const opener = await loginUser(t);
+    const launched = await t.http.post('/api/groups').set(opener.auth).send({ campaignId: campaign.id, quantity: 1 });
+    expect(launched.status).toBe(201);
+    await pay(t, opener, launched.body.id);
+    const [a, b, c] = [await loginUser(t), await loginUser(t), await loginUser(t)];
+    const join = (u: TestUser, body: object) => t.http.post(`/api/groups/${launched.body.groupId}/join`).set(u.auth).send({ quantity: 1, ...body });
+    const [ra, rb, rc] = await Promise.all([
+      join(a, { fulfilment: { mode: 'pickup', pointId: open.pointId } }),
+      join(b, {}),
+      join(c, { fulfilment: { mode: 'pickup', pointId: closed.pointId } }),
+    ]);
+    expect(ra.status).toBe(201);
+    expect(ra.body.delivery).toMatchObject({ mode: 'pickup', pickupPoint: { id: open.pointId, leaderId: open.leaderId } });
+    expect(rb.status).toBe(201);
+    expect(rb.body.delivery.mode).toBe('delivery');
+    expect(rc.status).toBe(409);
+    expect(rc.body.error.code).toBe('PICKUP_POINT_UNAVAILABLE');
+    const rows = await q('SELECT o.user_id, f.mode, f.pickup_point_id FROM orders o JOIN order_fulfilments f ON f.order_id = o.id WHERE o.group_id = ? ORDER BY o.id', [launched.body.groupId]);
+    expect(rows.map((r: { mode: string }) => r.mode).sort()).toEqual(['delivery', 'delivery', 'pickup']);
+    expect(rows.some((r: { user_id: number }) => Number(r.user_id) === c.id)).toBe(false);
+    const [g] = await q('SELECT seats_taken FROM group_buys WHERE id = ?', [launched.body.groupId]);
+    expect(Number(g.seats_taken)).toBe(3);
+  });
+
   it('when a shopper picks a point, then the order carries the point, its leader and a snapshot, and the view shows it', async () => {
     const { campaign } = await createCampaign(t);
     const p = await createLeaderWithPoint(t);

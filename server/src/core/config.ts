@@ -41,6 +41,11 @@ const ConfigSchema = z
     /** Browser origins allowed to call the API (comma separated); the h5 server proxies same-origin. */
     CORS_ORIGINS: z.string().default(''),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /**
+     * How long a process keeps answers of public reads (home campaigns, campaign page, its open
+     * groups); 0 turns the cache off. Writes answered by the same process clear it at once.
+     */
+    PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Base URL WeChat Pay (or the sandbox) posts notifications to; defaults to this process. */
     PUBLIC_URL: z.string().url().optional(),
     PAYMENT_PROVIDER: z.enum(['sandbox', 'wechatpay']).default('sandbox'),
@@ -60,6 +65,19 @@ const ConfigSchema = z
     PAYOUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
     /** Sweeper period for missed deadlines and due refunds. */
     COUPON_RETURN_ON_REFUND: Bool.default(true),
+    /**
+     * Group commit of joins (参团): concurrent joins of one process share one transaction. Off, every
+     * join runs its own transaction (the path a batch also falls back to when it fails as a whole).
+     */
+    JOIN_BATCH: Bool.default(true),
+    /** The same for coupon-centre claims (领券). */
+    CLAIM_BATCH: Bool.default(true),
+    /** Most requests in one group-commit transaction (joins, claims). */
+    GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(500).default(64),
+    /** Group-commit transactions of one kind one process runs at once (the next batch collects meanwhile). */
+    GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(32).default(2),
+    /** How long a batch waits for company when a slot is free (0: only what arrived in the same turn). */
+    GROUP_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
     COUPON_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(60),
     /** Share chains: an order is attributed to the last share its buyer opened within this many days. */
     SHARE_ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),

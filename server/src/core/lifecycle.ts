@@ -20,7 +20,15 @@ export interface Lifecycle<S extends string, E extends ObjectLiteral = ObjectLit
    * Writes the history row of a move, in the same transaction. Default: core's `state_history`.
    * Orders use their own `order_events` (the shopper's timeline).
    */
-  history?: (tx: ServiceContext, id: number, from: S, to: S, note: string | null) => Promise<void>;
+  history?: (tx: ServiceContext, moves: Array<HistoryMove<S>>) => Promise<void>;
+}
+
+/** One row of history: `from` is null for a creation. */
+export interface HistoryMove<S extends string> {
+  id: number;
+  from: S | null;
+  to: S;
+  note: string | null;
 }
 
 export interface MoveOptions<E extends ObjectLiteral> {
@@ -60,8 +68,7 @@ export async function move<S extends string, E extends ObjectLiteral>(
     .execute();
   if (res.affected !== 1) return false;
   const note = opts.note ?? null;
-  if (lc.history) await lc.history(tx, id, from, to, note);
-  else await tx.manager.insert(StateHistoryEntity, { entity: lc.name, entityId: id, fromStatus: from, toStatus: to, note, requestId: tx.requestId.slice(0, 64), createdAt: new Date() });
+  await writeHistory(tx, lc, [{ id, from, to, note }]);
   const events = typeof opts.events === 'function' ? opts.events(id) : (opts.events ?? []);
   await emit(tx, ...events);
   return true;
@@ -69,22 +76,23 @@ export async function move<S extends string, E extends ObjectLiteral>(
 
 /** Records the first state of a new row (its creation) in the same history as its later moves. */
 export async function recordCreated<S extends string, E extends ObjectLiteral>(tx: ServiceContext, lc: Lifecycle<S, E>, id: number, status: S, note: string | null = null): Promise<void> {
-  if (lc.history) await lc.history(tx, id, null as unknown as S, status, note);
-  else await tx.manager.insert(StateHistoryEntity, { entity: lc.name, entityId: id, fromStatus: null, toStatus: status, note, requestId: tx.requestId.slice(0, 64), createdAt: new Date() });
+  await writeHistory(tx, lc, [{ id, from: null, to: status, note }]);
 }
 
 /**
- * `recordCreated` for many new rows of one lifecycle at once (the batches a cut-off forms): one
- * multi-row insert per thousand rows instead of a round trip per row.
+ * `recordCreated` for many new rows of one lifecycle at once (a batch of joins, the batches a cut-off
+ * forms): one multi-row INSERT per thousand rows instead of a round trip per row.
  */
 export async function recordCreatedMany<S extends string, E extends ObjectLiteral>(tx: ServiceContext, lc: Lifecycle<S, E>, ids: readonly number[], status: S, note: string | null = null): Promise<void> {
-  if (lc.history) {
-    for (const id of ids) await lc.history(tx, id, null as unknown as S, status, note);
-    return;
-  }
-  const requestId = tx.requestId.slice(0, 64);
+  for (let i = 0; i < ids.length; i += 1000) await writeHistory(tx, lc, ids.slice(i, i + 1000).map((id) => ({ id, from: null, to: status, note })));
+}
+
+async function writeHistory<S extends string, E extends ObjectLiteral>(tx: ServiceContext, lc: Lifecycle<S, E>, moves: Array<HistoryMove<S>>): Promise<void> {
+  if (lc.history) return lc.history(tx, moves);
   const createdAt = new Date();
-  for (let i = 0; i < ids.length; i += 1000) {
-    await tx.manager.insert(StateHistoryEntity, ids.slice(i, i + 1000).map((entityId) => ({ entity: lc.name, entityId, fromStatus: null, toStatus: status, note, requestId, createdAt })));
-  }
+  const requestId = tx.requestId.slice(0, 64);
+  await tx.manager.insert(
+    StateHistoryEntity,
+    moves.map((m) => ({ entity: lc.name, entityId: m.id, fromStatus: m.from, toStatus: m.to, note: m.note, requestId, createdAt })),
+  );
 }

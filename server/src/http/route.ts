@@ -7,6 +7,7 @@ import type { ServiceContext } from '../core/context';
 import type { DataSource } from 'typeorm';
 import { ValidationError } from './errors';
 import { isIdempotencyMiddleware } from './idempotency.middleware';
+import { PublicCache } from './public-cache';
 import type { AppContext, AppState } from './types';
 
 /** What the OpenAPI generator needs to know about a route: its contract. */
@@ -16,6 +17,12 @@ export type RouteDoc = AnyRouteContract;
 export interface RouteOptions {
   /** Extra middleware run after auth and before validation (rate limits, idempotency). */
   before?: Middleware<AppState>[];
+  /**
+   * A public read answered from the process's `PublicCache` (≤ its TTL old; cleared by any write this
+   * process answers), with `Cache-Control: public, max-age=<TTL>`. Only for `public` GET routes whose
+   * answer is the same for everybody.
+   */
+  cached?: boolean;
 }
 
 export interface Authenticators {
@@ -40,6 +47,7 @@ export class ApiRouter {
   constructor(
     private readonly auth: Authenticators,
     private readonly dataSource: DataSource,
+    private readonly cache: PublicCache = new PublicCache(0),
   ) {}
 
   add<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, R extends ZodType>(
@@ -55,6 +63,8 @@ export class ApiRouter {
     if (contract.idempotent !== before.some(isIdempotencyMiddleware)) {
       throw new Error(`${name}: the contract says idempotent=${contract.idempotent} but the idempotency middleware is ${contract.idempotent ? 'missing' : 'present'}`);
     }
+    if (options.cached && !isPublicRead(contract)) throw new Error(`${name}: only public GET routes may be cached`);
+    const cache = options.cached && this.cache.enabled ? this.cache : null;
     this.docs.push(contract);
     const chain: Middleware<AppState>[] = [];
     // First in the chain, so even a 401 from the auth step carries it.
@@ -71,15 +81,30 @@ export class ApiRouter {
         query: parse(contract.query, ctx.query, 'query'),
         body: parse(contract.body, ctx.request.body, 'body'),
       } as RouteInput<RouteContract<P, Q, B, R>>;
-      const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
-      const result = await handler(input, sctx, c);
-      const checked = contract.response.safeParse(result);
-      if (!checked.success) {
-        // A response that breaks its own schema is a server bug; never send it half-right.
-        throw new Error(`response of ${name} breaks its schema: ${checked.error.message}`);
+      const answer = async () => {
+        const result = await handler(input, serviceContextOf(ctx.state, dataSource, ctx.ip), c);
+        const checked = contract.response.safeParse(result);
+        if (!checked.success) {
+          // A response that breaks its own schema is a server bug; never send it half-right.
+          throw new Error(`response of ${name} breaks its schema: ${checked.error.message}`);
+        }
+        return checked.data;
+      };
+      if (cache) {
+        // Keyed by the parsed input: two spellings of one query share an entry.
+        const json = await cache.get(`${name} ${JSON.stringify(input)}`, answer);
+        ctx.status = contract.status;
+        ctx.type = 'application/json';
+        // Shared caches (a CDN or proxy in front) may keep it for the cache's TTL; browsers revalidate
+        // every time — with `max-age=1` the h5 build's page stack raced a response served from the
+        // browser cache (journey e2e, unknown route → home → missing group showed two pages at once).
+        ctx.set('Cache-Control', `public, max-age=0, s-maxage=${Math.max(1, Math.round(cache.ttlMs / 1000))}`);
+        ctx.body = json;
+        return;
       }
+      const data = await answer();
       ctx.status = contract.status;
-      ctx.body = checked.data;
+      ctx.body = data;
     });
     this.router.register(contract.path, [contract.method.toUpperCase()], chain as never);
   }

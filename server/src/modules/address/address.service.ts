@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { ErrorCode, MAX_ADDRESSES_PER_USER, type AddressInput, type AddressList, type AddressView } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
@@ -104,6 +104,13 @@ export class AddressService {
       : await ctx.manager.findOne(AddressEntity, { where: { defaultUserId: userId } });
     if (id && !row) throw new NotFoundError(ErrorCode.ADDRESS_NOT_FOUND, 'Address not found');
     return row;
+  }
+
+  /** Default addresses of many users in one statement (the batched join); users without one are absent. */
+  async defaultsFor(ctx: ServiceContext, userIds: number[]): Promise<Map<number, AddressEntity>> {
+    if (!userIds.length) return new Map();
+    const rows = await ctx.manager.find(AddressEntity, { where: { defaultUserId: In(userIds) } });
+    return new Map(rows.map((r) => [Number(r.defaultUserId), r]));
   }
 
   /** The address checkout would use for me (for the preview): the given one or my default; null: none yet. */

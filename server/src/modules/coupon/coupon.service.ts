@@ -24,6 +24,7 @@ import { withTransaction } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { recordAudit } from '../admin';
 import { CouponTemplateEntity, CouponUserClaimEntity, UserCouponEntity } from './coupon.entity';
+import { ClaimBatch } from './coupon.claim-batch';
 import { templateLifecycle, userCouponLifecycle } from './coupon.state';
 
 /** A user coupon with its template joined in (the rule its discount and label come from). */
@@ -50,6 +51,8 @@ export interface CouponServiceOptions {
   /** Give a used coupon back when its order is fully refunded and the coupon is still valid. */
   returnOnRefund: boolean;
   redisPrefix: string;
+  /** Group commit of coupon-centre claims (see ClaimBatch); null: every claim in its own transaction. */
+  claimBatch?: { maxSize: number; maxInFlight: number; windowMs: number } | null;
 }
 
 /**
@@ -59,6 +62,8 @@ export interface CouponServiceOptions {
 export interface CouponServiceDeps {
   /** Whether the user ever paid for an order: `new_users` templates are for those who did not. */
   hasPaidOrder(ctx: ServiceContext, userId: number): Promise<boolean>;
+  /** The same for many users in one read (batched claims). */
+  usersWithPaidOrder(ctx: ServiceContext, userIds: number[]): Promise<Set<number>>;
   /** Operator grants name users by id; an unknown id is refused, not issued. */
   userExists(ctx: ServiceContext, userId: number): Promise<boolean>;
 }
@@ -79,7 +84,23 @@ export class CouponService {
     private readonly gate: CounterGate,
     private readonly opts: CouponServiceOptions,
     private readonly deps: CouponServiceDeps,
-  ) {}
+  ) {
+    this.batch = opts.claimBatch
+      ? new ClaimBatch(
+          {
+            dataSource, gate, stockKey: (id) => this.stockKey(id), takeStock: (ctx, id) => this.takeStock(ctx, id), usersWithPaidOrder: deps.usersWithPaidOrder,
+            issueAlone: async (ctx, t, userId) => {
+              const id = await withTransaction(this.dataSource, ctx, (tx) => this.issue(tx, t, userId, 'claim'));
+              return this.withRule(ctx).where('uc.id = :id', { id }).getOneOrFail();
+            },
+          },
+          opts.claimBatch,
+        )
+      : null;
+  }
+
+  /** Group commit of claims (null when off); its stats show how claims were batched. */
+  readonly batch: ClaimBatch | null;
 
   // ---------- operators ----------
 
@@ -211,14 +232,13 @@ export class CouponService {
   /** Claim from the coupon centre. */
   async claim(ctx: ServiceContext, templateId: number): Promise<UserCouponView> {
     const userId = userIdOf(ctx);
+    // Concurrent claims of this process share one transaction (the batch makes the same checks).
+    if (this.batch) return userCouponViewOf(await this.batch.claim({ ctx, userId, templateId }));
     const t = await this.template(ctx, templateId);
     if (!t || t.channel !== 'center') throw new NotFoundError(ErrorCode.COUPON_TEMPLATE_NOT_FOUND, 'Coupon template not found');
     if (t.status !== 'active' || t.endsAt.getTime() <= Date.now()) throw new DomainError(ErrorCode.COUPON_NOT_CLAIMABLE, 'This coupon cannot be claimed now');
     const key = this.stockKey(templateId);
-    const passed = await this.gate.take(key, async () => {
-      const fresh = await this.template(ctx, templateId);
-      return { left: fresh ? fresh.totalStock - fresh.issued : 0, ttlSec: fresh ? (fresh.endsAt.getTime() - Date.now()) / 1000 + 3600 : 60 };
-    });
+    const passed = await this.takeStock(ctx, templateId);
     if (!passed) throw new DomainError(ErrorCode.COUPON_SOLD_OUT, 'This coupon is all claimed');
     try {
       const id = await withTransaction(this.dataSource, ctx, (tx) => this.issue(tx, t, userId, 'claim'));
@@ -450,6 +470,14 @@ export class CouponService {
     await recordCreated(tx, userCouponLifecycle, id, 'available', source);
     await emit(tx, { type: 'coupon.issued', aggregateType: 'coupon', aggregateId: id, payload: { couponId: id, templateId: t.id, userId, via: source } });
     return id;
+  }
+
+  /** A token of the template's Redis stock gate (rebuilt from MySQL when Redis lost it). */
+  private takeStock(ctx: ServiceContext, templateId: number): Promise<boolean> {
+    return this.gate.take(this.stockKey(templateId), async () => {
+      const fresh = await this.template(ctx, templateId);
+      return { left: fresh ? fresh.totalStock - fresh.issued : 0, ttlSec: fresh ? (fresh.endsAt.getTime() - Date.now()) / 1000 + 3600 : 60 };
+    });
   }
 
   private stockKey(templateId: number): string {

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { ErrorCode, type CampaignStatus, type FulfilmentMode, type CampaignView, type CreateCampaignRequest, type CampaignListQuery, type Page, type PageQuery } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { move, recordCreated } from '../../core/lifecycle';
@@ -68,6 +68,14 @@ export class CampaignService {
       throw new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
     }
     return c;
+  }
+
+  /** `getVisible` of many campaigns in two statements (the batched join); invisible ones are absent. */
+  async visibleMany(ctx: ServiceContext, ids: number[]): Promise<Map<number, CampaignEntity>> {
+    if (!ids.length) return new Map();
+    const rows = await ctx.manager.find(CampaignEntity, { where: { id: In(ids) } });
+    const onSale = await this.catalog.onSaleProductIds(ctx, rows.map((r) => r.productId));
+    return new Map(rows.filter((c) => c.status !== 'draft' && onSale.has(c.productId)).map((c) => [Number(c.id), c]));
   }
 
   /** Operators: every campaign, newest first, optionally by status. */
@@ -161,7 +169,7 @@ export class CampaignService {
   }
 
   /** The campaign row is every order's hot spot: callers take it last, so its lock is held only until commit. */
-  async takeStock(tx: ServiceContext, c: CampaignEntity, quantity: number): Promise<void> {
+  async takeStock(tx: ServiceContext, c: Pick<CampaignEntity, 'id'>, quantity: number): Promise<void> {
     const res = await tx.manager
       .createQueryBuilder()
       .update(CampaignEntity)
@@ -191,4 +199,9 @@ export function campaignViewOf(c: CampaignEntity): Omit<CampaignView, 'serverTim
     newUsersOnly: c.newUsersOnly, virtualCompletion: { enabled: c.virtualEnabled, minRealMembers: c.virtualMinReal },
     allowSolo: c.allowSolo, status: c.status,
   };
+}
+
+/** 422 FULFILMENT_MODE_NOT_ALLOWED: the order asked for a mode its campaign and product do not both offer. */
+export function fulfilmentModeNotAllowed(mode: string, allowed: string[]): DomainError {
+  return new DomainError(ErrorCode.FULFILMENT_MODE_NOT_ALLOWED, `This order cannot use ${mode}`, { mode, allowed });
 }

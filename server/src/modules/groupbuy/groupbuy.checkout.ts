@@ -7,10 +7,11 @@ import { withTransaction } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CouponService } from '../coupon';
 import type { CreatedOrder, NewOrder, OrderService } from '../order';
-import type { CampaignService } from './groupbuy.campaigns';
+import { fulfilmentModeNotAllowed, type CampaignService } from './groupbuy.campaigns';
 import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.entity';
 import type { SeatGate } from './groupbuy.gate';
 import type { GroupService } from './groupbuy.groups';
+import type { JoinBatch } from './groupbuy.join-batch';
 import { groupLifecycle } from './groupbuy.state';
 
 /** What the shopper chose at checkout besides the quantity. */
@@ -31,6 +32,8 @@ export interface OrderChoices {
  * requests away early. The order itself is created by the order module, in the same transaction.
  */
 export class CheckoutService {
+  private batch: JoinBatch | null = null;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly campaigns: CampaignService,
@@ -86,6 +89,9 @@ export class CheckoutService {
   /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */
   async join(ctx: ServiceContext, groupId: number, quantity: number, choices: OrderChoices = {}): Promise<OrderView> {
     const userId = userIdOf(ctx);
+    // Concurrent joins of this process are decided together (JoinBatch makes the same checks for
+    // the whole batch); a join with a coupon runs alone (its coupon is read and locked on its own).
+    if (this.batch && choices.couponId === undefined) return this.batch.join({ ctx, userId, groupId, quantity, choices });
     // One read for the group and whether I already sit in it (the join is a hot path).
     const found = await this.groups.getWithSeatOf(ctx, groupId, userId);
     if (!found) throw new NotFoundError(ErrorCode.GROUP_NOT_FOUND, 'Group not found');
@@ -93,54 +99,65 @@ export class CheckoutService {
     if (g0.openerUserId === userId) throw new DomainError(ErrorCode.CANNOT_JOIN_OWN_GROUP, 'You cannot join the group you opened');
     if (g0.status !== 'open' || !g0.deadlineAt || g0.deadlineAt.getTime() <= Date.now()) throw new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
     if (seated) throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
-    const passed = await this.gate.take(groupId, async () => {
-      const g = await this.groups.get(ctx, groupId);
-      return { seatsLeft: g ? g.size - g.seatsTaken : 0, ttlSec: g?.deadlineAt ? Math.ceil((g.deadlineAt.getTime() - Date.now()) / 1000) + 600 : 60 };
-    });
+    const passed = await this.gate.take(groupId, () => this.groups.gateState(ctx, groupId));
     if (!passed) throw new DomainError(ErrorCode.GROUP_FULL, 'This group is full');
     let order: CreatedOrder;
     try {
-      order = await withTransaction(this.dataSource, ctx, async (tx) => {
-        // A group of a campaign whose product went off sale takes no new members.
-        const c = await this.campaigns.getVisible(tx, g0.campaignId);
-        checkPerOrder(c, quantity);
-        if (c.newUsersOnly && (await this.orders.hasPaidOrder(tx, userId))) throw new DomainError(ErrorCode.NEW_USERS_ONLY, 'Only new users may join this group');
-        await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
-        const deadline = new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, g0.deadlineAt!.getTime()));
-        const o = await this.createOrder(tx, c, choices, {
-          userId, kind: 'group_join', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
-          specLabel: c.specLabel, image: c.image, unitPrice: c.groupPrice, quantity, payDeadlineAt: deadline,
-        });
-        try {
-          await this.insertSeat(tx, groupId, c.id, userId, o.id, 'member');
-        } catch (err) {
-          if ((err as { code?: string }).code === 'ER_DUP_ENTRY' || (err as { driverError?: { code?: string } }).driverError?.code === 'ER_DUP_ENTRY') {
-            throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
-          }
-          throw err;
-        }
-        // The contended rows go last, so their locks are held only until commit: the group's seat
-        // counter, then the campaign's stock (shared by every group of the campaign).
-        const seat = await tx.manager
-          .createQueryBuilder()
-          .update(GroupEntity)
-          .set({ seatsTaken: () => 'seats_taken + 1', updatedAt: () => 'UTC_TIMESTAMP(3)' })
-          .where(`id = :id AND status = 'open' AND seats_taken < size AND deadline_at > UTC_TIMESTAMP(3)`, { id: groupId })
-          .execute();
-        if (seat.affected !== 1) {
-          const g = await this.groups.get(tx, groupId);
-          throw g && g.status === 'open' && g.deadlineAt && g.deadlineAt.getTime() > Date.now()
-            ? new DomainError(ErrorCode.GROUP_FULL, 'This group is full')
-            : new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
-        }
-        await this.campaigns.takeStock(tx, c, quantity);
-        return o;
-      });
+      order = await this.joinAlone(ctx, g0, userId, quantity, choices);
     } catch (err) {
       await this.gate.give(groupId); // the seat the gate let through was not taken
       throw err;
     }
     return this.orders.newOrderView(order, 'open');
+  }
+
+  /** Group commit for joins (set at start-up; without it every join runs alone). */
+  useJoinBatch(batch: JoinBatch): void {
+    this.batch = batch;
+  }
+
+  /**
+   * The transaction of one join whose seat the gate already let through: every scarce thing by a
+   * guarded UPDATE or a unique key. Also what a batch falls back to when its transaction fails.
+   */
+  async joinAlone(ctx: ServiceContext, g0: GroupEntity, userId: number, quantity: number, choices: OrderChoices): Promise<CreatedOrder> {
+    const groupId = g0.id;
+    return withTransaction(this.dataSource, ctx, async (tx) => {
+      // A group of a campaign whose product went off sale takes no new members.
+      const c = await this.campaigns.getVisible(tx, g0.campaignId);
+      checkPerOrder(c, quantity);
+      if (c.newUsersOnly && (await this.orders.hasPaidOrder(tx, userId))) throw new DomainError(ErrorCode.NEW_USERS_ONLY, 'Only new users may join this group');
+      await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
+      const deadline = new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, g0.deadlineAt!.getTime()));
+      const o = await this.createOrder(tx, c, choices, {
+        userId, kind: 'group_join', campaignId: c.id, groupId, productId: c.productId, skuId: c.skuId, title: c.title,
+        specLabel: c.specLabel, image: c.image, unitPrice: c.groupPrice, quantity, payDeadlineAt: deadline,
+      });
+      try {
+        await this.insertSeat(tx, groupId, c.id, userId, o.id, 'member');
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ER_DUP_ENTRY' || (err as { driverError?: { code?: string } }).driverError?.code === 'ER_DUP_ENTRY') {
+          throw new DomainError(ErrorCode.ALREADY_IN_GROUP, 'You already hold a seat in this group');
+        }
+        throw err;
+      }
+      // The contended rows go last, so their locks are held only until commit: the group's seat
+      // counter, then the campaign's stock (shared by every group of the campaign).
+      const seat = await tx.manager
+        .createQueryBuilder()
+        .update(GroupEntity)
+        .set({ seatsTaken: () => 'seats_taken + 1', updatedAt: () => 'UTC_TIMESTAMP(3)' })
+        .where(`id = :id AND status = 'open' AND seats_taken < size AND deadline_at > UTC_TIMESTAMP(3)`, { id: groupId })
+        .execute();
+      if (seat.affected !== 1) {
+        const g = await this.groups.get(tx, groupId);
+        throw g && g.status === 'open' && g.deadlineAt && g.deadlineAt.getTime() > Date.now()
+          ? new DomainError(ErrorCode.GROUP_FULL, 'This group is full')
+          : new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
+      }
+      await this.campaigns.takeStock(tx, c, quantity);
+      return o;
+    });
   }
 
   /** Buy alone at list price, when the campaign allows it. */
@@ -189,7 +206,7 @@ export class CheckoutService {
       this.campaigns.fulfilmentModes(ctx, c),
       this.orders.previewPickupPoint(ctx, userId, pointId),
     ]);
-    if (req.fulfilment && !fulfilmentModes.includes(req.fulfilment.mode)) throw modeNotAllowed(req.fulfilment.mode, fulfilmentModes);
+    if (req.fulfilment && !fulfilmentModes.includes(req.fulfilment.mode)) throw fulfilmentModeNotAllowed(req.fulfilment.mode, fulfilmentModes);
     // The same limit the order creation enforces: never preview an order that could not be paid.
     assertPayable(Math.max(1, goodsAmount - (best?.discount ?? 0)));
     return {
@@ -205,7 +222,7 @@ export class CheckoutService {
     // The mode must be one both the campaign and its product allow (no choice = delivery, as before pickup).
     const mode = fulfilment?.mode ?? 'delivery';
     const modes = await this.campaigns.fulfilmentModes(tx, c);
-    if (!modes.includes(mode)) throw modeNotAllowed(mode, modes);
+    if (!modes.includes(mode)) throw fulfilmentModeNotAllowed(mode, modes);
     const pickup = fulfilment?.mode === 'pickup' ? { pointId: fulfilment.pointId } : undefined;
     const discount = couponId ? await this.coupons.discountFor(tx, o.userId, couponId, { goodsAmount: o.unitPrice * o.quantity, productId: c.productId, campaignId: c.id }) : 0;
     const attribution = await this.attributionOf(tx, o.userId, shareToken);
@@ -219,10 +236,6 @@ export class CheckoutService {
     await tx.manager.insert(GroupMemberEntity, { groupId, userId, activeUserId: userId, orderId, role, status: 'reserved', createdAt: new Date(), paidAt: null });
     this.groups.touched(tx, groupId, campaignId); // the group page shows the new (unpaid) member at once
   }
-}
-
-function modeNotAllowed(mode: string, allowed: string[]): DomainError {
-  return new DomainError(ErrorCode.FULFILMENT_MODE_NOT_ALLOWED, `This order cannot use ${mode}`, { mode, allowed });
 }
 
 function checkPerOrder(c: CampaignEntity, quantity: number): void {

@@ -46,6 +46,12 @@ export class GroupService implements OrderParticipant {
     return ctx.manager.findOne(GroupEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
+  /** Seats left of a group as MySQL has them, for rebuilding its Redis seat gate. */
+  async gateState(ctx: ServiceContext, groupId: number): Promise<{ seatsLeft: number; ttlSec: number }> {
+    const g = await this.get(ctx, groupId);
+    return { seatsLeft: g ? g.size - g.seatsTaken : 0, ttlSec: g?.deadlineAt ? Math.ceil((g.deadlineAt.getTime() - Date.now()) / 1000) + 600 : 60 };
+  }
+
   /** The group and whether `userId` holds an active seat in it, in one statement (the join's first read). */
   async getWithSeatOf(ctx: ServiceContext, id: number, userId: number): Promise<{ group: GroupEntity; seated: boolean } | null> {
     const { entities, raw } = await ctx.manager

@@ -28,17 +28,21 @@ export interface GroupbuyServices {
 }
 
 export function registerGroupbuyRoutes(r: ApiRouter, gb: GroupbuyServices, redis: Redis, prefix: string): void {
+  // The home page, a campaign page and its open groups are the same for everybody: cached per process (see PublicCache).
   r.add(
     listCampaigns,
     ({ query }, sctx) => gb.campaigns.listActive(sctx, query),
+    { cached: true },
   );
   r.add(
     getCampaign,
     ({ params }, sctx) => gb.campaigns.shopperView(sctx, params.id),
+    { cached: true },
   );
   r.add(
     listCampaignGroups,
     ({ params }, sctx) => gb.groups.joinable(sctx, params.id),
+    { cached: true },
   );
   r.add(
     launchGroup,

@@ -1,5 +1,5 @@
 /** The order module's public face: other modules use orders only through what is exported here. */
-export { OrderService, newOrderNo, type AttributedFigures, type CreatedOrder, type NewOrder, type OrderAddress, type OrderAddresses, type OrderPickupPoint, type OrderPickupPoints, type OrderRecord } from './order.service';
+export { OrderService, newOrderNo, type AttributedFigures, type CreatedOrder, type NewOrder, type OrderAddress, type OrderAddresses, type OrderPickupPoint, type OrderPickupPoints, type OrderRecord, type PreparedOrder } from './order.service';
 export { FulfilmentService, type FulfilmentTimes } from './order.fulfilment';
 export { AfterSaleService } from './order.aftersale';
 export { OrderAdminService } from './order.admin.service';

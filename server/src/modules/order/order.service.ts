@@ -7,7 +7,7 @@ import {
 import { maskPhone, type FieldCipher } from '../../core/crypto';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
-import { recordCreated } from '../../core/lifecycle';
+import { recordCreatedMany } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { AfterSaleEntity, FulfilmentEntity, OrderAttributionEntity, OrderEntity, OrderEventEntity, RefundEntity } from './order.entity';
@@ -64,6 +64,10 @@ export interface OrderPickupPoints {
   rememberedPoint(ctx: ServiceContext, userId: number): Promise<number | null>;
 }
 
+/** A new order whose checks passed (`OrderService.prepare`): what `createMany` writes. */
+/** `point` for a pickup order (its `address` is then only the shopper's contact, if any); else `address` is the delivery's. */
+export type PreparedOrder = NewOrder & { payable: number; address: OrderAddress | null; point: OrderPickupPoint | null };
+
 /** Attributed orders of a set of shares, as the share graph counts them (paid orders only). */
 export interface AttributedFigures {
   orders: number;
@@ -86,6 +90,8 @@ export interface OrderAddress {
 export interface OrderAddresses {
   /** The user's address `id` (404 ADDRESS_NOT_FOUND when not theirs), or their default when no id is given; null: none. */
   forDelivery(ctx: ServiceContext, userId: number, id?: number): Promise<OrderAddress | null>;
+  /** Default addresses of many users at once (the batched join); users without one are absent. */
+  defaultsFor?(ctx: ServiceContext, userIds: number[]): Promise<Map<number, OrderAddress>>;
   /** The same, as the owner sees it (for the checkout preview). */
   forPreview(ctx: ServiceContext, id?: number): Promise<AddressView | null>;
 }
@@ -172,43 +178,93 @@ export class OrderService {
    * payment provider accepts (422 AMOUNT_TOO_LARGE).
    */
   async create(tx: ServiceContext, o: NewOrder): Promise<CreatedOrder> {
-    const goods = o.unitPrice * o.quantity;
-    const payable = Math.max(1, goods - o.discountAmount);
-    // Refused before any row is written: the caller's transaction rolls back what it took.
-    assertPayable(payable);
-    // Delivery needs an address, pickup an open point: refused before the order row exists (the
-    // caller's transaction rolls back). A pickup order takes the shopper's contact from their address
-    // book when they have one (the leader may call them), else it carries none.
-    const point = o.pickup ? await this.pickupPointFor(tx, o.userId, o.pickup.pointId) : null;
-    const address = await this.addresses.forDelivery(tx, o.userId, o.addressId);
-    if (!address && !point) throw new DomainError(ErrorCode.ADDRESS_REQUIRED, 'Add a delivery address first');
-    const now = new Date();
-    const row: Omit<OrderEntity, 'id'> = {
-      orderNo: newOrderNo(now), userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, productId: o.productId,
-      skuId: o.skuId, title: o.title, specLabel: o.specLabel, image: o.image, unitPrice: o.unitPrice, quantity: o.quantity,
-      goodsAmount: goods, discountAmount: goods - payable, couponId: o.couponId, payableAmount: payable, status: 'pending_payment',
-      payDeadlineAt: o.payDeadlineAt, paidAt: null, paidAmount: null, refundedAmount: 0, transactionId: null, cancelReason: null, createdAt: now, updatedAt: now,
-    };
-    // Insert without reading back (this runs on the join hot path).
-    const res = await tx.manager.insert(OrderEntity, row);
-    const id = Number(res.identifiers[0].id);
-    const fulfilment = point ? pickupOf(id, point, address, now) : deliveryOf(id, address!, now);
-    await tx.manager.insert(FulfilmentEntity, fulfilment);
-    await recordCreated(tx, orderLifecycle, id, 'pending_payment');
-    const attribution = o.attribution ?? null;
-    if (attribution) {
-      await tx.manager.insert(OrderAttributionEntity, { orderId: id, shareId: attribution.shareId, sharerUserId: attribution.sharerUserId, chain: attribution.chain, createdAt: now });
+    const [prepared] = await this.prepare(tx, [o]);
+    if (prepared instanceof Error) throw prepared;
+    return (await this.createMany(tx, [prepared!]))[0]!;
+  }
+
+  /**
+   * The checks of `create` that can refuse one order, for many at once (the batched join): each item
+   * is ready to write, or the error that refuses it. Nothing is written. Default addresses of all
+   * buyers are read in one statement.
+   */
+  async prepare(tx: ServiceContext, items: NewOrder[]): Promise<Array<PreparedOrder | DomainError>> {
+    const defaults = this.addresses.defaultsFor
+      ? await this.addresses.defaultsFor(tx, [...new Set(items.filter((o) => o.addressId === undefined).map((o) => o.userId))])
+      : null;
+    const out: Array<PreparedOrder | DomainError> = [];
+    for (const o of items) {
+      try {
+        const payable = Math.max(1, o.unitPrice * o.quantity - o.discountAmount);
+        // Refused before any row is written: the caller's transaction rolls back what it took.
+        assertPayable(payable);
+        // Delivery needs an address, pickup an open point: refused before the order row exists. A
+        // pickup order takes the shopper's contact from their address book when they have one (the
+        // leader may call them), else it carries none.
+        const point = o.pickup ? await this.pickupPointFor(tx, o.userId, o.pickup.pointId) : null;
+        const address = defaults && o.addressId === undefined ? (defaults.get(o.userId) ?? null) : await this.addresses.forDelivery(tx, o.userId, o.addressId);
+        if (!address && !point) throw new DomainError(ErrorCode.ADDRESS_REQUIRED, 'Add a delivery address first');
+        out.push({ ...o, payable, address, point });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        out.push(err);
+      }
     }
-    // The rewards that come later read the attribution from this event (it never changes).
-    await emit(tx, {
-      type: 'order.created', aggregateType: 'order', aggregateId: id,
-      payload: { orderId: id, userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, payableAmount: payable, payDeadlineAt: o.payDeadlineAt.toISOString(), attribution },
+    return out;
+  }
+
+  /**
+   * Writes prepared orders — rows, fulfilments, first history rows, attributions and `order.created`
+   * events — with one multi-row INSERT per table (a batch of joins shares the round trips).
+   */
+  async createMany(tx: ServiceContext, items: PreparedOrder[]): Promise<CreatedOrder[]> {
+    if (!items.length) return [];
+    const now = new Date();
+    const rows: Array<Omit<OrderEntity, 'id'>> = items.map((o) => {
+      const goods = o.unitPrice * o.quantity;
+      return {
+        orderNo: newOrderNo(now), userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, productId: o.productId,
+        skuId: o.skuId, title: o.title, specLabel: o.specLabel, image: o.image, unitPrice: o.unitPrice, quantity: o.quantity,
+        goodsAmount: goods, discountAmount: goods - o.payable, couponId: o.couponId, payableAmount: o.payable, status: 'pending_payment',
+        payDeadlineAt: o.payDeadlineAt, paidAt: null, paidAmount: null, refundedAmount: 0, transactionId: null, cancelReason: null, createdAt: now, updatedAt: now,
+      };
     });
+    // Insert without reading back (this runs on the join hot path).
+    const res = await tx.manager.insert(OrderEntity, rows);
+    const ids = rows.length === 1 ? [Number(res.identifiers[0]!.id)] : await this.idsByOrderNo(tx, rows.map((r) => r.orderNo));
+    const fulfilments = items.map((o, i) => (o.point ? pickupOf(ids[i]!, o.point, o.address, now) : deliveryOf(ids[i]!, o.address!, now)));
+    await tx.manager.insert(FulfilmentEntity, fulfilments);
+    await recordCreatedMany(tx, orderLifecycle, ids, 'pending_payment');
+    const attributed = items.flatMap((o, i) => (o.attribution ? [{ orderId: ids[i]!, shareId: o.attribution.shareId, sharerUserId: o.attribution.sharerUserId, chain: o.attribution.chain, createdAt: now }] : []));
+    if (attributed.length) await tx.manager.insert(OrderAttributionEntity, attributed);
+    // The rewards that come later read the attribution from this event (it never changes).
+    await emit(
+      tx,
+      ...items.map((o, i) => ({
+        type: 'order.created' as const, aggregateType: 'order' as const, aggregateId: ids[i]!,
+        payload: { orderId: ids[i]!, userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, payableAmount: o.payable, payDeadlineAt: o.payDeadlineAt.toISOString(), attribution: o.attribution ?? null },
+      })),
+    );
     // The payment deadline as a delayed job right after commit (a process that dies first leaves it
     // to the sweeper, which cancels every overdue unpaid order it finds in MySQL).
     const scheduler = this.scheduler;
-    if (scheduler) tx.afterCommit?.push(() => scheduler.orderDeadline(id, o.payDeadlineAt));
-    return { ...row, id, fulfilment };
+    if (scheduler) tx.afterCommit?.push(() => Promise.all(items.map((o, i) => scheduler.orderDeadline(ids[i]!, o.payDeadlineAt))));
+    return rows.map((row, i) => ({ ...row, id: ids[i]!, fulfilment: fulfilments[i]! }));
+  }
+
+  /**
+   * Ids of orders a multi-row INSERT just wrote, by their unique numbers. Not computed from the
+   * first insert id: MySQL 8's default `innodb_autoinc_lock_mode=2` does not promise one statement's
+   * ids are consecutive.
+   */
+  private async idsByOrderNo(tx: ServiceContext, orderNos: string[]): Promise<number[]> {
+    const found = await tx.manager.find(OrderEntity, { where: { orderNo: In(orderNos) }, select: { id: true, orderNo: true } });
+    const byNo = new Map(found.map((r) => [r.orderNo, Number(r.id)]));
+    return orderNos.map((no) => {
+      const id = byNo.get(no);
+      if (id === undefined) throw new Error(`order ${no} not found right after its insert`);
+      return id;
+    });
   }
 
   async get(ctx: ServiceContext, id: number, lock = false): Promise<OrderRecord | null> {
@@ -249,6 +305,17 @@ export class OrderService {
   /** Whether the user ever paid for an order (new-user rules of campaigns and coupons). */
   async hasPaidOrder(ctx: ServiceContext, userId: number): Promise<boolean> {
     return ctx.manager.exists(OrderEntity, { where: { userId, paidAt: Not(IsNull()) } });
+  }
+
+  /** Which of these users ever paid for an order (`hasPaidOrder` of many, one statement). */
+  async usersWithPaidOrder(ctx: ServiceContext, userIds: number[]): Promise<Set<number>> {
+    if (!userIds.length) return new Set();
+    const rows = await ctx.manager
+      .createQueryBuilder(OrderEntity, 'o')
+      .select('DISTINCT o.userId', 'userId')
+      .where('o.userId IN (:...ids) AND o.paidAt IS NOT NULL', { ids: userIds })
+      .getRawMany<{ userId: string }>();
+    return new Set(rows.map((r) => Number(r.userId)));
   }
 
   /** The owner's order; anyone else gets 404 (not 403), so order ids reveal nothing. */

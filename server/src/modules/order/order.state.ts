@@ -27,8 +27,9 @@ export const orderLifecycle: Lifecycle<OrderStatus, OrderEntity> = {
   entity: OrderEntity,
   transitions: orderTransitions,
   touchesUpdatedAt: true,
-  history: async (tx, orderId, from, to, note) => {
-    await tx.manager.insert(OrderEventEntity, { orderId, fromStatus: from ?? null, toStatus: to, note, createdAt: new Date() });
+  history: async (tx, moves) => {
+    const createdAt = new Date();
+    await tx.manager.insert(OrderEventEntity, moves.map((m) => ({ orderId: m.id, fromStatus: m.from, toStatus: m.to, note: m.note, createdAt })));
   },
 };
 

@@ -189,6 +189,29 @@ export class ShareService {
     return { shareId: Number(share.id), sharerUserId: Number(share.sharerUserId), chain: await this.chainAbove(ctx, share) };
   }
 
+  /**
+   * `attributionFor` of many buyers at once (the batched join): one statement finds which of them
+   * opened any share within the window; only those (and buyers ordering through a share token) cost
+   * the lookup of their own. Most buyers in a burst carry a token or no visit, so a batch usually
+   * pays one read.
+   */
+  async attributionsFor(ctx: ServiceContext, buyers: Array<{ userId: number; shareToken?: string }>): Promise<Array<OrderAttribution | null>> {
+    const plain = [...new Set(buyers.filter((b) => !b.shareToken).map((b) => b.userId))];
+    const since = new Date(Date.now() - this.opts.attributionDays * 86_400_000);
+    const visited = new Set<number>();
+    if (plain.length) {
+      const rows = await ctx.manager
+        .createQueryBuilder(ShareVisitEntity, 'v')
+        .select('DISTINCT v.userId', 'userId')
+        .where('v.userId IN (:...ids) AND v.visitedAt >= :since', { ids: plain, since })
+        .getRawMany<{ userId: string }>();
+      for (const r of rows) visited.add(Number(r.userId));
+    }
+    const out: Array<OrderAttribution | null> = [];
+    for (const b of buyers) out.push(b.shareToken || visited.has(b.userId) ? await this.attributionFor(ctx, b.userId, b.shareToken) : null);
+    return out;
+  }
+
   /** The shares above `share`, nearest first (its parent, the parent's parent…). */
   async chainAbove(ctx: ServiceContext, share: ShareEntity): Promise<OrderAttribution['chain']> {
     const chain: OrderAttribution['chain'] = [];

@@ -1,0 +1,182 @@
+import type { DataSource } from 'typeorm';
+import type { ServiceContext } from './context';
+import { withTransaction } from './transaction';
+
+/**
+ * Application-level group commit: requests that arrive together are handed to `run` together, and
+ * each caller gets its own outcome back. `run` answers every item with a value or an error, so one
+ * bad request never fails its neighbours; if `run` itself throws, every item of that batch gets the
+ * error (callers that need per-item outcomes catch inside `run`).
+ *
+ * Batches form naturally: while `maxInFlight` batches are running, new items wait; the next batch
+ * takes everything that waited (up to `maxSize`). At low load a request therefore goes alone and
+ * waits for nothing; under load each batch carries what arrived during the previous one, so the
+ * round trips and the commit of a transaction are shared by many requests. `windowMs` optionally
+ * waits a little for company even when a slot is free (0: only the same event-loop turn).
+ */
+export class GroupCommit<I, O> {
+  private queue: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<Array<Settled<O>>>,
+    private readonly opts: { maxSize: number; maxInFlight: number; windowMs: number },
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Requests waiting for a batch (for tests and metrics). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    if (this.inFlight >= this.opts.maxInFlight) return;
+    if (this.queue.length >= this.opts.maxSize) {
+      this.cancelTimer();
+      this.flush();
+      return;
+    }
+    if (this.timer) return;
+    // setImmediate collects everything that arrived in the same turn (e.g. requests parsed from one
+    // socket read); a window, if configured, waits for more.
+    const go = () => {
+      this.timer = null;
+      this.flush();
+    };
+    this.timer = this.opts.windowMs > 0 ? setTimeout(go, this.opts.windowMs) : setImmediate(go);
+  }
+
+  private cancelTimer(): void {
+    if (!this.timer) return;
+    if ('hasRef' in this.timer && 'refresh' in this.timer) clearTimeout(this.timer as NodeJS.Timeout);
+    else clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = null;
+  }
+
+  private flush(): void {
+    while (this.queue.length && this.inFlight < this.opts.maxInFlight) {
+      const batch = this.queue.splice(0, this.opts.maxSize);
+      this.inFlight++;
+      void this.execute(batch);
+    }
+  }
+
+  private async execute(batch: GroupCommit<I, O>['queue']): Promise<void> {
+    try {
+      const results = await this.run(batch.map((b) => b.item));
+      batch.forEach((b, i) => {
+        const r = results[i];
+        if (!r) b.reject(new Error('group commit: no outcome for an item'));
+        else if (r.ok) b.resolve(r.value);
+        else b.reject(r.error);
+      });
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    } finally {
+      this.inFlight--;
+      if (this.queue.length) this.schedule();
+    }
+  }
+}
+
+export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+export const settledOk = <O>(value: O): Settled<O> => ({ ok: true, value });
+export const settledError = <O>(error: unknown): Settled<O> => ({ ok: false, error });
+
+/** A request inside a `GatedBatch`: its outcome so far (refused with `error`, or answered with `out`). */
+export interface BatchSlot<R, O> {
+  req: R;
+  /** The request holds a token of its Redis gate (given back unless it ends with `out`). */
+  gated?: boolean;
+  error?: unknown;
+  out?: O;
+}
+
+/**
+ * The shape every group-committed write shares (joins, claims): checks that need no transaction for
+ * the whole batch, a Redis gate per request, then ONE transaction that decides and writes all the
+ * survivors. Each request is answered with its own outcome; if the transaction fails as a whole
+ * (a race its locked reads could not foresee, a deadlock after retries) every survivor is decided
+ * alone by the one-request path; gate tokens of requests that got nothing are given back.
+ */
+export abstract class GatedBatch<R extends { ctx: ServiceContext }, O, S extends BatchSlot<R, O> = BatchSlot<R, O>> {
+  private readonly commit: GroupCommit<R, O>;
+  /** Batches run, requests they carried, and batches that failed as a whole (then decided one by one). */
+  readonly stats = { batches: 0, requests: 0, fallbacks: 0 };
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly what: string,
+    opts: { maxSize: number; maxInFlight: number; windowMs: number },
+  ) {
+    this.commit = new GroupCommit((reqs) => this.run(reqs), opts);
+  }
+
+  submit(req: R): Promise<O> {
+    return this.commit.submit(req);
+  }
+
+  /** Refuses what can be refused before the gate (sets `error`), for the whole batch at once. */
+  protected abstract precheck(ctx: ServiceContext, slots: S[]): Promise<void>;
+  /** The request's Redis gate: true, a token was taken; false, refused (`refusal`). */
+  protected abstract take(slot: S): Promise<boolean>;
+  protected abstract give(slot: S): Promise<void>;
+  protected abstract refusal(slot: S): unknown;
+  /** Decides and writes the survivors in the batch's transaction (sets `error` or `out` of each). */
+  protected abstract decideAndWrite(tx: ServiceContext, slots: S[]): Promise<void>;
+  /** The one-request path, for a batch whose transaction failed as a whole. */
+  protected abstract alone(slot: S): Promise<O>;
+
+  private async run(reqs: R[]): Promise<Array<Settled<O>>> {
+    this.stats.batches++;
+    this.stats.requests += reqs.length;
+    const slots = reqs.map((req) => ({ req }) as S);
+    const ctx = reqs[0]!.ctx;
+    await this.precheck(ctx, slots);
+    await Promise.all(
+      slots
+        .filter((s) => !s.error)
+        .map(async (s) => {
+          try {
+            if (await this.take(s)) s.gated = true;
+            else s.error = this.refusal(s);
+          } catch (err) {
+            s.error = err;
+          }
+        }),
+    );
+    const live = slots.filter((s) => !s.error);
+    if (live.length) {
+      try {
+        await withTransaction(this.dataSource, { ...ctx, requestId: `batch:${ctx.requestId}` }, async (tx) => {
+          // From scratch on every attempt (MySQL may pick the batch as a deadlock victim).
+          for (const s of live) s.error = s.out = undefined;
+          await this.decideAndWrite(tx, live);
+        });
+      } catch (err) {
+        this.stats.fallbacks++;
+        ctx.log.warn({ err: (err as Error).message, size: live.length }, `${this.what} batch failed as a whole; deciding its requests one by one`);
+        await Promise.all(
+          live.map(async (s) => {
+            s.error = s.out = undefined;
+            try {
+              s.out = await this.alone(s);
+            } catch (e) {
+              s.error = e;
+            }
+          }),
+        );
+      }
+    }
+    await Promise.all(slots.filter((s) => s.gated && s.out === undefined).map((s) => this.give(s).catch(() => undefined)));
+    return slots.map((s) => (s.out !== undefined ? settledOk(s.out) : settledError<O>(s.error)));
+  }
+}
