@@ -13,6 +13,13 @@ export default defineAppConfig({
     { root: 'packages/rewards', pages: ['pages/mine/index', 'pages/withdraw/index'] },
     { root: 'packages/leader', pages: ['pages/points/index', 'pages/apply/index', 'pages/index/index', 'pages/orders/index', 'pages/batches/index', 'pages/batch/index', 'pages/verify/index', 'pages/earnings/index'] },
   ],
+  // WeChat refuses `getLocation` unless the app declares it (requiredPrivateInfos) and says why it
+  // asks (the permission prompt shows `desc`): the pickup-point chooser sorts points nearest first,
+  // and a leader's application takes the point's coordinates.
+  permission: {
+    'scope.userLocation': { desc: '用于为你推荐附近的自提点，以及团长登记自提点位置' },
+  },
+  requiredPrivateInfos: ['getLocation'],
   window: {
     backgroundTextStyle: 'dark',
     backgroundColor: '#f5f5f5',

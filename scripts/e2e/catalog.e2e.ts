@@ -76,4 +76,16 @@ describe('catalog in the h5 build', () => {
     await page.locator('.me-logout:visible').first().waitFor({ state: 'visible' });
     expect(errors).toEqual([]);
   });
+
+  it('when a signed-out shopper taps 去登录 on 我的拼团, then after picking a user they are back on 我的拼团, signed in', async () => {
+    await page.goto(appUrl('/packages/groupbuy/pages/mine/index'));
+    await page.locator('.my-groups .empty-action', { hasText: '去登录' }).click();
+    await page.waitForURL(/packages\/auth\/pages\/dev-login\/index\?back=1/);
+    await page.locator('.dev-user-bob').click();
+    await page.waitForURL(/packages\/groupbuy\/pages\/mine\/index/);
+    // bob has no groups in the seed: the signed-in empty state, not the login prompt.
+    await page.locator('.empty-action:visible', { hasText: '去首页看看' }).first().waitFor({ state: 'visible' });
+    expect(await page.locator('.empty-action:visible', { hasText: '去登录' }).count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });

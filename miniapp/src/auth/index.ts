@@ -43,11 +43,15 @@ export function devLogin(name: string): Promise<UserProfile> {
 
 /**
  * Starts the login appropriate for the platform: WeChat login on weapp, the dev-user picker on h5.
- * Resolves true when the user is signed in right away (weapp).
+ * Resolves true when the user is signed in right away (weapp). On h5 the picker comes back to the
+ * page that asked (我的, 我的拼团, 我的收益 …) with nothing left to carry out — rather than
+ * `switchTab` to 我的, which took the shopper away from that page, and whose h5 implementation can
+ * leave the tab page hidden when it races the page transition (Taro issues #14516, #12751).
  */
 export async function startLogin(): Promise<boolean> {
   if (process.env.TARO_ENV === 'h5') {
-    await Taro.navigateTo({ url: DEV_LOGIN_PAGE })
+    setLoginIntent(null)
+    await Taro.navigateTo({ url: `${DEV_LOGIN_PAGE}?back=1` })
     return false
   }
   await loginWithWeChat()
