@@ -759,8 +759,11 @@ function joinInvariants(databaseUrl, campaignId) {
 // ---------------------------------------------------------------- claim
 
 const CLAIM_SEC = int('BENCH_CLAIM_SEC', 15);
-const CLAIM_USERS = int('BENCH_CLAIM_USERS', 6000);
-const CLAIM_STOCK = int('BENCH_CLAIM_STOCK', 3000);
+// The target counts real issues, so by default the stock outlasts a 15 s run at several hundred
+// issues/s (a sold-out answer is a cheap Redis refusal and would flatter the figure); the sold-out
+// phase is still measured when BENCH_CLAIM_STOCK is set lower.
+const CLAIM_USERS = int('BENCH_CLAIM_USERS', 16000);
+const CLAIM_STOCK = int('BENCH_CLAIM_STOCK', 12000);
 const BURST_CLAIMS = int('BENCH_BURST_CLAIMS', 50);
 const BURST_LIMIT = 2;
 const CLAIMS_PER_MIN = '1000000'; // server default 60 per user per minute
@@ -827,6 +830,10 @@ async function benchClaim(stack) {
       ]
     : ['      never sold out during the run'];
   lines.push(`      latency by outcome: ${[...measured.outcomes.keys()].sort().map(byKey).join(';  ')}`);
+  // The row the target is about: claims answered while coupons were still being issued.
+  const issuing = soldOut ? measured.answers.filter((a) => a.at < soldOut.at) : measured.answers;
+  const issuingSec = (soldOut ? soldOut.at : end) / 1000;
+  const realIssues = { route: 'POST /api/coupon-templates/:id/claim — real issues (before sold-out)', rps: issuing.length / issuingSec, lat: latencySummary(issuing.map((a) => a.ms)) };
   lines.push(...costLines(costBefore, costAfter, measured.stats.total, 'claim answered'));
 
   // ---------------- one user, many concurrent claims (not timed against the target)
@@ -850,6 +857,7 @@ async function benchClaim(stack) {
     measured: { ...measured, label: 'POST /api/coupon-templates/:id/claim', okLabel: 'issued', okUnit: 'coupons', who: 'claimers', knob: 'BENCH_CLAIM_USERS' },
     lines,
     ratio: 'claim',
+    rows: [realIssues],
     sideErrors: serverErrorsIn(burstOutcomes),
     invariants: await claimInvariants(stack.databaseUrl, {
       main,

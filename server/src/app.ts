@@ -18,7 +18,7 @@ import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAd
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
 import { CampaignService, CheckoutService, GroupDeadlines, GroupService, JoinBatch, SeatGate, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
-import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, PickupArrival, PickupBatchService, RefundService, orderSubscribers, registerOrderAdminRoutes, registerOrderRoutes, registerPickupAdminRoutes, registerPickupRoutes } from './modules/order';
+import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, PickupArrival, PickupBatchService, RefundService, orderSubscribers, pickupBatchSubscribers, registerOrderAdminRoutes, registerOrderRoutes, registerPickupAdminRoutes, registerPickupRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
 import { LeaderDirectory, LeaderService, PickupPointService, PointGeoIndex, leaderSubscribers, registerLeaderAdminRoutes, registerLeaderRoutes } from './modules/leader';
 import { PickupVerification, pickupCodeSubscribers, registerPickupVerifyRoutes } from './modules/order';
@@ -291,7 +291,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     subscribers: [
       ...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups),
       ...notificationSubscribers(notifications, groups), ...rewardsSubscribers(rewards),
-      ...leaderSubscribers(pickupPoints), ...pickupCodeSubscribers(pickupVerify),
+      ...leaderSubscribers(pickupPoints), ...pickupCodeSubscribers(pickupVerify), ...pickupBatchSubscribers(pickupBatches),
     ],
     live,
     async sweep(ctx) {

@@ -371,6 +371,55 @@ describe('batches: pick lists, shipping, arrival', () => {
     expect((await status(2)).status).toBe('refunded');
   });
 
+  it('when an order of a formed batch is fully refunded, then it leaves the batch and its pick list; after shipping, a refund leaves the batch as it went', async () => {
+    // Orders of 2, 3 and 1 units in one batch (6 units). 1000 fen each unit (listPrice).
+    const { p, batchId, orders, shoppers, campaign } = await formedBatch([2, 3, 1]);
+    const support = await loginAdmin(t, 'support');
+    const op = await loginAdmin(t, 'operator');
+    const refundWhole = async (i: number, units: number) => {
+      const r = await t.http.post(`/api/orders/${orders[i]}/after-sales`).set(shoppers[i]!.auth).send({ kind: 'refund_only', reason: 'not_wanted', amount: units * 1000 });
+      expect(r.status).toBe(201);
+      expect((await t.http.post(`/admin/after-sales/${r.body.id}/approve`).set(support.auth)).status).toBe(200);
+      const until = Date.now() + 15_000;
+      while (Date.now() < until && (await q('SELECT status FROM orders WHERE id = ?', [orders[i]]))[0].status !== 'refunded') {
+        await t.services.sweep(sys());
+        await sleep(100);
+      }
+      expect((await q('SELECT status FROM orders WHERE id = ?', [orders[i]]))[0].status).toBe('refunded');
+    };
+    const batchState = async () => {
+      const d = (await t.http.get(`/admin/pickup-batches/${batchId}`).set(op.auth)).body;
+      return { orderCount: d.orderCount, unitCount: d.unitCount, lines: d.lines.map((l: { quantity: number; orders: number }) => [l.quantity, l.orders]) };
+    };
+    const waitFor = async (want: unknown) => {
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && JSON.stringify(await batchState()) !== JSON.stringify(want)) await sleep(100);
+      expect(await batchState()).toEqual(want);
+    };
+    // The 3-unit order is refunded before shipping: the warehouse packs 3 units for 2 orders.
+    await refundWhole(1, 3);
+    await waitFor({ orderCount: 2, unitCount: 3, lines: [[3, 2]] });
+    expect(await batchOf(orders[1])).toBeNull();
+    const leaderView = (await t.http.get(`/api/leader/batches/${batchId}`).set(p.leader.auth)).body;
+    expect(leaderView.orders.map((o: { orderId: number }) => o.orderId).sort()).toEqual([orders[0], orders[2]].sort());
+    const csv = (await t.http.get(`/admin/pickup-batches/${batchId}/pick-list.csv`).set(op.auth)).text;
+    expect(csv).toContain(`,${campaign.skuId},`);
+    expect(csv.split('\r\n')[1]).toMatch(/,3,2,$/);
+    // The refunded order never joins a later batch either.
+    await t.services.pickupBatches.formAt(sys(), freshCutoff(), 'test');
+    expect(await batchOf(orders[1])).toBeNull();
+    // Shipped: the goods are on their way, so a refund now leaves the batch as it went.
+    await t.http.post(`/admin/pickup-batches/${batchId}/ship`).set(op.auth).expect(200);
+    await refundWhole(2, 1);
+    await sleep(500); // the subscriber ran (or will) and must change nothing
+    expect(await batchState()).toEqual({ orderCount: 2, unitCount: 3, lines: [[3, 2]] });
+    expect(await batchOf(orders[2])).toBe(batchId);
+    // The leader confirms arrival in full: only the order still owed becomes ready for pickup.
+    expect((await t.http.post(`/api/leader/batches/${batchId}/arrive`).set(p.leader.auth).send({})).status).toBe(200);
+    expect((await q('SELECT status FROM orders WHERE id = ?', [orders[0]]))[0].status).toBe('ready_for_pickup');
+    expect((await q('SELECT status FROM orders WHERE id = ?', [orders[2]]))[0].status).toBe('refunded');
+  });
+
   it('pick lists: a batch\'s by SKU and the day\'s warehouse list across points, as JSON and CSV', async () => {
     const { campaign } = await createCampaign(t, { stock: 100, limits: { perOrder: 5, unitsPerUser: 10 } });
     const other = await createCampaign(t, { stock: 100, limits: { perOrder: 5, unitsPerUser: 10 } });

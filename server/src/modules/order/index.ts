@@ -10,7 +10,7 @@ export { RefundService, refundBackoffMs, type RefundProvider } from './refund.se
 export type { RefundReason } from './order.entity';
 export { orderSubscribers } from './order.subscribers';
 export { registerOrderRoutes } from './order.routes';
-export { PickupBatchService, type PickupLeaders } from './pickup.batches';
+export { PickupBatchService, pickupBatchSubscribers, type PickupLeaders } from './pickup.batches';
 export { PickupArrival } from './pickup.arrival';
 export { registerPickupAdminRoutes, registerPickupRoutes } from './pickup.routes';
 export { PickupVerification, pickupCodeSubscribers, type PickupLeader, type PickupVerifyOptions } from './order.verify';

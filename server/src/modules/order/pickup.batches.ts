@@ -7,6 +7,7 @@ import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { move, recordCreatedMany } from '../../core/lifecycle';
 import { affectedRows, withTransaction } from '../../core/transaction';
+import { defineSubscriber, type Subscriber } from '../../core/outbox.dispatcher';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { recordAudit } from '../admin';
 import { FulfilmentEntity, OrderEntity } from './order.entity';
@@ -140,6 +141,37 @@ export class PickupBatchService {
       await recordAudit(tx, { action: 'pickup_batch.ship', entityType: 'pickup_batch', entityId: id, before: { status: b.status }, after: { status: 'shipped', shippedAt: shippedAt.toISOString() } });
     });
     return this.detail(ctx, await this.mustGet(ctx, id));
+  }
+
+  /**
+   * A pickup order fully refunded while its batch is still `formed` leaves the batch: its units come
+   * off the pick list and the counts, so the warehouse does not pack goods nobody paid for. Once the
+   * batch shipped the goods are on their way and the batch keeps them (arrival skips the refunded
+   * order). The batch row is locked as `ship` locks it, so a refund and a shipment of one batch
+   * serialize: either the order left before shipping, or the batch shipped with it. Returns whether
+   * the order left a batch. A batch left empty stays `formed` with nothing in it (its history stays
+   * whole); the operator sees 0 orders and does not ship it.
+   */
+  async dropRefunded(tx: ServiceContext, orderId: number): Promise<boolean> {
+    const f = await tx.manager.findOne(FulfilmentEntity, { where: { orderId }, select: { orderId: true, mode: true, batchId: true } });
+    if (!f || f.mode !== 'pickup' || f.batchId === null) return false;
+    const batch = await tx.manager.findOne(PickupBatchEntity, { where: { id: f.batchId }, lock: { mode: 'pessimistic_write' } });
+    if (!batch || batch.status !== 'formed') return false;
+    const o = await tx.manager.findOneOrFail(OrderEntity, { where: { id: orderId }, select: { id: true, skuId: true, quantity: true, status: true } });
+    if (o.status !== 'refunded') return false; // only a full refund takes the goods off the list
+    // Guarded on the batch it was in: a redelivered event finds it detached and changes nothing.
+    const detached = await tx.manager.update(FulfilmentEntity, { orderId, batchId: batch.id }, { batchId: null, updatedAt: new Date() });
+    if (!detached.affected) return false;
+    await tx.manager
+      .createQueryBuilder()
+      .update(PickupBatchLineEntity)
+      .set({ quantity: () => `quantity - ${Number(o.quantity)}`, orders: () => 'orders - 1' })
+      .where('batch_id = :batchId AND sku_id = :skuId', { batchId: batch.id, skuId: o.skuId })
+      .execute();
+    await tx.manager.delete(PickupBatchLineEntity, { batchId: batch.id, skuId: o.skuId, orders: 0 });
+    await tx.manager.update(PickupBatchEntity, { id: batch.id }, { orderCount: batch.orderCount - 1, unitCount: batch.unitCount - o.quantity, updatedAt: new Date() });
+    tx.log.info({ orderId, batchId: batch.id, units: o.quantity }, 'refunded pickup order left its formed batch');
+    return true;
   }
 
   // ---------- reads ----------
@@ -296,4 +328,17 @@ function pickLineOf(l: PickupBatchLineEntity): PickLine {
 /** DATE columns come back as `YYYY-MM-DD` strings (or Dates, depending on the driver's settings). */
 function dateOf(d: string | Date): string {
   return typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
+}
+
+/** The batches' reaction to a full refund: the order leaves a batch that has not shipped yet. */
+export function pickupBatchSubscribers(batches: PickupBatchService): Subscriber[] {
+  return [
+    defineSubscriber({
+      name: 'order.pickup-batch-refund',
+      events: ['order.refunded'],
+      handle: async (tx, e) => {
+        if (e.payload.fullyRefunded) await batches.dropRefunded(tx, e.payload.orderId);
+      },
+    }),
+  ];
 }
