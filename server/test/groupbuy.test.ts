@@ -1,4 +1,7 @@
 import { ErrorCode } from '@tuan/shared';
+import { Queue } from 'bullmq';
+import { createBullConnection } from '../src/core/redis';
+import { bullPrefix } from '../src/jobs/maintenance.worker';
 import { loginUser, startTestApp, type TestApp } from './support/harness';
 import { createCampaign, joinGroup, launchAndPay, pay, sleep, sysCtx } from './support/groupbuy.factory';
 
@@ -144,6 +147,32 @@ describe('expiry', () => {
     await pay(t, m.user, m.res.body.id);
     await sleep(2200);
     expect(await t.services.deadlines.expireGroup(sysCtx(t), groupId)).toBe('failed');
+  });
+
+  it('when joins are written together, then every order gets its payment-deadline job (order-<id>, delayed to its deadline) and its Redis deadline key', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 5, paymentTimeoutSec: 600 });
+    const groups = await Promise.all([0, 1, 2].map(() => launchAndPay(t, campaign.id)));
+    // Nine joins at once over three groups: the batch path writes them in shared transactions.
+    const joins = await Promise.all(groups.flatMap((g) => [0, 1, 2].map(() => joinGroup(t, g.groupId))));
+    expect(joins.map((j) => j.res.status)).toEqual(Array(9).fill(201));
+    const connection = createBullConnection(t.infra.config.REDIS_URL);
+    const queue = new Queue('deadlines', { connection, prefix: bullPrefix(t.infra.config.REDIS_PREFIX) });
+    try {
+      for (const j of joins) {
+        const id = j.res.body.id as number;
+        const deadline = Date.parse(j.res.body.payDeadlineAt);
+        let job = await queue.getJob(`order-${id}`);
+        for (let i = 0; i < 20 && !job; i++) job = (await sleep(100), await queue.getJob(`order-${id}`));
+        expect(job).toBeDefined();
+        expect(job!.name).toBe('order-deadline');
+        expect(job!.data).toEqual({ orderId: id });
+        expect(Math.abs(job!.timestamp + job!.delay - deadline)).toBeLessThan(2000);
+        expect(await t.infra.redis.get(`${t.infra.config.REDIS_PREFIX}{ord:${id}}:deadline`)).toBe(new Date(deadline).toISOString());
+      }
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
   });
 
   it('when a reserved seat is not paid by its deadline, then it is released and someone else takes it', async () => {

@@ -4,7 +4,8 @@
  * is logged, never surfaced.
  */
 export interface DeadlineScheduler {
-  orderDeadline(orderId: number, at: Date): Promise<void>;
+  /** Payment deadlines of orders written together: one round trip for the jobs however many. */
+  orderDeadlines(deadlines: ReadonlyArray<{ orderId: number; at: Date }>): Promise<void>;
   groupDeadline(groupId: number, at: Date): Promise<void>;
   refundDue(refundId: number): Promise<void>;
   /** A shipped order completes by itself at `at` (unless the shopper confirmed receipt first). */

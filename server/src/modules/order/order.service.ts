@@ -127,7 +127,7 @@ export class OrderService {
     private readonly addresses: OrderAddresses,
     private readonly cipher: FieldCipher,
     /** Where a new order's payment deadline goes (BullMQ delayed job); the sweeper is its backstop. */
-    private readonly scheduler?: Pick<DeadlineScheduler, 'orderDeadline'>,
+    private readonly scheduler?: Pick<DeadlineScheduler, 'orderDeadlines'>,
   ) {}
 
   /** The pickup code (and its QR) of a waiting pickup order, for the shopper's order detail. */
@@ -248,7 +248,7 @@ export class OrderService {
     // The payment deadline as a delayed job right after commit (a process that dies first leaves it
     // to the sweeper, which cancels every overdue unpaid order it finds in MySQL).
     const scheduler = this.scheduler;
-    if (scheduler) tx.afterCommit?.push(() => Promise.all(items.map((o, i) => scheduler.orderDeadline(ids[i]!, o.payDeadlineAt))));
+    if (scheduler) tx.afterCommit?.push(() => scheduler.orderDeadlines(items.map((o, i) => ({ orderId: ids[i]!, at: o.payDeadlineAt }))));
     return rows.map((row, i) => ({ ...row, id: ids[i]!, fulfilment: fulfilments[i]! }));
   }
 
