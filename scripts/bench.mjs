@@ -992,10 +992,18 @@ async function benchHome(stack) {
   const list = await must(bases[0], 'GET', '/api/campaigns?pageSize=50');
   const campaignId = list.items[0].id;
   const setupSec = (performance.now() - setupStart) / 1000;
-  const runOne = async (path) => {
-    log(`GET ${path} for ${HOME_SEC} s, ${CONNECTIONS} connections per process`);
+  // The group page: a group opened (and paid) on the first campaign, read anonymously and signed in
+  // (a shopper who is not in it: the shared part from the cache, their own fields read each time).
+  const opener = await loginUser(stack, 'bench-group-opener', 0, true);
+  const launched = await must(bases[0], 'POST', '/api/groups', { token: opener.token, body: { campaignId, quantity: 1 } });
+  await must(bases[0], 'POST', `/api/orders/${launched.id}/sandbox-pay`, { token: opener.token });
+  const groupId = launched.groupId ?? null;
+  const viewer = await loginUser(stack, 'bench-group-viewer', 0);
+  const runOne = async (path, token) => {
+    log(`GET ${path}${token ? ' (signed in)' : ''} for ${HOME_SEC} s, ${CONNECTIONS} connections per process`);
     const lat = [];
-    const stats = combine(await Promise.all(bases.map((b) => cannon({ url: `${b}${path}`, connections: CONNECTIONS, duration: HOME_SEC }, lat))));
+    const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+    const stats = combine(await Promise.all(bases.map((b) => cannon({ url: `${b}${path}`, connections: CONNECTIONS, duration: HOME_SEC, headers }, lat))));
     return { stats, lat: latencySummary(lat) };
   };
   const costBefore = await costSnapshot(stack.databaseUrl);
@@ -1003,10 +1011,14 @@ async function benchHome(stack) {
   const costAfter = await costSnapshot(stack.databaseUrl);
   const page = await runOne(`/api/campaigns/${campaignId}`);
   const groups = await runOne(`/api/campaigns/${campaignId}/groups`);
+  const groupAnon = groupId ? await runOne(`/api/groups/${groupId}`) : null;
+  const groupSigned = groupId ? await runOne(`/api/groups/${groupId}`, viewer.token) : null;
   const measured = { stats: home.stats, lat: home.lat, outcomes: new Map([['200', home.stats.total - home.stats.non2xx]]), answers: [], exhausted: false, users: 0, sec: HOME_SEC };
   const invariants = await withDb(stack.databaseUrl, async ({ q, check, fact }) => {
-    check('every read answered 200', home.stats.non2xx === 0 && page.stats.non2xx === 0 && groups.stats.non2xx === 0 && home.stats.errors + page.stats.errors + groups.stats.errors === 0,
-      `non-2xx ${home.stats.non2xx}/${page.stats.non2xx}/${groups.stats.non2xx}, errors ${home.stats.errors}/${page.stats.errors}/${groups.stats.errors}`);
+    const all = [home, page, groups, groupAnon, groupSigned].filter(Boolean);
+    check('every read answered 200', all.every((r) => r.stats.non2xx === 0 && r.stats.errors === 0),
+      `non-2xx ${all.map((r) => r.stats.non2xx).join('/')}, errors ${all.map((r) => r.stats.errors).join('/')}`);
+    check('a group page was measured', groupId !== null, groupId ? `group ${groupId}` : 'launching a group failed');
     await new Promise((r) => setTimeout(r, 1100));
     const [c] = await q('SELECT stock_left FROM campaigns WHERE id = ?', [campaignId]);
     const seen = (await must(bases[1 % bases.length], 'GET', `/api/campaigns/${campaignId}`)).stockLeft;
@@ -1022,8 +1034,10 @@ async function benchHome(stack) {
     rows: [
       { route: `GET /api/campaigns/:id`, rps: page.stats.rps, lat: page.lat },
       { route: `GET /api/campaigns/:id/groups`, rps: groups.stats.rps, lat: groups.lat },
+      ...(groupAnon ? [{ route: 'GET /api/groups/:id (anonymous)', rps: groupAnon.stats.rps, lat: groupAnon.lat }] : []),
+      ...(groupSigned ? [{ route: 'GET /api/groups/:id (signed in)', rps: groupSigned.stats.rps, lat: groupSigned.lat }] : []),
     ],
-    sideErrors: page.stats.errors + groups.stats.errors,
+    sideErrors: page.stats.errors + groups.stats.errors + (groupAnon?.stats.errors ?? 0) + (groupSigned?.stats.errors ?? 0),
     invariants,
   };
 }

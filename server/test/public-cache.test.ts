@@ -58,4 +58,43 @@ describe('public cache', () => {
       await sleep(50);
     }
   });
+
+  it('group page: the shared part is cached like a public read, the caller\'s own fields are read every time and the answer stays no-store', async () => {
+    const { campaign } = await createCampaign(a, { groupSize: 3, stock: 50 });
+    const { opener, groupId, orderId } = await launchAndPay(a, campaign.id);
+    const stranger = await loginUser(b);
+    // Anonymous first: the shared part is built for nobody and cached on b (until at least anonAt + TTL).
+    const anonAt = Date.now();
+    const anon = await b.http.get(`/api/groups/${groupId}`);
+    expect(anon.status).toBe(200);
+    expect(anon.headers['cache-control']).toBe('no-store');
+    expect(anon.body).toMatchObject({ id: groupId, seatsLeft: 2, myRole: null, myOrderId: null });
+    // The opener, then a stranger, from the same cache entry: each gets their own part.
+    const mine = await b.http.get(`/api/groups/${groupId}`).set(opener.auth);
+    expect(mine.body).toMatchObject({ id: groupId, myRole: 'opener', myOrderId: orderId });
+    expect(mine.body.members).toEqual(anon.body.members);
+    expect((await b.http.get(`/api/groups/${groupId}`).set(stranger.auth)).body).toMatchObject({ myRole: null, myOrderId: null });
+    // Served from memory: a change behind b's back (not through b) shows only after the TTL.
+    await b.infra.dataSource.query(`UPDATE campaigns SET title = '团页缓存标题' WHERE id = ?`, [campaign.id]);
+    const stale = await b.http.get(`/api/groups/${groupId}`).set(opener.auth);
+    if (Date.now() - anonAt < 900) expect(stale.body.campaign.title).toBe(anon.body.campaign.title);
+    expect(stale.body).toMatchObject({ myRole: 'opener', myOrderId: orderId });
+    // A join through a: a shows the seat at once; b's shared part within a second, while the joiner's
+    // own fields on b are right at once (they are never cached).
+    const joiner = await loginUser(a);
+    const joinedAt = Date.now();
+    const joined = await a.http.post(`/api/groups/${groupId}/join`).set(joiner.auth).send({ quantity: 1 });
+    expect(joined.status).toBe(201);
+    expect((await a.http.get(`/api/groups/${groupId}`)).body.seatsLeft).toBe(1);
+    expect((await b.http.get(`/api/groups/${groupId}`).set(joiner.auth)).body).toMatchObject({ myRole: 'member', myOrderId: joined.body.id });
+    for (;;) {
+      const seen = (await b.http.get(`/api/groups/${groupId}`)).body;
+      if (seen.seatsLeft === 1 && seen.members.length === 2) break;
+      expect(Date.now() - joinedAt).toBeLessThan(1500);
+      await sleep(50);
+    }
+    // A group that does not exist is still 404 (errors are not cached).
+    expect((await b.http.get('/api/groups/999999999')).status).toBe(404);
+    expect((await b.http.get('/api/groups/999999999').set(stranger.auth)).status).toBe(404);
+  });
 });

@@ -25,6 +25,17 @@ export interface RouteOptions {
   cached?: boolean;
 }
 
+/**
+ * A read that is the same for everybody except a few top-level fields about the caller (an
+ * `optional`-auth GET such as the group page: members and countdown for all, `myRole` for me). The
+ * shared part is built as for an anonymous caller and kept in the `PublicCache` like a public read
+ * (same TTL, same clearing); `viewer` answers the caller's fields on every request (`null` for an
+ * anonymous caller: the shared part as it is). The answer stays `no-store`: it is personalised.
+ */
+export interface ViewerCachedOptions<I, R> {
+  viewer: (input: I, sctx: ServiceContext) => Promise<Partial<R> | null>;
+}
+
 export interface Authenticators {
   user: Middleware<AppState>;
   optionalUser: Middleware<AppState>;
@@ -53,7 +64,7 @@ export class ApiRouter {
   add<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, R extends ZodType>(
     contract: RouteContract<P, Q, B, R>,
     handler: (input: RouteInput<RouteContract<P, Q, B, R>>, sctx: ServiceContext, ctx: Ctx) => Promise<z.input<R>>,
-    options: RouteOptions = {},
+    options: RouteOptions & { cachedExceptViewer?: ViewerCachedOptions<RouteInput<RouteContract<P, Q, B, R>>, z.input<R>> } = {},
   ): void {
     const name = `${contract.method.toUpperCase()} ${contract.path}`;
     // Fail at start-up, not in production traffic: a look-alike object would let a route drift from
@@ -65,6 +76,8 @@ export class ApiRouter {
     }
     if (options.cached && !isPublicRead(contract)) throw new Error(`${name}: only public GET routes may be cached`);
     const cache = options.cached && this.cache.enabled ? this.cache : null;
+    if (options.cachedExceptViewer && !(contract.method === 'get' && contract.auth === 'optional')) throw new Error(`${name}: only optional-auth GET routes may be cached apart from their viewer fields`);
+    const viewerCache = options.cachedExceptViewer && this.cache.enabled ? { cache: this.cache, viewer: options.cachedExceptViewer.viewer } : null;
     this.docs.push(contract);
     const chain: Middleware<AppState>[] = [];
     // First in the chain, so even a 401 from the auth step carries it.
@@ -90,6 +103,26 @@ export class ApiRouter {
         }
         return checked.data;
       };
+      if (viewerCache) {
+        const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
+        const shared = await viewerCache.cache.get(`${name} ${JSON.stringify(input)}`, async () => {
+          const result = await handler(input, serviceContextOf({ ...ctx.state, user: undefined }, dataSource, ctx.ip), c);
+          const checked = contract.response.safeParse(result);
+          if (!checked.success) throw new Error(`response of ${name} breaks its schema: ${checked.error.message}`);
+          return checked.data;
+        });
+        const mine = await viewerCache.viewer(input, sctx);
+        if (mine && contract.response instanceof z.ZodObject) {
+          // The caller's fields are checked against the route's schema like any answer.
+          const shape = contract.response.shape as Record<string, ZodType>;
+          const checked = z.object(Object.fromEntries(Object.keys(mine).map((k) => [k, shape[k] ?? z.never()]))).safeParse(mine);
+          if (!checked.success) throw new Error(`viewer fields of ${name} break its schema: ${checked.error.message}`);
+        }
+        ctx.status = contract.status;
+        ctx.type = 'application/json';
+        ctx.body = mine ? personalise(name, shared, mine) : shared;
+        return;
+      }
       if (cache) {
         // Keyed by the parsed input: two spellings of one query share an entry.
         const json = await cache.get(`${name} ${JSON.stringify(input)}`, answer);
@@ -108,6 +141,24 @@ export class ApiRouter {
     });
     this.router.register(contract.path, [contract.method.toUpperCase()], chain as never);
   }
+}
+
+/**
+ * The shared JSON text with the caller's top-level fields filled in. The shared part was built for an
+ * anonymous caller, so each such field is `"key":null` exactly once at the top level — a string value
+ * cannot contain that sequence (its quotes are escaped), and a nested object with the same key would
+ * make two: refused, never guessed.
+ */
+function personalise(name: string, shared: string, fields: Record<string, unknown>): string {
+  let text = shared;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined || value === null) continue;
+    const marker = `"${key}":null`;
+    const at = text.indexOf(marker);
+    if (at < 0 || text.indexOf(marker, at + 1) >= 0) throw new Error(`${name}: viewer field ${key} is not one top-level null of the shared answer`);
+    text = `${text.slice(0, at)}"${key}":${JSON.stringify(value)}${text.slice(at + marker.length)}`;
+  }
+  return text;
 }
 
 /**

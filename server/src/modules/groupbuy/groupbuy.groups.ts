@@ -82,6 +82,12 @@ export class GroupService implements OrderParticipant {
     };
   }
 
+  /** The viewer's own part of the group page (the rest is the same for everybody and may be cached). */
+  async viewerSeat(ctx: ServiceContext, groupId: number, viewerId: number): Promise<{ myRole: 'opener' | 'member'; myOrderId: number } | null> {
+    const m = await ctx.manager.findOne(GroupMemberEntity, { where: { groupId, userId: viewerId, status: Not('released') }, select: { role: true, orderId: true } });
+    return m ? { myRole: m.role, myOrderId: Number(m.orderId) } : null;
+  }
+
   /** Open groups of a campaign that still have seats and time, soonest deadline first. */
   async joinable(ctx: ServiceContext, campaignId: number): Promise<{ items: GroupSummary[]; serverTime: string }> {
     const rows = await ctx.manager
