@@ -306,6 +306,69 @@ describe('joins in batches', () => {
     await q(`DELETE FROM group_members WHERE order_id = ?`, [900_000_000 + groupId]);
   }, 120_000);
 
+  it('when buys-alone arrive together, then one batch decides them: the bad ones get their own errors, stock runs out exactly, and every 201 is its own order', async () => {
+    // Stock 5, at most 2 per order and 3 per user. Campaign `noSolo` refuses buying alone.
+    const { campaign } = await createCampaign(t, { stock: 5, limits: { perOrder: 2, unitsPerUser: 3 } });
+    const { campaign: noSolo } = await createCampaign(t, { allowSolo: false });
+    const good = await users(3);
+    const [homeless] = await users(1, { withAddress: false });
+    const batch = t.services.soloBatch!;
+    const before = { ...batch.stats };
+    const solo = (userId: number, campaignId: number, quantity = 1) =>
+      t.services.checkout.buySolo(userCtx(userId), campaignId, quantity).then(
+        (order) => ({ userId, order, code: undefined as string | undefined }),
+        (err: { code?: string; message?: string }) => ({ userId, order: undefined, code: err.code ?? `unexpected: ${err.message}` }),
+      );
+    const results = await Promise.all([
+      solo(good[0]!.id, campaign.id, 2), // 2 of 5
+      solo(good[1]!.id, campaign.id, 2), // 4 of 5
+      solo(homeless!.id, campaign.id), // no delivery address
+      solo(good[2]!.id, campaign.id, 3), // more than the per-order limit
+      solo(good[2]!.id, noSolo.id), // this campaign cannot be bought alone
+      solo(good[0]!.id, campaign.id, 2), // this user would hold 4 > 3
+      solo(good[2]!.id, campaign.id, 2), // 2 more, but only 1 left
+      solo(good[2]!.id, campaign.id, 1), // the last unit
+      solo(good[1]!.id, campaign.id, 1), // sold out
+    ]);
+    expect(batch.stats.batches - before.batches).toBe(1);
+    expect(batch.stats.requests - before.requests).toBe(9);
+    expect(batch.stats.fallbacks - before.fallbacks).toBe(0);
+    expect(results.map((r) => r.code ?? r.order!.status)).toEqual([
+      'pending_payment', 'pending_payment', 'ADDRESS_REQUIRED', 'LIMIT_EXCEEDED', 'SOLO_NOT_ALLOWED', 'LIMIT_EXCEEDED', 'CAMPAIGN_SOLD_OUT', 'pending_payment', 'CAMPAIGN_SOLD_OUT',
+    ]);
+    const [c] = await q(`SELECT stock_left FROM campaigns WHERE id = ?`, [campaign.id]);
+    expect(Number(c.stock_left)).toBe(0);
+    const orders: Array<{ id: number; user_id: number; quantity: number; kind: string; group_id: number | null }> = await q(
+      `SELECT id, user_id, quantity, kind, group_id FROM orders WHERE campaign_id = ? ORDER BY id`,
+      [campaign.id],
+    );
+    const admitted = results.filter((r) => r.order);
+    expect(orders.map((o) => [Number(o.id), Number(o.user_id), o.quantity, o.kind, o.group_id])).toEqual(admitted.map((r) => [r.order!.id, r.userId, r.order!.quantity, 'solo', null]));
+    const usage: Array<{ user_id: number; units: number }> = await q(`SELECT user_id, units FROM campaign_user_usage WHERE campaign_id = ? AND units > 0 ORDER BY user_id`, [campaign.id]);
+    expect(usage.map((u) => [Number(u.user_id), u.units])).toEqual([[good[0]!.id, 2], [good[1]!.id, 2], [good[2]!.id, 1]].sort((x, y) => x[0]! - y[0]!));
+    const [counts] = await q(
+      `SELECT (SELECT COUNT(*) FROM order_events WHERE order_id IN (?)) AS events, (SELECT COUNT(*) FROM domain_events WHERE type = 'order.created' AND aggregate_id IN (?)) AS created`,
+      [orders.map((o) => o.id), orders.map((o) => o.id)],
+    );
+    expect([Number(counts.events), Number(counts.created)]).toEqual([3, 3]);
+  }, 120_000);
+
+  it('when 300 buys-alone race in batches of two processes for stock 100, then exactly 100 units are sold and each 201 is a durable order', async () => {
+    const { campaign } = await createCampaign(t, { stock: 100, limits: { perOrder: 2, unitsPerUser: 2 } });
+    const buyers = await users(150);
+    // Every buyer twice (one unit each), once through each process: 300 requests, 100 units.
+    const results = await Promise.all(
+      buyers.flatMap((u, i) => [0, 1].map(async (k) => ({ userId: u.id, ...(await post(api(i + k), '/api/orders/solo', u, { campaignId: campaign.id, quantity: 1 })) }))),
+    );
+    const created = results.filter((r) => r.status === 201);
+    expect(created).toHaveLength(100);
+    expect(new Set(results.filter((r) => r.status !== 201).map((r) => r.body.error?.code))).toEqual(new Set(['CAMPAIGN_SOLD_OUT']));
+    const [c] = await q(`SELECT stock_left FROM campaigns WHERE id = ?`, [campaign.id]);
+    expect(Number(c.stock_left)).toBe(0);
+    const rows: Array<{ id: number }> = await q(`SELECT id FROM orders WHERE campaign_id = ? AND kind = 'solo'`, [campaign.id]);
+    expect(rows.map((r) => Number(r.id)).sort((x, y) => x - y)).toEqual(created.map((r) => r.body.id).sort((x, y) => x - y));
+  }, 120_000);
+
   it('when one claim of a batch is bad, then it gets its own error and the others their coupons, each with its history row and event', async () => {
     const { template } = await createCouponTemplate(t, { totalStock: 10, perUserLimit: 1 });
     const claimers = await users(3);

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ServiceContext } from './context';
-import { withTransaction } from './transaction';
+import { affectedRows, withTransaction } from './transaction';
 
 /**
  * Application-level group commit: requests that arrive together are handed to `run` together, and
@@ -179,4 +179,32 @@ export abstract class GatedBatch<R extends { ctx: ServiceContext }, O, S extends
     await Promise.all(slots.filter((s) => s.gated && s.out === undefined).map((s) => this.give(s).catch(() => undefined)));
     return slots.map((s) => (s.out !== undefined ? settledOk(s.out) : settledError<O>(s.error)));
   }
+}
+
+/**
+ * A batch's per-key counters (per-user units of a campaign, per-user claims of a coupon): adds each
+ * key's summed amount to its row with ONE `UPDATE … CASE`, on rows the batch's transaction already
+ * holds locked, and checks every row was touched. `table` and `cols` are the calling module's own
+ * (its table, its two key columns and the counter column); the values are bound parameters.
+ */
+export async function addToCounters(
+  tx: ServiceContext,
+  table: string,
+  cols: { keys: readonly [string, string]; counter: string },
+  items: ReadonlyArray<readonly [number, number, number]>,
+): Promise<void> {
+  const sums = new Map<string, [number, number, number]>();
+  for (const [a, b, n] of items) {
+    const e = sums.get(`${a}:${b}`) ?? [a, b, 0];
+    e[2] += n;
+    sums.set(`${a}:${b}`, e);
+  }
+  const rows = [...sums.values()];
+  const [ka, kb] = cols.keys;
+  const res = await tx.manager.query(
+    `UPDATE ${table} SET ${cols.counter} = ${cols.counter} + CASE ${rows.map(() => `WHEN ${ka} = ? AND ${kb} = ? THEN ?`).join(' ')} ELSE 0 END
+      WHERE (${ka}, ${kb}) IN (${rows.map(() => '(?, ?)').join(', ')})`,
+    [...rows.flat(), ...rows.flatMap(([a, b]) => [a, b])],
+  );
+  if (affectedRows(res) !== rows.length) throw new Error(`${table}: counter update touched ${affectedRows(res)} of ${rows.length} rows`);
 }

@@ -70,6 +70,8 @@ const ConfigSchema = z
      * join runs its own transaction (the path a batch also falls back to when it fails as a whole).
      */
     JOIN_BATCH: Bool.default(true),
+    /** Buy-alone by group commit as well (`SoloBatch`); false: every buy runs alone. */
+    SOLO_BATCH: Bool.default(true),
     /** The same for coupon-centre claims (领券). */
     CLAIM_BATCH: Bool.default(true),
     /** Most requests in one group-commit transaction (joins, claims). */

@@ -1,11 +1,10 @@
 import { In, type DataSource } from 'typeorm';
 import { ErrorCode } from '@tuan/shared';
-import { GatedBatch, type BatchSlot } from '../../core/batcher';
+import { GatedBatch, addToCounters, type BatchSlot } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import type { CounterGate } from '../../core/counter-gate';
 import { recordCreatedMany } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
-import { affectedRows } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { CouponTemplateEntity, UserCouponEntity } from './coupon.entity';
 import { userCouponLifecycle } from './coupon.state';
@@ -116,20 +115,7 @@ export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
     if (!cand.length) return;
 
     // The counters: one UPDATE adds each user's admitted claims to their (locked) row.
-    const add = new Map<string, { t: number; u: number; n: number }>();
-    for (const s of cand) {
-      const k = `${s.req.templateId}:${s.req.userId}`;
-      const e = add.get(k) ?? { t: s.req.templateId, u: s.req.userId, n: 0 };
-      e.n++;
-      add.set(k, e);
-    }
-    const inc = [...add.values()];
-    const res = await tx.manager.query(
-      `UPDATE coupon_user_claims SET claimed = claimed + CASE ${inc.map(() => 'WHEN template_id = ? AND user_id = ? THEN ?').join(' ')} ELSE 0 END
-        WHERE (template_id, user_id) IN (${inc.map(() => '(?, ?)').join(', ')})`,
-      [...inc.flatMap((r) => [r.t, r.u, r.n]), ...inc.flatMap((r) => [r.t, r.u])],
-    );
-    if (affectedRows(res) !== inc.length) throw new Error(`claim counters: ${affectedRows(res)} of ${inc.length} rows`);
+    await addToCounters(tx, 'coupon_user_claims', { keys: ['template_id', 'user_id'], counter: 'claimed' }, cand.map((s) => [s.req.templateId, s.req.userId, 1] as const));
     // The template's stock: one guarded UPDATE per template, checked (the hot row, taken late).
     const perTemplate = new Map<number, number>();
     for (const s of cand) perTemplate.set(s.req.templateId, (perTemplate.get(s.req.templateId) ?? 0) + 1);

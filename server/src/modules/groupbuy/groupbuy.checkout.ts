@@ -12,6 +12,7 @@ import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.
 import type { SeatGate } from './groupbuy.gate';
 import type { GroupService } from './groupbuy.groups';
 import type { JoinBatch } from './groupbuy.join-batch';
+import type { SoloBatch } from './groupbuy.solo-batch';
 import { groupLifecycle } from './groupbuy.state';
 
 /** What the shopper chose at checkout besides the quantity. */
@@ -33,6 +34,7 @@ export interface OrderChoices {
  */
 export class CheckoutService {
   private batch: JoinBatch | null = null;
+  private soloBatch: SoloBatch | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -163,7 +165,20 @@ export class CheckoutService {
   /** Buy alone at list price, when the campaign allows it. */
   async buySolo(ctx: ServiceContext, campaignId: number, quantity: number, choices: OrderChoices = {}): Promise<OrderView> {
     const userId = userIdOf(ctx);
-    const order = await withTransaction(this.dataSource, ctx, async (tx) => {
+    // Concurrent buys of this process are decided together (SoloBatch, the same checks); one with a
+    // coupon runs alone (its coupon is read and locked on its own).
+    if (this.soloBatch && choices.couponId === undefined) return this.soloBatch.buy({ ctx, userId, campaignId, quantity, choices });
+    return this.orders.newOrderView(await this.soloAlone(ctx, campaignId, userId, quantity, choices), null);
+  }
+
+  /** Group commit for buy-alone (set at start-up; without it every buy runs alone). */
+  useSoloBatch(batch: SoloBatch): void {
+    this.soloBatch = batch;
+  }
+
+  /** The transaction of one buy-alone; also what a batch falls back to when its transaction fails. */
+  async soloAlone(ctx: ServiceContext, campaignId: number, userId: number, quantity: number, choices: OrderChoices): Promise<CreatedOrder> {
+    return withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.campaigns.getActive(tx, campaignId);
       if (!c.allowSolo) throw new DomainError(ErrorCode.SOLO_NOT_ALLOWED, 'This campaign cannot be bought alone');
       checkPerOrder(c, quantity);
@@ -176,7 +191,6 @@ export class CheckoutService {
       await this.campaigns.takeStock(tx, c, quantity);
       return o;
     });
-    return this.orders.newOrderView(order, null);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import { ErrorCode, type OrderAttribution, type OrderView } from '@tuan/shared';
-import { GatedBatch, type BatchSlot } from '../../core/batcher';
+import { GatedBatch, addToCounters, type BatchSlot } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import { affectedRows } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
@@ -146,15 +146,7 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
       else if (s.req.quantity > c.limitPerOrder) s.error = new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitPerOrder} per order`, { limit: 'perOrder', max: c.limitPerOrder });
       s.campaign = c;
     }
-    // Fulfilment: a mode both the campaign and its product offer (one read per campaign of the batch).
-    const modesOf = new Map<number, string[]>();
-    for (const s of pending()) {
-      const c = s.campaign!;
-      let modes = modesOf.get(Number(c.id));
-      if (!modes) modesOf.set(Number(c.id), (modes = await campaigns.fulfilmentModes(tx, c)));
-      const mode = s.req.choices.fulfilment?.mode ?? 'delivery';
-      if (!modes.includes(mode)) s.error = fulfilmentModeNotAllowed(mode, modes);
-    }
+    await checkFulfilmentModes(tx, campaigns, pending());
     // 老带新: one read for every buyer of a new-users-only campaign.
     const needNew = pending().filter((s) => s.campaign!.newUsersOnly);
     if (needNew.length) {
@@ -174,18 +166,13 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
         payDeadlineAt: new Date(Math.min(Date.now() + c.paymentTimeoutSec * 1000, s.group!.deadlineAt!.getTime())),
       };
     });
-    const prepared = await orders.prepare(tx, drafts);
-    cand.forEach((s, i) => {
-      const p = prepared[i]!;
-      if (p instanceof Error) s.error = p;
-      else s.prepared = p;
-    });
+    await prepareOrders(tx, orders, cand, drafts);
 
     // Lock the contended rows in a fixed order (usage rows by key, then groups by id) so two
     // batches never wait on each other in a cycle; then decide against what the locks hold.
     cand = pending();
     if (!cand.length) return;
-    const usage = await this.lockUsage(tx, cand);
+    const usage = await lockUsage(tx, cand.map((s) => ({ campaignId: Number(s.campaign!.id), userId: s.req.userId, quantity: s.req.quantity })));
     const groupRows = await tx.manager.find(GroupEntity, { where: { id: In([...new Set(cand.map((s) => s.req.groupId))]) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
     const seatsLeft = new Map(groupRows.map((g) => [Number(g.id), g.status === 'open' && g.deadlineAt && g.deadlineAt.getTime() > Date.now() ? g.size - g.seatsTaken : -1]));
     const stockLeft = new Map([...visible.values()].map((c) => [Number(c.id), c.stockLeft]));
@@ -207,7 +194,7 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
     // Writes: the admitted requests, one statement per table.
     const admitted = pending();
     if (!admitted.length) return;
-    await this.addUsage(tx, admitted);
+    await addUsage(tx, admitted.map((s) => ({ campaignId: Number(s.campaign!.id), userId: s.req.userId, quantity: s.req.quantity })));
     const created = await orders.createMany(tx, admitted.map((s) => s.prepared!));
     admitted.forEach((s, i) => (s.out = created[i]));
     const now = new Date();
@@ -218,9 +205,7 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
     await this.addSeats(tx, admitted);
     // The campaign row is every order's hot spot: last, one guarded UPDATE per campaign. Stock the
     // unlocked read showed but that went meanwhile fails the batch (then each request runs alone).
-    const perCampaign = new Map<number, number>();
-    for (const s of admitted) perCampaign.set(Number(s.campaign!.id), (perCampaign.get(Number(s.campaign!.id)) ?? 0) + s.req.quantity);
-    for (const [id, qty] of [...perCampaign].sort((a, b) => a[0] - b[0])) await campaigns.takeStock(tx, { id }, qty);
+    await takeStockOf(tx, campaigns, admitted.map((s) => ({ campaignId: Number(s.campaign!.id), quantity: s.req.quantity })));
     const touched = new Set<string>();
     for (const s of admitted) {
       const key = `${s.req.groupId}`;
@@ -228,41 +213,6 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
       touched.add(key);
       this.deps.groups.touched(tx, s.req.groupId, Number(s.campaign!.id)); // the group page shows the new (unpaid) members at once
     }
-  }
-
-  /**
-   * Per-user counters: the rows exist and are exclusively locked after one multi-row
-   * `INSERT … ON DUPLICATE KEY UPDATE` (sorted by key), then read. ODKU has no QueryBuilder form.
-   */
-  private async lockUsage(tx: ServiceContext, slots: Slot[]): Promise<Map<string, number>> {
-    const keys = [...new Map(slots.map((s) => [`${s.campaign!.id}:${s.req.userId}`, [Number(s.campaign!.id), s.req.userId] as const])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    await tx.manager.query(
-      `INSERT INTO campaign_user_usage (campaign_id, user_id, units, open_groups) VALUES ${keys.map(() => '(?, ?, 0, 0)').join(', ')} ON DUPLICATE KEY UPDATE units = units`,
-      keys.flat(),
-    );
-    const rows: Array<{ campaign_id: string | number; user_id: string | number; units: number }> = await tx.manager.query(
-      `SELECT campaign_id, user_id, units FROM campaign_user_usage WHERE (campaign_id, user_id) IN (${keys.map(() => '(?, ?)').join(', ')})`,
-      keys.flat(),
-    );
-    return new Map(rows.map((r) => [`${Number(r.campaign_id)}:${Number(r.user_id)}`, Number(r.units)]));
-  }
-
-  /** One UPDATE adds every admitted request's units to its (locked) counter row. */
-  private async addUsage(tx: ServiceContext, admitted: Slot[]): Promise<void> {
-    const add = new Map<string, { c: number; u: number; n: number }>();
-    for (const s of admitted) {
-      const k = `${s.campaign!.id}:${s.req.userId}`;
-      const e = add.get(k) ?? { c: Number(s.campaign!.id), u: s.req.userId, n: 0 };
-      e.n += s.req.quantity;
-      add.set(k, e);
-    }
-    const rows = [...add.values()];
-    const res = await tx.manager.query(
-      `UPDATE campaign_user_usage SET units = units + CASE ${rows.map(() => 'WHEN campaign_id = ? AND user_id = ? THEN ?').join(' ')} ELSE 0 END
-        WHERE (campaign_id, user_id) IN (${rows.map(() => '(?, ?)').join(', ')})`,
-      [...rows.flatMap((r) => [r.c, r.u, r.n]), ...rows.flatMap((r) => [r.c, r.u])],
-    );
-    if (affectedRows(res) !== rows.length) throw new Error(`usage update touched ${affectedRows(res)} of ${rows.length} rows`);
   }
 
   /** One UPDATE takes every admitted seat from its (locked) group; guarded anyway, and checked. */
@@ -278,4 +228,71 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
     );
     if (affectedRows(res) !== rows.length) throw new Error(`seat update took seats in ${affectedRows(res)} of ${rows.length} groups`);
   }
+}
+
+/** A buyer's units of a campaign, as the batched writes count them against the per-user limit. */
+export interface UsageItem {
+  campaignId: number;
+  userId: number;
+  quantity: number;
+}
+
+/**
+ * Per-user counters of a batch: the rows exist and are exclusively locked after one multi-row
+ * `INSERT … ON DUPLICATE KEY UPDATE` (sorted by key, so two batches never wait on each other in a
+ * cycle), then read. ODKU has no QueryBuilder form. Returns units held per `campaignId:userId`.
+ */
+export async function lockUsage(tx: ServiceContext, items: UsageItem[]): Promise<Map<string, number>> {
+  const keys = [...new Map(items.map((i) => [`${i.campaignId}:${i.userId}`, [i.campaignId, i.userId] as const])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  await tx.manager.query(
+    `INSERT INTO campaign_user_usage (campaign_id, user_id, units, open_groups) VALUES ${keys.map(() => '(?, ?, 0, 0)').join(', ')} ON DUPLICATE KEY UPDATE units = units`,
+    keys.flat(),
+  );
+  const rows: Array<{ campaign_id: string | number; user_id: string | number; units: number }> = await tx.manager.query(
+    `SELECT campaign_id, user_id, units FROM campaign_user_usage WHERE (campaign_id, user_id) IN (${keys.map(() => '(?, ?)').join(', ')})`,
+    keys.flat(),
+  );
+  return new Map(rows.map((r) => [`${Number(r.campaign_id)}:${Number(r.user_id)}`, Number(r.units)]));
+}
+
+/** One UPDATE adds every admitted request's units to its (locked) counter row; checked. */
+export function addUsage(tx: ServiceContext, admitted: UsageItem[]): Promise<void> {
+  return addToCounters(tx, 'campaign_user_usage', { keys: ['campaign_id', 'user_id'], counter: 'units' }, admitted.map((i) => [i.campaignId, i.userId, i.quantity] as const));
+}
+
+/** The campaigns' stock, last (every order's hot row): one guarded UPDATE per campaign, in id order. */
+export async function takeStockOf(tx: ServiceContext, campaigns: Pick<CampaignService, 'takeStock'>, admitted: Array<{ campaignId: number; quantity: number }>): Promise<void> {
+  const perCampaign = new Map<number, number>();
+  for (const a of admitted) perCampaign.set(a.campaignId, (perCampaign.get(a.campaignId) ?? 0) + a.quantity);
+  for (const [id, qty] of [...perCampaign].sort((a, b) => a[0] - b[0])) await campaigns.takeStock(tx, { id }, qty);
+}
+
+/** A slot of a batched order (join or buy-alone) once its campaign is read. */
+interface OrderSlot {
+  req: { choices: OrderChoices };
+  campaign?: CampaignEntity;
+  prepared?: PreparedOrder;
+  error?: unknown;
+}
+
+/** Fulfilment: a mode both the campaign and its product offer (one read per campaign of the batch). */
+export async function checkFulfilmentModes(tx: ServiceContext, campaigns: Pick<CampaignService, 'fulfilmentModes'>, slots: OrderSlot[]): Promise<void> {
+  const modesOf = new Map<number, string[]>();
+  for (const s of slots) {
+    const c = s.campaign!;
+    let modes = modesOf.get(Number(c.id));
+    if (!modes) modesOf.set(Number(c.id), (modes = await campaigns.fulfilmentModes(tx, c)));
+    const mode = s.req.choices.fulfilment?.mode ?? 'delivery';
+    if (!modes.includes(mode)) s.error = fulfilmentModeNotAllowed(mode, modes);
+  }
+}
+
+/** The order module's checks of every draft (address, pickup point, payable amount): each slot gets its prepared order or its own error. */
+export async function prepareOrders(tx: ServiceContext, orders: Pick<OrderService, 'prepare'>, slots: OrderSlot[], drafts: NewOrder[]): Promise<void> {
+  const prepared = await orders.prepare(tx, drafts);
+  slots.forEach((s, i) => {
+    const p = prepared[i]!;
+    if (p instanceof Error) s.error = p;
+    else s.prepared = p;
+  });
 }

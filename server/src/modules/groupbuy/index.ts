@@ -3,6 +3,7 @@ export { CampaignService } from './groupbuy.campaigns';
 export { GroupService } from './groupbuy.groups';
 export { CheckoutService } from './groupbuy.checkout';
 export { JoinBatch } from './groupbuy.join-batch';
+export { SoloBatch } from './groupbuy.solo-batch';
 export { GroupDeadlines } from './groupbuy.deadlines';
 export { SeatGate } from './groupbuy.gate';
 export { groupbuySubscribers } from './groupbuy.subscribers';
