@@ -161,8 +161,12 @@ describe('expiry', () => {
       for (const j of joins) {
         const id = j.res.body.id as number;
         const deadline = Date.parse(j.res.body.payDeadlineAt);
+        // Scheduled right after the batch's commit: give it up to 2 s.
         let job = await queue.getJob(`order-${id}`);
-        for (let i = 0; i < 20 && !job; i++) job = (await sleep(100), await queue.getJob(`order-${id}`));
+        for (let i = 0; i < 20 && !job; i++) {
+          await sleep(100);
+          job = await queue.getJob(`order-${id}`);
+        }
         expect(job).toBeDefined();
         expect(job!.name).toBe('order-deadline');
         expect(job!.data).toEqual({ orderId: id });

@@ -411,7 +411,16 @@ describe('batches: pick lists, shipping, arrival', () => {
     // Shipped: the goods are on their way, so a refund now leaves the batch as it went.
     await t.http.post(`/admin/pickup-batches/${batchId}/ship`).set(op.auth).expect(200);
     await refundWhole(2, 1);
-    await sleep(500); // the subscriber ran (or will) and must change nothing
+    // The subscriber has handled that refund (its receipt is written in its own transaction) and changed nothing.
+    const handled = async () =>
+      (await q(
+        `SELECT COUNT(*) AS n FROM event_receipts r JOIN domain_events e ON e.id = r.event_id
+          WHERE r.subscriber = 'order.pickup-batch-refund' AND e.type = 'order.refunded' AND e.aggregate_id = ?`,
+        [orders[2]],
+      ))[0].n;
+    const until = Date.now() + 10_000;
+    while (Number(await handled()) === 0 && Date.now() < until) await sleep(100);
+    expect(Number(await handled())).toBe(1);
     expect(await batchState()).toEqual({ orderCount: 2, unitCount: 3, lines: [[3, 2]] });
     expect(await batchOf(orders[2])).toBe(batchId);
     // The leader confirms arrival in full: only the order still owed becomes ready for pickup.

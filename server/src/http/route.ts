@@ -33,7 +33,20 @@ export interface RouteOptions {
  * anonymous caller: the shared part as it is). The answer stays `no-store`: it is personalised.
  */
 export interface ViewerCachedOptions<I, R> {
+  /** The caller's fields, each a nullable top-level field of the route's response. */
+  fields: ReadonlyArray<keyof R & string>;
   viewer: (input: I, sctx: ServiceContext) => Promise<Partial<R> | null>;
+}
+
+/** Checks a viewer-cached route once, at registration, and builds the schema of its viewer fields. */
+function viewerFieldsOf<I, R>(name: string, contract: AnyRouteContract, o: ViewerCachedOptions<I, R>): { fields: ViewerCachedOptions<I, R>['viewer']; schema: ZodType } {
+  if (!(contract.method === 'get' && contract.auth === 'optional') || !(contract.response instanceof z.ZodObject)) {
+    throw new Error(`${name}: only optional-auth GET routes answering an object may be cached apart from their viewer fields`);
+  }
+  const shape = contract.response.shape as Record<string, ZodType>;
+  const missing = o.fields.filter((f) => !shape[f]);
+  if (missing.length) throw new Error(`${name}: viewer fields ${missing.join(', ')} are not in the response`);
+  return { fields: o.viewer, schema: z.object(Object.fromEntries(o.fields.map((f) => [f, shape[f]!]))).strict() };
 }
 
 export interface Authenticators {
@@ -76,8 +89,9 @@ export class ApiRouter {
     }
     if (options.cached && !isPublicRead(contract)) throw new Error(`${name}: only public GET routes may be cached`);
     const cache = options.cached && this.cache.enabled ? this.cache : null;
-    if (options.cachedExceptViewer && !(contract.method === 'get' && contract.auth === 'optional')) throw new Error(`${name}: only optional-auth GET routes may be cached apart from their viewer fields`);
-    const viewerCache = options.cachedExceptViewer && this.cache.enabled ? { cache: this.cache, viewer: options.cachedExceptViewer.viewer } : null;
+    // Checked at start-up even when the cache is off, so a misdeclared route fails everywhere.
+    const viewerCached = options.cachedExceptViewer ? viewerFieldsOf(name, contract, options.cachedExceptViewer) : null;
+    const viewer = this.cache.enabled ? viewerCached : null;
     this.docs.push(contract);
     const chain: Middleware<AppState>[] = [];
     // First in the chain, so even a 401 from the auth step carries it.
@@ -94,8 +108,9 @@ export class ApiRouter {
         query: parse(contract.query, ctx.query, 'query'),
         body: parse(contract.body, ctx.request.body, 'body'),
       } as RouteInput<RouteContract<P, Q, B, R>>;
-      const answer = async () => {
-        const result = await handler(input, serviceContextOf(ctx.state, dataSource, ctx.ip), c);
+      // `state` other than the request's own: the shared part of a viewer-cached read is built anonymously.
+      const answer = async (state: AppState = ctx.state) => {
+        const result = await handler(input, serviceContextOf(state, dataSource, ctx.ip), c);
         const checked = contract.response.safeParse(result);
         if (!checked.success) {
           // A response that breaks its own schema is a server bug; never send it half-right.
@@ -103,19 +118,12 @@ export class ApiRouter {
         }
         return checked.data;
       };
-      if (viewerCache) {
-        const sctx = serviceContextOf(ctx.state, dataSource, ctx.ip);
-        const shared = await viewerCache.cache.get(`${name} ${JSON.stringify(input)}`, async () => {
-          const result = await handler(input, serviceContextOf({ ...ctx.state, user: undefined }, dataSource, ctx.ip), c);
-          const checked = contract.response.safeParse(result);
-          if (!checked.success) throw new Error(`response of ${name} breaks its schema: ${checked.error.message}`);
-          return checked.data;
-        });
-        const mine = await viewerCache.viewer(input, sctx);
-        if (mine && contract.response instanceof z.ZodObject) {
+      if (viewer) {
+        const shared = await this.cache.get(`${name} ${JSON.stringify(input)}`, () => answer({ ...ctx.state, user: undefined }));
+        const mine = await viewer.fields(input, serviceContextOf(ctx.state, dataSource, ctx.ip));
+        if (mine) {
           // The caller's fields are checked against the route's schema like any answer.
-          const shape = contract.response.shape as Record<string, ZodType>;
-          const checked = z.object(Object.fromEntries(Object.keys(mine).map((k) => [k, shape[k] ?? z.never()]))).safeParse(mine);
+          const checked = viewer.schema.safeParse(mine);
           if (!checked.success) throw new Error(`viewer fields of ${name} break its schema: ${checked.error.message}`);
         }
         ctx.status = contract.status;

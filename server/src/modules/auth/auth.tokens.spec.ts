@@ -33,8 +33,10 @@ describe('TokenService — cache of verified tokens', () => {
     const tokens = new TokenService(SECRET, 'tuan', TTL);
     const { token } = await tokens.signUser(17);
     expect(await tokens.verifyUser(token)).toEqual({ sub: 17 });
+    expect(tokens.verifiedCached).toBe(1);
     expect(await tokens.verifyUser(token)).toEqual({ sub: 17 });
     expect(await codeOf(tokens.verifyAdmin(token))).toBe(ErrorCode.TOKEN_INVALID);
+    expect(tokens.verifiedCached).toBe(1); // the refusal under the other audience is not remembered
   });
 
   it('when a cached token expires, then it is refused as TOKEN_EXPIRED (the cache re-checks exp)', async () => {
@@ -66,9 +68,11 @@ describe('TokenService — cache of verified tokens', () => {
     const { token } = await other.signUser(3);
     expect(await codeOf(tokens.verifyUser(token))).toBe(ErrorCode.TOKEN_INVALID);
     expect(await codeOf(tokens.verifyUser(token))).toBe(ErrorCode.TOKEN_INVALID);
+    expect(tokens.verifiedCached).toBe(0);
     // A tiny cache evicts and re-verifies rather than growing.
     const signed = await Promise.all([1, 2, 3].map((id) => tokens.signUser(id)));
     for (const { token: t } of signed) await tokens.verifyUser(t);
+    expect(tokens.verifiedCached).toBe(2);
     for (const [i, { token: t }] of signed.entries()) expect(await tokens.verifyUser(t)).toEqual({ sub: i + 1 });
   });
 });

@@ -33,6 +33,11 @@ export class TokenService {
     this.verified = new LRUCache<string, VerifiedToken>({ max: Math.max(1, cacheSize) });
   }
 
+  /** Tokens this process remembers as verified (metrics and tests). */
+  get verifiedCached(): number {
+    return this.verified.size;
+  }
+
   async signUser(userId: number): Promise<{ token: string; expiresAt: Date }> {
     return this.sign(USER_AUDIENCE, String(userId), {});
   }

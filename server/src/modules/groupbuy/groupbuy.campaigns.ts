@@ -129,8 +129,8 @@ export class CampaignService {
   /** The campaign if it takes orders now: visible to shoppers (product on sale), active and inside its window. */
   async getActive(ctx: ServiceContext, id: number): Promise<CampaignEntity> {
     const c = await this.getVisible(ctx, id);
-    const now = Date.now();
-    if (c.status !== 'active' || c.startsAt.getTime() > now || c.endsAt.getTime() <= now) throw new DomainError(ErrorCode.CAMPAIGN_NOT_ACTIVE, 'This campaign is not running');
+    const refused = notRunning(c);
+    if (refused) throw refused;
     return c;
   }
 
@@ -204,4 +204,19 @@ export function campaignViewOf(c: CampaignEntity): Omit<CampaignView, 'serverTim
 /** 422 FULFILMENT_MODE_NOT_ALLOWED: the order asked for a mode its campaign and product do not both offer. */
 export function fulfilmentModeNotAllowed(mode: string, allowed: string[]): DomainError {
   return new DomainError(ErrorCode.FULFILMENT_MODE_NOT_ALLOWED, `This order cannot use ${mode}`, { mode, allowed });
+}
+
+/** Why a visible campaign takes no new orders now (not active, or outside its window), or null. */
+export function notRunning(c: Pick<CampaignEntity, 'status' | 'startsAt' | 'endsAt'>, now = Date.now()): DomainError | null {
+  return c.status !== 'active' || c.startsAt.getTime() > now || c.endsAt.getTime() <= now ? new DomainError(ErrorCode.CAMPAIGN_NOT_ACTIVE, 'This campaign is not running') : null;
+}
+
+/** The per-order limit's refusal, or null (every order path: one by one and batched). */
+export function overPerOrder(c: Pick<CampaignEntity, 'limitPerOrder'>, quantity: number): DomainError | null {
+  return quantity > c.limitPerOrder ? new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitPerOrder} per order`, { limit: 'perOrder', max: c.limitPerOrder }) : null;
+}
+
+/** The refusal of 单独购买 on a campaign that only sells in groups, or null. */
+export function soloRefused(c: Pick<CampaignEntity, 'allowSolo'>): DomainError | null {
+  return c.allowSolo ? null : new DomainError(ErrorCode.SOLO_NOT_ALLOWED, 'This campaign cannot be bought alone');
 }

@@ -7,7 +7,7 @@ import { withTransaction } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CouponService } from '../coupon';
 import type { CreatedOrder, NewOrder, OrderService } from '../order';
-import { fulfilmentModeNotAllowed, type CampaignService } from './groupbuy.campaigns';
+import { fulfilmentModeNotAllowed, overPerOrder, soloRefused, type CampaignService } from './groupbuy.campaigns';
 import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.entity';
 import type { SeatGate } from './groupbuy.gate';
 import type { GroupService } from './groupbuy.groups';
@@ -180,7 +180,8 @@ export class CheckoutService {
   async soloAlone(ctx: ServiceContext, campaignId: number, userId: number, quantity: number, choices: OrderChoices): Promise<CreatedOrder> {
     return withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.campaigns.getActive(tx, campaignId);
-      if (!c.allowSolo) throw new DomainError(ErrorCode.SOLO_NOT_ALLOWED, 'This campaign cannot be bought alone');
+      const refused = soloRefused(c);
+      if (refused) throw refused;
       checkPerOrder(c, quantity);
       await this.campaigns.takeUsage(tx, c, userId, quantity, 0);
       const o = await this.createOrder(tx, c, choices, {
@@ -253,5 +254,6 @@ export class CheckoutService {
 }
 
 function checkPerOrder(c: CampaignEntity, quantity: number): void {
-  if (quantity > c.limitPerOrder) throw new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitPerOrder} per order`, { limit: 'perOrder', max: c.limitPerOrder });
+  const refused = overPerOrder(c, quantity);
+  if (refused) throw refused;
 }

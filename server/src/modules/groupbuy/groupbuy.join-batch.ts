@@ -5,7 +5,7 @@ import type { ServiceContext } from '../../core/context';
 import { affectedRows } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CreatedOrder, NewOrder, OrderService, PreparedOrder } from '../order';
-import { fulfilmentModeNotAllowed, type CampaignService } from './groupbuy.campaigns';
+import { fulfilmentModeNotAllowed, overPerOrder, type CampaignService } from './groupbuy.campaigns';
 import type { OrderChoices } from './groupbuy.checkout';
 import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.entity';
 import type { SeatGate } from './groupbuy.gate';
@@ -143,7 +143,7 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
     for (const s of slots) {
       const c = visible.get(Number(s.group!.campaignId));
       if (!c) s.error = new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
-      else if (s.req.quantity > c.limitPerOrder) s.error = new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitPerOrder} per order`, { limit: 'perOrder', max: c.limitPerOrder });
+      else s.error = overPerOrder(c, s.req.quantity) ?? undefined;
       s.campaign = c;
     }
     await checkFulfilmentModes(tx, campaigns, pending());

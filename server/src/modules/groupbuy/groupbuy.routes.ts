@@ -64,7 +64,7 @@ export function registerGroupbuyRoutes(r: ApiRouter, gb: GroupbuyServices, redis
     ({ params }, sctx) => gb.groups.view(sctx, params.id, sctx.actor.kind === 'user' ? sctx.actor.userId : null),
     // Members, seats and countdown are the same for everybody (cached, like the campaign page);
     // only 我的角色 / 我的订单 are the caller's, read on every request.
-    { cachedExceptViewer: { viewer: ({ params }, sctx) => (sctx.actor.kind === 'user' ? gb.groups.viewerSeat(sctx, params.id, sctx.actor.userId) : Promise.resolve(null)) } },
+    { cachedExceptViewer: { fields: ['myRole', 'myOrderId'], viewer: ({ params }, sctx) => (sctx.actor.kind === 'user' ? gb.groups.viewerSeat(sctx, params.id, sctx.actor.userId) : Promise.resolve(null)) } },
   );
   r.add(
     previewCheckout,

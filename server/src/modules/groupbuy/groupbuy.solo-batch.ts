@@ -4,7 +4,7 @@ import { GatedBatch, type BatchSlot } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CreatedOrder, NewOrder, OrderService, PreparedOrder } from '../order';
-import type { CampaignService } from './groupbuy.campaigns';
+import { notRunning, overPerOrder, soloRefused, type CampaignService } from './groupbuy.campaigns';
 import type { OrderChoices } from './groupbuy.checkout';
 import type { CampaignEntity } from './groupbuy.entity';
 import { addUsage, checkFulfilmentModes, lockUsage, prepareOrders, takeStockOf, type JoinBatchOptions } from './groupbuy.join-batch';
@@ -61,6 +61,7 @@ export class SoloBatch extends GatedBatch<SoloRequest, CreatedOrder, Slot> {
 
   protected async give(): Promise<void> {}
 
+  /** Never asked: `take` admits every request (there is no gate to refuse at). */
   protected refusal(): unknown {
     return new DomainError(ErrorCode.CAMPAIGN_SOLD_OUT, 'This campaign is sold out');
   }
@@ -76,14 +77,11 @@ export class SoloBatch extends GatedBatch<SoloRequest, CreatedOrder, Slot> {
 
     // The one-request path's checks, in its order: visible, running, solo allowed, per order.
     const visible = await campaigns.visibleMany(tx, [...new Set(slots.map((s) => s.req.campaignId))]);
-    const now = Date.now();
     for (const s of slots) {
       const c = visible.get(s.req.campaignId);
       s.campaign = c;
       if (!c) s.error = new NotFoundError(ErrorCode.CAMPAIGN_NOT_FOUND, 'Campaign not found');
-      else if (c.status !== 'active' || c.startsAt.getTime() > now || c.endsAt.getTime() <= now) s.error = new DomainError(ErrorCode.CAMPAIGN_NOT_ACTIVE, 'This campaign is not running');
-      else if (!c.allowSolo) s.error = new DomainError(ErrorCode.SOLO_NOT_ALLOWED, 'This campaign cannot be bought alone');
-      else if (s.req.quantity > c.limitPerOrder) s.error = new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitPerOrder} per order`, { limit: 'perOrder', max: c.limitPerOrder });
+      else s.error = notRunning(c) ?? soloRefused(c) ?? overPerOrder(c, s.req.quantity) ?? undefined;
     }
     await checkFulfilmentModes(tx, campaigns, pending());
     let cand = pending();
