@@ -70,12 +70,24 @@ export async function devLoginViaPicker(page: Page, name: string, nickname: stri
   await page.locator('.me-nickname', { hasText: nickname }).first().waitFor({ state: 'visible' });
 }
 
-/** Waits until the locator's trimmed text equals `want` (or matches it); fails with the last text seen. */
+/**
+ * Waits until the locator's trimmed text equals `want` (or matches it); fails with the last text seen.
+ * The h5 router slides a page out for 300 ms before it unmounts it, so for that moment a `:visible`
+ * locator can match the leaving page and the arriving one (a CI run saw 页面不存在 beside 拼团不存在):
+ * a strict-mode violation is read as "not settled yet" and tried again until the deadline.
+ */
 export async function expectText(locator: Locator, want: string | RegExp, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
-    last = ((await locator.textContent({ timeout: timeoutMs })) ?? '').trim();
+    try {
+      last = ((await locator.textContent({ timeout: Math.max(1_000, deadline - Date.now()) })) ?? '').trim();
+    } catch (e) {
+      if (!(e instanceof Error && e.message.includes('strict mode violation')) || Date.now() > deadline) throw e;
+      last = `(several at once: ${e.message.split('\n')[0]})`;
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     if (typeof want === 'string' ? last === want : want.test(last)) return;
     if (Date.now() > deadline) throw new Error(`expected text ${String(want)}, last saw "${last}"`);
     await new Promise((r) => setTimeout(r, 100));

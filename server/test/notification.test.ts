@@ -115,6 +115,39 @@ describe('notifications', () => {
     expect(pushes[0]!.push_error).toMatch(/^43101/);
   });
 
+  it('when the refund’s event is delivered before the group’s, then 拼团未成功 is still written first and the later group.failed delivery adds nothing', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 3, groupDurationSec: 2 });
+    const { opener, groupId, orderId } = await launchAndPay(t, campaign.id);
+    await outbox.close(); // nothing delivered in the background until the end of this test
+    try {
+      await sleep(2200);
+      expect(await t.services.deadlines.expireGroup(sysCtx(t), groupId)).toBe('failed');
+      for (const id of await t.services.refunds.due(sysCtx(t))) await t.services.refunds.process(sysCtx(t), id);
+      // The order's aggregate goes first (the outbox orders events within an aggregate only).
+      const [event] = await q(`SELECT id, type, aggregate_type, aggregate_id, schema_version, payload, created_at FROM domain_events WHERE type = 'order.refunded' AND aggregate_id = ?`, [orderId]);
+      const payload = typeof event.payload === 'string' ? JSON.parse(event.payload) : event.payload;
+      expect(payload).toMatchObject({ orderId, groupId, reason: 'group_failed' });
+      const sub = t.services.subscribers.find((s) => s.name === 'notification.order-refunded')!;
+      await sub.handle(sysCtx(t), { id: Number(event.id), type: 'order.refunded', aggregateType: 'order', aggregateId: orderId, schemaVersion: 1, payload, createdAt: new Date(event.created_at).toISOString() });
+      expect((await inbox(opener)).items.map((i: { kind: string }) => i.kind)).toEqual(['order_refunded', 'group_failed']);
+    } finally {
+      outbox = await startOutboxDispatcher(t.infra, t.services.subscribers);
+    }
+    // The dispatcher now delivers group.failed (and order.refunded again): still two messages.
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const [{ n }] = await q(`SELECT COUNT(*) AS n FROM event_receipts r JOIN domain_events e ON e.id = r.event_id WHERE e.type = 'group.failed' AND e.aggregate_id = ? AND r.subscriber = 'notification.group-outcome'`, [groupId]);
+      if (Number(n) > 0) break;
+      await sleep(100);
+    }
+    const page = await inbox(opener);
+    expect(page.items.map((i: { kind: string }) => i.kind)).toEqual(['order_refunded', 'group_failed']);
+    expect(page.items[1].title).toBe('拼团未成功');
+    // Written outside a delivery (no fast path after a commit): the sweeper sends them, once each.
+    await t.services.notifications.pushDue(sysCtx(t));
+    expect((await pushesOf(opener)).map((p) => [p.kind, p.status])).toEqual([['group_failed', 'sent'], ['order_refunded', 'sent']]);
+  });
+
   it('when an order ships, then 订单已发货 names the carrier; a busy WeChat is retried and a rotated token refetched', async () => {
     const u = await loginUser(t);
     const { campaign } = await createCampaign(t);

@@ -25,7 +25,8 @@ export interface DomainEventPayloads {
   /** A refund was decided (the order is `refunding`, or the refund does not end the order, e.g. 团长免单). */
   'refund.created': { refundId: number; orderId: number; amount: number; reason: string };
   /** Money went back. `amount` is this refund's; `fullyRefunded` tells whether the order is now `refunded`. */
-  'order.refunded': { orderId: number; userId: number; refundId: number; amount: number; reason: string; fullyRefunded: boolean };
+  /** `groupId`: the order's group, if any (absent on events written before it was added). */
+  'order.refunded': { orderId: number; userId: number; refundId: number; amount: number; reason: string; fullyRefunded: boolean; groupId?: number | null };
   /** The operator shipped a delivery order; it completes on receipt or automatically at `autoCompleteAt`. */
   'order.shipped': { orderId: number; userId: number; carrier: string; trackingNo: string; shippedAt: string; autoCompleteAt: string };
   /** Receipt confirmed (by the shopper, or automatically); the after-sale window runs until `afterSaleUntil`. */

@@ -2,7 +2,7 @@ import { formatFen } from '@tuan/shared';
 import { defineSubscriber, type Subscriber } from '../../core/outbox.dispatcher';
 import type { GroupService } from '../groupbuy';
 import type { RefundReason } from '../order';
-import type { NotificationService } from './notification.service';
+import type { NewNotification, NotificationService } from './notification.service';
 
 const orderLink = (orderId: number) => `/packages/order/pages/detail/index?id=${orderId}`;
 
@@ -15,6 +15,23 @@ const REFUND_REASONS: Record<RefundReason, string> = {
   operator: '商家退款',
   pickup_shortage: '到货缺货',
 };
+
+type GroupMembers = NonNullable<Awaited<ReturnType<GroupService['paidMembers']>>>;
+
+/** 拼团成功 / 拼团未成功 for one paid member; its key is the same whichever subscriber writes it. */
+function groupOutcome(groupId: number, g: GroupMembers, m: GroupMembers['members'][number], succeeded: boolean): NewNotification {
+  const kind = succeeded ? 'group_succeeded' : 'group_failed';
+  return {
+    userId: m.userId,
+    kind,
+    dedupeKey: `${kind}:${groupId}:${m.userId}`,
+    title: succeeded ? '拼团成功' : '拼团未成功',
+    body: succeeded
+      ? `你参与的「${g.title}」已成团，我们会尽快为你安排发货。`
+      : `「${g.title}」在截止时间前未凑齐人数，已为你发起退款，款项将原路退回。`,
+    link: orderLink(m.orderId),
+  };
+}
 
 /**
  * The messages, one subscriber per reason, each writing through `notify` in the delivery's
@@ -29,25 +46,22 @@ export function notificationSubscribers(notifications: NotificationService, grou
       handle: async (tx, e) => {
         const g = await groups.paidMembers(tx, e.payload.groupId);
         if (!g) return;
-        const succeeded = e.type === 'group.succeeded';
-        for (const m of g.members) {
-          await notifications.notify(tx, {
-            userId: m.userId,
-            kind: succeeded ? 'group_succeeded' : 'group_failed',
-            dedupeKey: `${succeeded ? 'group_succeeded' : 'group_failed'}:${e.payload.groupId}:${m.userId}`,
-            title: succeeded ? '拼团成功' : '拼团未成功',
-            body: succeeded
-              ? `你参与的「${g.title}」已成团，我们会尽快为你安排发货。`
-              : `「${g.title}」在截止时间前未凑齐人数，已为你发起退款，款项将原路退回。`,
-            link: orderLink(m.orderId),
-          });
-        }
+        for (const m of g.members) await notifications.notify(tx, groupOutcome(e.payload.groupId, g, m, e.type === 'group.succeeded'));
       },
     }),
     defineSubscriber({
       name: 'notification.order-refunded',
       events: ['order.refunded'],
       handle: async (tx, e) => {
+        const { groupId, orderId } = e.payload;
+        // The outbox keeps order within one aggregate only, and group.failed belongs to the group: its
+        // 拼团未成功 could be written after this order's 退款成功. Writing it here first (same key, so
+        // whichever comes second writes nothing) keeps the story in order in the shopper's inbox.
+        if (e.payload.reason === 'group_failed' && groupId) {
+          const g = await groups.paidMembers(tx, groupId);
+          const m = g?.members.find((x) => x.orderId === orderId);
+          if (g && m) await notifications.notify(tx, groupOutcome(groupId, g, m, false));
+        }
         const why = REFUND_REASONS[e.payload.reason as RefundReason] as string | undefined;
         await notifications.notify(tx, {
           userId: e.payload.userId,
@@ -55,7 +69,7 @@ export function notificationSubscribers(notifications: NotificationService, grou
           dedupeKey: `order_refunded:${e.payload.refundId}`,
           title: '退款成功',
           body: `${formatFen(e.payload.amount)} 已原路退回${why ? `（${why}）` : ''}，请留意微信支付通知。`,
-          link: orderLink(e.payload.orderId),
+          link: orderLink(orderId),
         });
       },
     }),

@@ -140,10 +140,10 @@ export class RefundService {
         guard: `refunded_amount >= paid_amount AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = :orderId AND r.status <> 'succeeded')`,
         params: { orderId: refund.orderId },
       });
-      const order = await tx.manager.findOneOrFail(OrderEntity, { where: { id: refund.orderId }, select: { id: true, userId: true } });
+      const order = await tx.manager.findOneOrFail(OrderEntity, { where: { id: refund.orderId }, select: { id: true, userId: true, groupId: true } });
       await emit(tx, {
         type: 'order.refunded', aggregateType: 'order', aggregateId: refund.orderId,
-        payload: { orderId: refund.orderId, userId: order.userId, refundId: refund.id, amount: refund.amount, reason: refund.reason, fullyRefunded: !!full },
+        payload: { orderId: refund.orderId, userId: order.userId, refundId: refund.id, amount: refund.amount, reason: refund.reason, fullyRefunded: !!full, groupId: order.groupId },
       });
       if (refund.afterSaleId) await this.closeAfterSale(tx, refund.afterSaleId);
     });
