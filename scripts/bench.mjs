@@ -551,12 +551,9 @@ const PAY_CONCURRENCY = int('BENCH_PAY_CONCURRENCY', 50);
 const GROUP_SIZE = 5;
 const CAMPAIGN_STOCK = 100_000;
 
-async function benchJoin(stack) {
-  const { bases, baseOf } = stack;
-  // ---------------- set-up: product, campaign, open groups, joiner tokens
-  const setupStart = performance.now();
-  const token = await adminToken(bases[0]);
-  const product = await must(bases[0], 'POST', '/admin/products', {
+/** A product and its running campaign for a bench run: one unit per order, one open group and one unit per user. */
+async function benchCampaign(base, token, title) {
+  const product = await must(base, 'POST', '/admin/products', {
     token,
     body: {
       title: '压测专用 团购商品',
@@ -567,11 +564,11 @@ async function benchJoin(stack) {
       skus: [{ specLabel: '1 件', listPrice: 1999, stock: CAMPAIGN_STOCK * 2 }],
     },
   });
-  const campaign = await must(bases[0], 'POST', '/admin/campaigns', {
+  return must(base, 'POST', '/admin/campaigns', {
     token,
     body: {
       skuId: product.skus[0].id,
-      title: '压测拼团',
+      title,
       groupPrice: 999,
       groupSize: GROUP_SIZE,
       groupDurationSec: 3600,
@@ -583,6 +580,14 @@ async function benchJoin(stack) {
       allowSolo: true,
     },
   });
+}
+
+async function benchJoin(stack) {
+  const { bases, baseOf } = stack;
+  // ---------------- set-up: product, campaign, open groups, joiner tokens
+  const setupStart = performance.now();
+  const token = await adminToken(bases[0]);
+  const campaign = await benchCampaign(bases[0], token, '压测拼团');
 
   log(`opening ${OPENERS} groups (login, POST /api/groups, sandbox-pay)`);
   const groups = (
@@ -754,6 +759,69 @@ function joinInvariants(databaseUrl, campaignId) {
     fact(`orders: ${byStatus.map((r) => `${r.kind}/${r.status} ${r.n}`).join(', ')}`);
     fact(`groups: ${groupsByStatus.map((r) => `${r.status} ${r.n} (seats ${r.seats}, paid ${r.paid})`).join(', ')}`);
   });
+}
+
+// ---------------------------------------------------------------- launch
+
+const LAUNCH_SEC = int('BENCH_LAUNCH_SEC', 15);
+const LAUNCH_USERS = int('BENCH_LAUNCH_USERS', 8000);
+
+/**
+ * 开团 (`POST /api/groups`): every request a new user launching a group of one campaign (one open
+ * group per user). Measures the launch answered — a pending group, its history row, the opener's
+ * seat and the order, durable — and checks afterwards that each order has exactly its group and seat.
+ */
+async function benchLaunch(stack) {
+  const { bases } = stack;
+  const setupStart = performance.now();
+  const token = await adminToken(bases[0]);
+  const campaign = await benchCampaign(bases[0], token, '压测开团');
+  const openers = await loginUsers(stack, 'bench-launcher-', LAUNCH_USERS, true);
+  const setupSec = (performance.now() - setupStart) / 1000;
+  log(`POST /api/groups for ${LAUNCH_SEC} s, ${CONNECTIONS} connections per process, ${openers.users.length} distinct users`);
+  const costBefore = await costSnapshot(stack.databaseUrl);
+  const measured = await distinctRun(bases, {
+    sec: LAUNCH_SEC,
+    items: openers.users,
+    request: () => ({ path: '/api/groups', body: { campaignId: campaign.id, quantity: 1 } }),
+    onAnswer: (status, json) => (status === 201 && json?.groupId ? '201' : status === 201 ? '201 (no group id)' : outcomeOf(status, json)),
+  });
+  const costAfter = await costSnapshot(stack.databaseUrl);
+  await new Promise((r) => setTimeout(r, 1000)); // requests still in flight when the run stopped commit first
+  return {
+    title: 'Launch',
+    setup: [`setup: campaign ${campaign.id} (stock ${CAMPAIGN_STOCK}, one open group per user), ${openers.users.length} openers logged in (${fmt(openers.rps, 0)} logins/s), ${fmt(setupSec)} s`],
+    measured: { ...measured, label: 'POST /api/groups', okLabel: 'launched', okUnit: 'groups', who: 'openers', knob: 'BENCH_LAUNCH_USERS' },
+    lines: costLines(costBefore, costAfter, measured.stats.total, 'launch answered'),
+    ratio: 'launch',
+    rows: [],
+    sideErrors: 0,
+    invariants: await launchInvariants(stack.databaseUrl, campaign.id),
+  };
+}
+
+/** The join run's stock and seat checks, plus: each launch order has exactly its group and opener seat. */
+async function launchInvariants(databaseUrl, campaignId) {
+  const base = await joinInvariants(databaseUrl, campaignId);
+  const own = await withDb(databaseUrl, async ({ q, check, fact }) => {
+    const [orphans] = await q(
+      `SELECT COUNT(*) AS n FROM orders o LEFT JOIN group_buys g ON g.id = o.group_id AND g.opener_user_id = o.user_id
+         LEFT JOIN group_members m ON m.group_id = g.id AND m.order_id = o.id AND m.role = 'opener'
+        WHERE o.campaign_id = ? AND o.kind = 'group_open' AND m.id IS NULL`,
+      [campaignId],
+    );
+    check('every launch order has its own group (opened by its buyer) and opener seat', Number(orphans.n) === 0, `${orphans.n} without`);
+    const [counts] = await q(
+      `SELECT (SELECT COUNT(*) FROM orders WHERE campaign_id = ? AND kind = 'group_open') AS orders, (SELECT COUNT(*) FROM group_buys WHERE campaign_id = ?) AS groups_n,
+              (SELECT COUNT(*) FROM group_members m JOIN group_buys g ON g.id = m.group_id WHERE g.campaign_id = ?) AS seats`,
+      [campaignId, campaignId, campaignId],
+    );
+    check('launch orders == groups == seats', Number(counts.orders) === Number(counts.groups_n) && Number(counts.groups_n) === Number(counts.seats), `${counts.orders} / ${counts.groups_n} / ${counts.seats}`);
+    const [twice] = await q(`SELECT COUNT(*) AS n FROM (SELECT opener_user_id FROM group_buys WHERE campaign_id = ? GROUP BY opener_user_id HAVING COUNT(*) > 1) x`, [campaignId]);
+    check('no user with two groups (one open group per user)', Number(twice.n) === 0, `${twice.n} users`);
+    fact(`launched: ${counts.orders} orders, ${counts.groups_n} groups, ${counts.seats} seats`);
+  });
+  return { checks: [...base.checks, ...own.checks], facts: [...base.facts, ...own.facts] };
 }
 
 // ---------------------------------------------------------------- claim
@@ -1046,6 +1114,7 @@ async function benchHome(stack) {
 
 const BENCHES = {
   join: { run: benchJoin, env: {} },
+  launch: { run: benchLaunch, env: {} },
   claim: { run: benchClaim, env: { COUPON_CLAIMS_PER_MIN: CLAIMS_PER_MIN } },
   visit: { run: benchVisit, env: { SHARE_VISITS_PER_MIN: '1000000000' } },
   home: { run: benchHome, env: {} },

@@ -17,7 +17,7 @@ import type { AppContext, AppState } from './http/types';
 import { AdminService, EventsAdminService, registerAdminRoutes, registerEventsAdminRoutes } from './modules/admin';
 import { AuthService, DevLoginProvider, TokenService, WechatLoginProvider, registerAuthRoutes, type LoginProvider } from './modules/auth';
 import { CatalogService, registerCatalogAdminRoutes, registerCatalogRoutes } from './modules/catalog';
-import { CampaignService, CheckoutService, GroupDeadlines, GroupService, JoinBatch, SeatGate, SoloBatch, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
+import { CampaignService, CheckoutService, GroupDeadlines, GroupService, JoinBatch, LaunchBatch, SeatGate, SoloBatch, type CampaignOrderBatchDeps, groupbuySubscribers, registerGroupbuyAdminRoutes, registerGroupbuyRoutes } from './modules/groupbuy';
 import { AfterSaleService, FulfilmentService, OrderAdminService, OrderOutcomes, OrderService, PickupArrival, PickupBatchService, RefundService, orderSubscribers, pickupBatchSubscribers, registerOrderAdminRoutes, registerOrderRoutes, registerPickupAdminRoutes, registerPickupRoutes } from './modules/order';
 import { AddressService, registerAddressRoutes } from './modules/address';
 import { LeaderDirectory, LeaderService, PickupPointService, PointGeoIndex, leaderSubscribers, registerLeaderAdminRoutes, registerLeaderRoutes } from './modules/leader';
@@ -78,6 +78,7 @@ export interface Services {
   /** Group commit of joins (null with JOIN_BATCH=false); its stats show how joins were batched. */
   joinBatch: JoinBatch | null;
   soloBatch: SoloBatch | null;
+  launchBatch: LaunchBatch | null;
   deadlines: GroupDeadlines;
   payments: PaymentService;
   coupons: CouponService;
@@ -222,17 +223,14 @@ export async function createServices(infra: Infra): Promise<Services> {
       )
     : null;
   if (joinBatch) checkout.useJoinBatch(joinBatch);
-  const soloBatch = config.SOLO_BATCH
-    ? new SoloBatch(
-        {
-          dataSource, campaigns, orders,
-          attributionsOf: (ctx, buyers) => shares.attributionsFor(ctx, buyers),
-          soloAlone: (ctx, campaignId, userId, quantity, choices) => checkout.soloAlone(ctx, campaignId, userId, quantity, choices),
-        },
-        groupCommit,
-      )
-    : null;
+  const campaignOrderDeps = (alone: CampaignOrderBatchDeps['alone']): CampaignOrderBatchDeps => ({
+    dataSource, campaigns, orders, alone,
+    attributionsOf: (ctx, buyers) => shares.attributionsFor(ctx, buyers),
+  });
+  const soloBatch = config.SOLO_BATCH ? new SoloBatch(campaignOrderDeps((...a) => checkout.soloAlone(...a)), groupCommit) : null;
   if (soloBatch) checkout.useSoloBatch(soloBatch);
+  const launchBatch = config.LAUNCH_BATCH ? new LaunchBatch(campaignOrderDeps((...a) => checkout.launchAlone(...a)), groups, groupCommit) : null;
+  if (launchBatch) checkout.useLaunchBatch(launchBatch);
   const payments: PaymentService = new PaymentService(dataSource, payment, orders, outcomes, users, () => `${infra.selfUrl}/api/payments/wechatpay/notify`, merchant.appId);
   const fulfilment = new FulfilmentService(dataSource, orders, { autoCompleteAfterSec: config.AUTO_COMPLETE_AFTER_SEC, afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC });
   const afterSales = new AfterSaleService(dataSource, orders, refunds, coupons);
@@ -292,6 +290,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     checkout,
     joinBatch,
     soloBatch,
+    launchBatch,
     deadlines,
     payments,
     merchant,

@@ -3,7 +3,7 @@ import type { OrderView } from '@tuan/shared';
 import type { ServiceContext } from '../src/core/context';
 import { join } from 'node:path';
 import { loginUser, startTestApp, type TestApp, type TestUser } from './support/harness';
-import { bulkUsers, createCampaign, createCouponTemplate, sleep } from './support/groupbuy.factory';
+import { bulkUsers, createCampaign, createCouponTemplate, pay, sleep } from './support/groupbuy.factory';
 import { spawnServer, type ServerProcess } from './support/processes';
 import { ownDatabase } from './support/database';
 
@@ -156,12 +156,31 @@ describe('two server processes, one database, one Redis', () => {
 });
 
 const userCtx = (userId: number): ServiceContext => ({ actor: { kind: 'user', userId }, requestId: `test-${userId}`, log: t.infra.log, manager: t.infra.dataSource.manager });
-/** Runs a join through the service (so a test controls which joins share a batch) and keeps its own outcome. */
-const joinVia = (userId: number, groupId: number, quantity = 1): Promise<{ userId: number; order?: OrderView; code?: string }> =>
-  t.services.checkout.join(userCtx(userId), groupId, quantity).then(
-    (order) => ({ userId, order }),
-    (err: { code?: string; message?: string }) => ({ userId, code: err.code ?? `unexpected: ${err.message}` }),
+/**
+ * 150 buyers order one unit twice each, once through each API process (300 requests) from a campaign
+ * of stock 100: exactly 100 are created, every refusal is CAMPAIGN_SOLD_OUT, the stock ends at 0.
+ */
+async function raceForStock100(path: string, campaignId: number) {
+  const buyers = await users(150);
+  const results = await Promise.all(
+    buyers.flatMap((u, i) => [0, 1].map(async (k) => ({ userId: u.id, ...(await post(api(i + k), path, u, { campaignId, quantity: 1 })) }))),
   );
+  const created = results.filter((r) => r.status === 201);
+  expect(created).toHaveLength(100);
+  expect(new Set(results.filter((r) => r.status !== 201).map((r) => r.body.error?.code))).toEqual(new Set(['CAMPAIGN_SOLD_OUT']));
+  const [c] = await q(`SELECT stock_left FROM campaigns WHERE id = ?`, [campaignId]);
+  expect(Number(c.stock_left)).toBe(0);
+  return created;
+}
+
+/** One request's own outcome: its order, or its error's code and details. */
+const kept = (userId: number, p: Promise<OrderView>) =>
+  p.then(
+    (order) => ({ userId, order: order as OrderView | undefined, code: undefined as string | undefined, details: undefined as unknown }),
+    (err: { code?: string; message?: string; details?: unknown }) => ({ userId, order: undefined, code: err.code ?? `unexpected: ${err.message}`, details: err.details }),
+  );
+/** Runs a join through the service (so a test controls which joins share a batch) and keeps its own outcome. */
+const joinVia = (userId: number, groupId: number, quantity = 1) => kept(userId, t.services.checkout.join(userCtx(userId), groupId, quantity));
 
 /**
  * Joins decided in batches (group commit, `JoinBatch`): racing batches of both API processes on
@@ -314,11 +333,7 @@ describe('joins in batches', () => {
     const [homeless] = await users(1, { withAddress: false });
     const batch = t.services.soloBatch!;
     const before = { ...batch.stats };
-    const solo = (userId: number, campaignId: number, quantity = 1) =>
-      t.services.checkout.buySolo(userCtx(userId), campaignId, quantity).then(
-        (order) => ({ userId, order, code: undefined as string | undefined }),
-        (err: { code?: string; message?: string }) => ({ userId, order: undefined, code: err.code ?? `unexpected: ${err.message}` }),
-      );
+    const solo = (userId: number, campaignId: number, quantity = 1) => kept(userId, t.services.checkout.buySolo(userCtx(userId), campaignId, quantity));
     const results = await Promise.all([
       solo(good[0]!.id, campaign.id, 2), // 2 of 5
       solo(good[1]!.id, campaign.id, 2), // 4 of 5
@@ -355,18 +370,87 @@ describe('joins in batches', () => {
 
   it('when 300 buys-alone race in batches of two processes for stock 100, then exactly 100 units are sold and each 201 is a durable order', async () => {
     const { campaign } = await createCampaign(t, { stock: 100, limits: { perOrder: 2, unitsPerUser: 2 } });
-    const buyers = await users(150);
-    // Every buyer twice (one unit each), once through each process: 300 requests, 100 units.
-    const results = await Promise.all(
-      buyers.flatMap((u, i) => [0, 1].map(async (k) => ({ userId: u.id, ...(await post(api(i + k), '/api/orders/solo', u, { campaignId: campaign.id, quantity: 1 })) }))),
-    );
-    const created = results.filter((r) => r.status === 201);
-    expect(created).toHaveLength(100);
-    expect(new Set(results.filter((r) => r.status !== 201).map((r) => r.body.error?.code))).toEqual(new Set(['CAMPAIGN_SOLD_OUT']));
-    const [c] = await q(`SELECT stock_left FROM campaigns WHERE id = ?`, [campaign.id]);
-    expect(Number(c.stock_left)).toBe(0);
+    const created = await raceForStock100('/api/orders/solo', campaign.id);
     const rows: Array<{ id: number }> = await q(`SELECT id FROM orders WHERE campaign_id = ? AND kind = 'solo'`, [campaign.id]);
     expect(rows.map((r) => Number(r.id)).sort((x, y) => x - y)).toEqual(created.map((r) => r.body.id).sort((x, y) => x - y));
+  }, 120_000);
+
+  it('when launches arrive together, then one batch decides them: the bad ones get their own errors, a second launch names the first group, and every 201 is its own order, group and seat', async () => {
+    // Stock 5, at most 2 per order, 3 units and 1 open group per user.
+    const { campaign } = await createCampaign(t, { stock: 5, limits: { perOrder: 2, unitsPerUser: 3, openGroupsPerUser: 1 } });
+    const good = await users(4);
+    const [homeless] = await users(1, { withAddress: false });
+    const batch = t.services.launchBatch!;
+    const before = { ...batch.stats };
+    const launch = (userId: number, campaignId: number, quantity = 1) => kept(userId, t.services.checkout.launch(userCtx(userId), campaignId, quantity));
+    const results = await Promise.all([
+      launch(good[0]!.id, campaign.id, 2), // 2 of 5
+      launch(good[1]!.id, campaign.id, 2), // 4 of 5
+      launch(homeless!.id, campaign.id), // no delivery address
+      launch(good[2]!.id, campaign.id, 3), // more than the per-order limit
+      launch(good[0]!.id, campaign.id, 1), // a second open group of this user: names the first
+      launch(good[2]!.id, campaign.id, 2), // 2 more, but only 1 left
+      launch(good[2]!.id, campaign.id, 1), // the last unit
+      launch(good[3]!.id, campaign.id, 1), // sold out
+      launch(good[3]!.id, 999_999_999, 1), // no such campaign
+    ]);
+    expect(batch.stats.batches - before.batches).toBe(1);
+    expect(batch.stats.requests - before.requests).toBe(9);
+    expect(batch.stats.fallbacks - before.fallbacks).toBe(0);
+    expect(results.map((r) => r.code ?? r.order!.status)).toEqual([
+      'pending_payment', 'pending_payment', 'ADDRESS_REQUIRED', 'LIMIT_EXCEEDED', 'GROUP_ALREADY_OPEN', 'CAMPAIGN_SOLD_OUT', 'pending_payment', 'CAMPAIGN_SOLD_OUT', 'CAMPAIGN_NOT_FOUND',
+    ]);
+    expect(results[4]!.details).toEqual({ groupId: results[0]!.order!.groupId, status: 'pending', orderId: results[0]!.order!.id });
+    const [c] = await q(`SELECT stock_left FROM campaigns WHERE id = ?`, [campaign.id]);
+    expect(Number(c.stock_left)).toBe(0);
+    const admitted = results.filter((r) => r.order);
+    const orders: Array<{ id: number; user_id: number; quantity: number; kind: string; group_id: number }> = await q(
+      `SELECT id, user_id, quantity, kind, group_id FROM orders WHERE campaign_id = ? ORDER BY id`,
+      [campaign.id],
+    );
+    expect(orders.map((o) => [Number(o.id), Number(o.user_id), o.quantity, o.kind, Number(o.group_id)])).toEqual(
+      admitted.map((r) => [r.order!.id, r.userId, r.order!.quantity, 'group_open', r.order!.groupId]),
+    );
+    // Each admitted launch has its own pending group, opened by its buyer, with the opener's reserved seat on its order.
+    const groups: Array<{ id: number; opener_user_id: number; status: string; seats_taken: number; size: number; order_id: number; role: string; seat_status: string }> = await q(
+      `SELECT g.id, g.opener_user_id, g.status, g.seats_taken, g.size, m.order_id, m.role, m.status AS seat_status
+         FROM group_buys g JOIN group_members m ON m.group_id = g.id WHERE g.campaign_id = ? ORDER BY g.id`,
+      [campaign.id],
+    );
+    expect(groups.map((g) => [Number(g.id), Number(g.opener_user_id), g.status, g.seats_taken, g.size, Number(g.order_id), g.role, g.seat_status])).toEqual(
+      admitted.map((r) => [r.order!.groupId, r.userId, 'pending', 1, campaign.groupSize, r.order!.id, 'opener', 'reserved']),
+    );
+    const usage: Array<{ user_id: number; units: number; open_groups: number }> = await q(
+      `SELECT user_id, units, open_groups FROM campaign_user_usage WHERE campaign_id = ? AND units > 0 ORDER BY user_id`,
+      [campaign.id],
+    );
+    expect(usage.map((u) => [Number(u.user_id), u.units, u.open_groups])).toEqual([[good[0]!.id, 2, 1], [good[1]!.id, 2, 1], [good[2]!.id, 1, 1]].sort((x, y) => x[0]! - y[0]!));
+    const [counts] = await q(
+      `SELECT (SELECT COUNT(*) FROM order_events WHERE order_id IN (?)) AS events, (SELECT COUNT(*) FROM domain_events WHERE type = 'order.created' AND aggregate_id IN (?)) AS created,
+              (SELECT COUNT(*) FROM state_history WHERE entity = 'group' AND entity_id IN (?) AND from_status IS NULL AND to_status = 'pending') AS groupHistory`,
+      [orders.map((o) => o.id), orders.map((o) => o.id), groups.map((g) => g.id)],
+    );
+    expect([Number(counts.events), Number(counts.created), Number(counts.groupHistory)]).toEqual([3, 3, 3]);
+    // The launched groups open when their openers pay, as before.
+    await pay(t, good[2]!, results[6]!.order!.id);
+    const [g] = await q(`SELECT status FROM group_buys WHERE id = ?`, [results[6]!.order!.groupId]);
+    expect(g.status).toBe('open');
+  }, 120_000);
+
+  it('when 300 launches race in batches of two processes for stock 100, then exactly 100 groups are launched and each 201 is a durable order with its own group and seat', async () => {
+    const { campaign } = await createCampaign(t, { stock: 100, limits: { perOrder: 2, unitsPerUser: 2, openGroupsPerUser: 2 } });
+    const created = await raceForStock100('/api/groups', campaign.id);
+    const rows: Array<{ id: number; group_id: number; user_id: number; seat_order: number; opener: number }> = await q(
+      `SELECT o.id, o.group_id, o.user_id, m.order_id AS seat_order, g.opener_user_id AS opener
+         FROM orders o JOIN group_buys g ON g.id = o.group_id JOIN group_members m ON m.group_id = g.id
+        WHERE o.campaign_id = ? AND o.kind = 'group_open'`,
+      [campaign.id],
+    );
+    expect(rows.map((r) => Number(r.id)).sort((x, y) => x - y)).toEqual(created.map((r) => r.body.id).sort((x, y) => x - y));
+    for (const r of rows) expect([Number(r.seat_order), Number(r.opener)]).toEqual([Number(r.id), Number(r.user_id)]);
+    expect(new Set(rows.map((r) => Number(r.group_id))).size).toBe(100);
+    const [{ n }] = await q(`SELECT COUNT(*) AS n FROM group_buys WHERE campaign_id = ?`, [campaign.id]);
+    expect(Number(n)).toBe(100);
   }, 120_000);
 
   it('when one claim of a batch is bad, then it gets its own error and the others their coupons, each with its history row and event', async () => {

@@ -72,6 +72,8 @@ const ConfigSchema = z
     JOIN_BATCH: Bool.default(true),
     /** Buy-alone by group commit as well (`SoloBatch`); false: every buy runs alone. */
     SOLO_BATCH: Bool.default(true),
+    /** 开团 by group commit as well (`LaunchBatch`); false: every launch runs alone. */
+    LAUNCH_BATCH: Bool.default(true),
     /** The same for coupon-centre claims (领券). */
     CLAIM_BATCH: Bool.default(true),
     /** Most requests in one group-commit transaction (joins, claims). */

@@ -145,13 +145,7 @@ export class CampaignService {
       .set({ units: () => `units + ${Number(units)}`, openGroups: () => `open_groups + ${Number(openGroups)}` })
       .where('campaign_id = :c AND user_id = :u AND units + :units <= :maxUnits AND open_groups + :og <= :maxOg', { c: c.id, u: userId, units, maxUnits: c.limitUnitsPerUser, og: openGroups, maxOg: c.limitOpenGroups })
       .execute();
-    if (res.affected !== 1) {
-      throw new DomainError(
-        ErrorCode.LIMIT_EXCEEDED,
-        openGroups ? `You may have at most ${c.limitOpenGroups} open group(s) and ${c.limitUnitsPerUser} unit(s) in this campaign` : `At most ${c.limitUnitsPerUser} unit(s) per user in this campaign`,
-        { limit: openGroups ? 'openGroupsPerUser|unitsPerUser' : 'unitsPerUser' },
-      );
-    }
+    if (res.affected !== 1) throw openGroups ? overLaunchLimits(c) : overUnitsPerUser(c);
   }
 
   /**
@@ -214,6 +208,16 @@ export function notRunning(c: Pick<CampaignEntity, 'status' | 'startsAt' | 'ends
 /** The per-order limit's refusal, or null (every order path: one by one and batched). */
 export function overPerOrder(c: Pick<CampaignEntity, 'limitPerOrder'>, quantity: number): DomainError | null {
   return quantity > c.limitPerOrder ? new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitPerOrder} per order`, { limit: 'perOrder', max: c.limitPerOrder }) : null;
+}
+
+/** The per-user units limit's refusal (batched paths; the one-request path's guarded UPDATE says the same). */
+export function overUnitsPerUser(c: Pick<CampaignEntity, 'limitUnitsPerUser'>): DomainError {
+  return new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitUnitsPerUser} unit(s) per user in this campaign`, { limit: 'unitsPerUser' });
+}
+
+/** A 开团's refusal by the per-user limits (open groups or units); `GroupService.alreadyOpen` may name the group instead. */
+export function overLaunchLimits(c: Pick<CampaignEntity, 'limitOpenGroups' | 'limitUnitsPerUser'>): DomainError {
+  return new DomainError(ErrorCode.LIMIT_EXCEEDED, `You may have at most ${c.limitOpenGroups} open group(s) and ${c.limitUnitsPerUser} unit(s) in this campaign`, { limit: 'openGroupsPerUser|unitsPerUser' });
 }
 
 /** The refusal of 单独购买 on a campaign that only sells in groups, or null. */

@@ -1,4 +1,4 @@
-import { In, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ErrorCode, assertPayable, type FulfilmentChoice, type OrderAttribution, type CheckoutPreviewRequest, type CheckoutPreviewResponse, type OrderView } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
@@ -12,6 +12,7 @@ import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.
 import type { SeatGate } from './groupbuy.gate';
 import type { GroupService } from './groupbuy.groups';
 import type { JoinBatch } from './groupbuy.join-batch';
+import type { LaunchBatch } from './groupbuy.launch-batch';
 import type { SoloBatch } from './groupbuy.solo-batch';
 import { groupLifecycle } from './groupbuy.state';
 
@@ -35,6 +36,7 @@ export interface OrderChoices {
 export class CheckoutService {
   private batch: JoinBatch | null = null;
   private soloBatch: SoloBatch | null = null;
+  private launchBatch: LaunchBatch | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,7 +52,20 @@ export class CheckoutService {
   /** 开团: reserve stock and the opener's seat; the group opens when the opener pays. */
   async launch(ctx: ServiceContext, campaignId: number, quantity: number, choices: OrderChoices = {}): Promise<OrderView> {
     const userId = userIdOf(ctx);
-    const order = await withTransaction(this.dataSource, ctx, async (tx) => {
+    // Concurrent launches of this process are decided together (LaunchBatch, the same checks); one
+    // with a coupon runs alone (its coupon is read and locked on its own).
+    if (this.launchBatch && choices.couponId === undefined) return this.launchBatch.launch({ ctx, userId, campaignId, quantity, choices });
+    return this.orders.newOrderView(await this.launchAlone(ctx, campaignId, userId, quantity, choices), 'pending');
+  }
+
+  /** Group commit for launches (set at start-up; without it every launch runs alone). */
+  useLaunchBatch(batch: LaunchBatch): void {
+    this.launchBatch = batch;
+  }
+
+  /** The transaction of one 开团; also what a batch falls back to when its transaction fails. */
+  async launchAlone(ctx: ServiceContext, campaignId: number, userId: number, quantity: number, choices: OrderChoices): Promise<CreatedOrder> {
+    return withTransaction(this.dataSource, ctx, async (tx) => {
       const c = await this.campaigns.getActive(tx, campaignId);
       checkPerOrder(c, quantity);
       await this.campaigns.takeUsage(tx, c, userId, quantity, 1).catch((e: unknown) => this.explainLaunchLimit(tx, c, userId, e));
@@ -71,7 +86,6 @@ export class CheckoutService {
       await this.campaigns.takeStock(tx, c, quantity);
       return o;
     });
-    return this.orders.newOrderView(order, 'pending');
   }
 
   /**
@@ -81,11 +95,7 @@ export class CheckoutService {
    */
   private async explainLaunchLimit(tx: ServiceContext, c: CampaignEntity, userId: number, e: unknown): Promise<never> {
     if (!(e instanceof DomainError) || e.code !== ErrorCode.LIMIT_EXCEEDED) throw e;
-    const live = await tx.manager.find(GroupEntity, { where: { campaignId: c.id, openerUserId: userId, status: In(['pending', 'open']) }, order: { id: 'DESC' } });
-    if (live.length < c.limitOpenGroups) throw e;
-    const g = live[0]!;
-    const seat = await tx.manager.findOne(GroupMemberEntity, { where: { groupId: g.id, role: 'opener' } });
-    throw new DomainError(ErrorCode.GROUP_ALREADY_OPEN, `You already have group ${g.id} ${g.status} in this campaign`, { groupId: g.id, status: g.status, orderId: seat?.orderId ?? null });
+    throw (await this.groups.alreadyOpen(tx, c, userId)) ?? e;
   }
 
   /** 参团: one seat per user per group, taken atomically; payment deadline never passes the group's. */

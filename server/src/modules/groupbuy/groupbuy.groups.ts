@@ -4,7 +4,7 @@ import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { move } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
-import { NotFoundError } from '../../http/errors';
+import { DomainError, NotFoundError } from '../../http/errors';
 import type { UserDirectory } from '../auth';
 import type { OrderParticipant, OrderRecord, PaymentDecision } from '../order';
 import { campaignViewOf, type CampaignService } from './groupbuy.campaigns';
@@ -132,6 +132,19 @@ export class GroupService implements OrderParticipant {
       ctx.manager.find(GroupMemberEntity, { where: { groupId, status: 'paid' }, select: { userId: true, orderId: true }, order: { id: 'ASC' } }),
     ]);
     return { campaignId: g.campaignId, title: c?.title ?? '', members: members.map((m) => ({ userId: Number(m.userId), orderId: Number(m.orderId) })) };
+  }
+
+  /**
+   * `GROUP_ALREADY_OPEN` naming my newest group open (or pending my payment) in the campaign when I
+   * hold as many as the campaign allows, else null: a 开团 refused by the limits sends the shopper
+   * there instead of a vague limit error. Read only on refusal.
+   */
+  async alreadyOpen(tx: ServiceContext, c: Pick<CampaignEntity, 'id' | 'limitOpenGroups'>, userId: number): Promise<DomainError | null> {
+    const live = await tx.manager.find(GroupEntity, { where: { campaignId: c.id, openerUserId: userId, status: In(['pending', 'open']) }, order: { id: 'DESC' } });
+    if (live.length < c.limitOpenGroups) return null;
+    const g = live[0]!;
+    const seat = await tx.manager.findOne(GroupMemberEntity, { where: { groupId: g.id, role: 'opener' } });
+    return new DomainError(ErrorCode.GROUP_ALREADY_OPEN, `You already have group ${g.id} ${g.status} in this campaign`, { groupId: g.id, status: g.status, orderId: seat?.orderId ?? null });
   }
 
   async groupStatuses(ctx: ServiceContext, groupIds: number[]): Promise<Map<number, GroupStatus>> {

@@ -5,7 +5,7 @@ import type { ServiceContext } from '../../core/context';
 import { affectedRows } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CreatedOrder, NewOrder, OrderService, PreparedOrder } from '../order';
-import { fulfilmentModeNotAllowed, overPerOrder, type CampaignService } from './groupbuy.campaigns';
+import { fulfilmentModeNotAllowed, overPerOrder, overUnitsPerUser, type CampaignService } from './groupbuy.campaigns';
 import type { OrderChoices } from './groupbuy.checkout';
 import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.entity';
 import type { SeatGate } from './groupbuy.gate';
@@ -178,14 +178,14 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
     const stockLeft = new Map([...visible.values()].map((c) => [Number(c.id), c.stockLeft]));
     for (const s of cand) {
       const c = s.campaign!;
-      const u = usage.get(`${c.id}:${s.req.userId}`)!;
+      const held = usage.get(`${c.id}:${s.req.userId}`)!;
       const left = seatsLeft.get(s.req.groupId) ?? -1;
-      if (u + s.req.quantity > c.limitUnitsPerUser) s.error = new DomainError(ErrorCode.LIMIT_EXCEEDED, `At most ${c.limitUnitsPerUser} unit(s) per user in this campaign`, { limit: 'unitsPerUser' });
+      if (held.units + s.req.quantity > c.limitUnitsPerUser) s.error = overUnitsPerUser(c);
       else if (left < 0) s.error = new DomainError(ErrorCode.GROUP_NOT_JOINABLE, 'This group is not open for joining');
       else if (left === 0) s.error = new DomainError(ErrorCode.GROUP_FULL, 'This group is full');
       else if ((stockLeft.get(Number(c.id)) ?? 0) < s.req.quantity) s.error = new DomainError(ErrorCode.CAMPAIGN_SOLD_OUT, 'This campaign is sold out');
       else {
-        usage.set(`${c.id}:${s.req.userId}`, u + s.req.quantity);
+        held.units += s.req.quantity;
         seatsLeft.set(s.req.groupId, left - 1);
         stockLeft.set(Number(c.id), (stockLeft.get(Number(c.id)) ?? 0) - s.req.quantity);
       }
@@ -240,24 +240,27 @@ export interface UsageItem {
 /**
  * Per-user counters of a batch: the rows exist and are exclusively locked after one multi-row
  * `INSERT … ON DUPLICATE KEY UPDATE` (sorted by key, so two batches never wait on each other in a
- * cycle), then read. ODKU has no QueryBuilder form. Returns units held per `campaignId:userId`.
+ * cycle), then read. ODKU has no QueryBuilder form. Returns what each `campaignId:userId` holds:
+ * units, and groups open (开团 counts those against the open-group limit).
  */
-export async function lockUsage(tx: ServiceContext, items: UsageItem[]): Promise<Map<string, number>> {
+export async function lockUsage(tx: ServiceContext, items: UsageItem[]): Promise<Map<string, { units: number; openGroups: number }>> {
   const keys = [...new Map(items.map((i) => [`${i.campaignId}:${i.userId}`, [i.campaignId, i.userId] as const])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   await tx.manager.query(
     `INSERT INTO campaign_user_usage (campaign_id, user_id, units, open_groups) VALUES ${keys.map(() => '(?, ?, 0, 0)').join(', ')} ON DUPLICATE KEY UPDATE units = units`,
     keys.flat(),
   );
-  const rows: Array<{ campaign_id: string | number; user_id: string | number; units: number }> = await tx.manager.query(
-    `SELECT campaign_id, user_id, units FROM campaign_user_usage WHERE (campaign_id, user_id) IN (${keys.map(() => '(?, ?)').join(', ')})`,
+  const rows: Array<{ campaign_id: string | number; user_id: string | number; units: number; open_groups: number }> = await tx.manager.query(
+    `SELECT campaign_id, user_id, units, open_groups FROM campaign_user_usage WHERE (campaign_id, user_id) IN (${keys.map(() => '(?, ?)').join(', ')})`,
     keys.flat(),
   );
-  return new Map(rows.map((r) => [`${Number(r.campaign_id)}:${Number(r.user_id)}`, Number(r.units)]));
+  return new Map(rows.map((r) => [`${Number(r.campaign_id)}:${Number(r.user_id)}`, { units: Number(r.units), openGroups: Number(r.open_groups) }]));
 }
 
-/** One UPDATE adds every admitted request's units to its (locked) counter row; checked. */
-export function addUsage(tx: ServiceContext, admitted: UsageItem[]): Promise<void> {
-  return addToCounters(tx, 'campaign_user_usage', { keys: ['campaign_id', 'user_id'], counter: 'units' }, admitted.map((i) => [i.campaignId, i.userId, i.quantity] as const));
+/** One UPDATE adds every admitted request's units to its (locked) counter row; checked. With `openGroups`, a second one counts the groups each opened. */
+export async function addUsage(tx: ServiceContext, admitted: UsageItem[], openGroups = false): Promise<void> {
+  const cols = { keys: ['campaign_id', 'user_id'] as const };
+  await addToCounters(tx, 'campaign_user_usage', { ...cols, counter: 'units' }, admitted.map((i) => [i.campaignId, i.userId, i.quantity] as const));
+  if (openGroups) await addToCounters(tx, 'campaign_user_usage', { ...cols, counter: 'open_groups' }, admitted.map((i) => [i.campaignId, i.userId, 1] as const));
 }
 
 /** The campaigns' stock, last (every order's hot row): one guarded UPDATE per campaign, in id order. */
