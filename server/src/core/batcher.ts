@@ -1,6 +1,7 @@
-import type { DataSource } from 'typeorm';
+import { MoreThanOrEqual, type DataSource, type EntityTarget, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { ServiceContext } from './context';
-import { affectedRows, withTransaction } from './transaction';
+import { affectedRows, insertId, withTransaction } from './transaction';
 
 /**
  * Application-level group commit: requests that arrive together are handed to `run` together, and
@@ -207,4 +208,36 @@ export async function addToCounters(
     [...rows.flat(), ...rows.flatMap(([a, b]) => [a, b])],
   );
   if (affectedRows(res) !== rows.length) throw new Error(`${table}: counter update touched ${affectedRows(res)} of ${rows.length} rows`);
+}
+
+/**
+ * A batch's rows whose ids it needs one by one (a coupon's id is its answer, a group's id goes into its
+ * order), written by ONE multi-row INSERT and one read instead of an INSERT per row. The ids of one
+ * statement increase in row order from LAST_INSERT_ID, though not always consecutively (MySQL 8's
+ * `innodb_autoinc_lock_mode=2` interleaves concurrent statements; MariaDB's default 1 does not). The
+ * read takes the rows with id >= that first id that match `mine` — values only this transaction can
+ * be writing now, e.g. keys whose counter rows it holds locked and the batch's own timestamp — in id
+ * order, and checks there are exactly as many as were inserted, each with the `key` of its input row.
+ * Anything else throws: the batch's transaction rolls back and its requests are decided one by one,
+ * so an id is never guessed.
+ */
+export async function insertReturningIds<E extends ObjectLiteral & { id: number }>(
+  tx: ServiceContext,
+  entity: EntityTarget<E>,
+  rows: Array<QueryDeepPartialEntity<E>>,
+  mine: FindOptionsWhere<E>,
+  key: keyof E & string,
+): Promise<number[]> {
+  const res = await tx.manager.createQueryBuilder().insert().into(entity).values(rows).updateEntity(false).execute();
+  if (affectedRows(res.raw) !== rows.length) throw new Error(`insert wrote ${affectedRows(res.raw)} of ${rows.length} rows`);
+  const first = insertId(res.raw);
+  const found = await tx.manager.find(entity, {
+    where: { ...mine, id: MoreThanOrEqual(first) } as FindOptionsWhere<E>,
+    select: { id: true, [key]: true } as never,
+    order: { id: 'ASC' } as never,
+  });
+  if (found.length !== rows.length || found.some((f, i) => String(f[key]) !== String((rows[i] as Record<string, unknown>)[key]))) {
+    throw new Error(`insert read-back found ${found.length} rows for ${rows.length} written (another writer matched)`);
+  }
+  return found.map((f) => Number(f.id));
 }

@@ -78,8 +78,13 @@ const ConfigSchema = z
     CLAIM_BATCH: Bool.default(true),
     /** Most requests in one group-commit transaction (joins, claims). */
     GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(500).default(64),
-    /** Group-commit transactions of one kind one process runs at once (the next batch collects meanwhile). */
-    GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(32).default(2),
+    /**
+     * Group-commit transactions of one kind one process runs at once (the next batch collects
+     * meanwhile). 1: batches of one kind mostly end on the same hot row (the campaign's stock, the
+     * template's `issued`), so a second batch in flight only waits for the first's lock and halves
+     * the batch size (measured: claims +33 %, joins +9 % with 1 against 2; README "hot paths").
+     */
+    GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(32).default(1),
     /** How long a batch waits for company when a slot is free (0: only what arrived in the same turn). */
     GROUP_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
     COUPON_CLAIMS_PER_MIN: z.coerce.number().int().min(1).default(60),

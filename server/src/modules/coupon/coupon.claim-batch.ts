@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import { ErrorCode } from '@tuan/shared';
-import { GatedBatch, addToCounters, type BatchSlot } from '../../core/batcher';
+import { GatedBatch, addToCounters, insertReturningIds, type BatchSlot } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import type { CounterGate } from '../../core/counter-gate';
 import { recordCreatedMany } from '../../core/lifecycle';
@@ -128,19 +128,21 @@ export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
         .execute();
       if (stock.affected !== 1) throw new Error(`template ${id}: ${n} coupons no longer fit its stock`);
     }
-    // The coupons: one INSERT each (their ids are needed one by one), history and events together.
+    // The coupons: one multi-row INSERT, ids read back (only this transaction can be claiming for
+    // these users now: it holds their counter rows); history and events together.
     const now = new Date();
-    for (const s of cand) {
+    const coupons = cand.map((s) => {
       const t = s.template!;
-      const row = {
+      return {
         templateId: t.id, userId: s.req.userId, status: 'available' as const, source: 'claim',
         validFrom: t.validityType === 'fixed' ? t.validFrom! : now,
         validTo: t.validityType === 'fixed' ? t.validTo! : new Date(now.getTime() + (t.validDays ?? 0) * 86400_000),
         claimedAt: now, updatedAt: now,
       };
-      const ins = await tx.manager.insert(UserCouponEntity, row);
-      s.out = { ...row, id: Number(ins.identifiers[0]!.id), lockedOrderId: null, usedOrderId: null, usedAt: null, template: t };
-    }
+    });
+    const mine = { templateId: In([...perTemplate.keys()]), userId: In([...new Set(cand.map((s) => s.req.userId))]), source: 'claim', claimedAt: now };
+    const ids = await insertReturningIds(tx, UserCouponEntity, coupons, mine, 'userId');
+    cand.forEach((s, i) => (s.out = { ...coupons[i]!, id: ids[i]!, lockedOrderId: null, usedOrderId: null, usedAt: null, template: s.template! }));
     await recordCreatedMany(tx, userCouponLifecycle, cand.map((s) => s.out!.id), 'available', 'claim');
     await emit(tx, ...cand.map((s) => ({ type: 'coupon.issued' as const, aggregateType: 'coupon' as const, aggregateId: s.out!.id, payload: { couponId: s.out!.id, templateId: s.req.templateId, userId: s.req.userId, via: 'claim' as const } })));
   }

@@ -1,4 +1,6 @@
+import { In } from 'typeorm';
 import type { OrderView } from '@tuan/shared';
+import { insertReturningIds } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import { recordCreatedMany } from '../../core/lifecycle';
 import type { DomainError } from '../../http/errors';
@@ -11,9 +13,9 @@ import { groupLifecycle } from './groupbuy.state';
 
 /**
  * 开团 by group commit (`CampaignOrderBatch`): at the opener's price, counting an open group against
- * the per-user limit, and writing with each order a `pending` group — one INSERT per group, because
- * the order needs the group's id and a multi-row INSERT does not promise consecutive ids —, the
- * groups' history rows in one INSERT and the openers' seats in one INSERT. No seat gate: a new group
+ * the per-user limit, and writing with the orders their `pending` groups (one INSERT, ids read back
+ * by `insertReturningIds`: each order needs its group's id), the groups' history rows in one INSERT
+ * and the openers' seats in one INSERT. No seat gate: a new group
  * has every seat, and its gate opens when its opener pays, as before.
  */
 export class LaunchBatch extends CampaignOrderBatch {
@@ -38,15 +40,18 @@ export class LaunchBatch extends CampaignOrderBatch {
   }
 
   protected async create(tx: ServiceContext, admitted: CampaignOrderSlot[], now: Date): Promise<void> {
-    const groupIds: number[] = [];
-    for (const s of admitted) {
-      const c = s.campaign!;
-      const g = await tx.manager.insert(GroupEntity, {
-        campaignId: c.id, openerUserId: s.req.userId, size: c.groupSize, status: 'pending', seatsTaken: 1, paidCount: 0,
+    // One multi-row INSERT, ids read back: only this transaction can be launching for these openers
+    // in these campaigns now (it holds their usage rows locked).
+    const groupIds = await insertReturningIds(
+      tx,
+      GroupEntity,
+      admitted.map((s) => ({
+        campaignId: s.campaign!.id, openerUserId: s.req.userId, size: s.campaign!.groupSize, status: 'pending' as const, seatsTaken: 1, paidCount: 0,
         deadlineAt: null, openedAt: null, finishedAt: null, isVirtual: false, createdAt: now, updatedAt: now,
-      });
-      groupIds.push(Number(g.identifiers[0]!.id));
-    }
+      })),
+      { campaignId: In([...new Set(admitted.map((s) => s.campaign!.id))]), openerUserId: In([...new Set(admitted.map((s) => s.req.userId))]), status: 'pending', createdAt: now },
+      'openerUserId',
+    );
     await recordCreatedMany(tx, groupLifecycle, groupIds, 'pending');
     admitted.forEach((s, i) => (s.prepared!.groupId = groupIds[i]!));
     const created = await this.deps.orders.createMany(tx, admitted.map((s) => s.prepared!));
