@@ -26,6 +26,12 @@ afterAll(async () => {
 
 const q = (sql: string, p: unknown[] = []) => t.infra.dataSource.query(sql, p);
 const sys = () => createSystemContext(t.infra, 'pickup-test');
+/** The batch's own domain events, in the order they were written. */
+const batchEventsOf = async (batchId: number): Promise<Array<{ type: string; payload: Record<string, unknown> }>> =>
+  (await q(`SELECT type, payload FROM domain_events WHERE aggregate_type = 'pickup_batch' AND aggregate_id = ? ORDER BY id`, [batchId])).map((e: { type: string; payload: unknown }) => ({
+    type: e.type,
+    payload: typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload,
+  }));
 
 /** A solo pickup order, paid (→ to_fulfil at once). */
 async function pickupOrder(campaignId: number, user: TestUser, pointId?: number, quantity = 1): Promise<number> {
@@ -313,6 +319,13 @@ describe('batches: pick lists, shipping, arrival', () => {
     expect(arrived.body.status).toBe('arrived');
     expect(arrived.body.lines[0]).toMatchObject({ quantity: 2, received: 2 });
     expect((await t.http.post(`/api/leader/batches/${batchId}/arrive`).set(p.leader.auth).send({})).status).toBe(409);
+    // Each move of the batch wrote its event with it, in order, once.
+    const batchEvents = await batchEventsOf(batchId);
+    expect(batchEvents.map((e) => e.type)).toEqual(['pickup_batch.formed', 'pickup_batch.shipped', 'pickup_batch.arrived']);
+    const ids = { batchId, pointId: p.pointId, leaderId: p.leaderId };
+    expect(batchEvents[0]!.payload).toMatchObject({ ...ids, orders: 2, units: 2 });
+    expect(batchEvents[1]!.payload).toEqual({ ...ids, shippedAt: shipped.body.shippedAt });
+    expect(batchEvents[2]!.payload).toEqual({ ...ids, arrivedAt: arrived.body.arrivedAt, shortUnits: 0 });
     for (const [i, id] of orders.entries()) {
       const view = (await t.http.get(`/api/orders/${id}`).set(shoppers[i].auth)).body;
       expect(view.status).toBe('ready_for_pickup');
@@ -345,6 +358,7 @@ describe('batches: pick lists, shipping, arrival', () => {
     const res = await t.http.post(`/api/leader/batches/${batchId}/arrive`).set(p.leader.auth).send({ shortages: [{ skuId, received: 3 }] });
     expect(res.status).toBe(200);
     expect(res.body.lines[0]).toMatchObject({ quantity: 5, received: 3 });
+    expect((await batchEventsOf(batchId)).find((e) => e.type === 'pickup_batch.arrived')!.payload).toMatchObject({ batchId, shortUnits: 2 });
     const status = async (i: number) => (await t.http.get(`/api/orders/${orders[i]}`).set(shoppers[i].auth)).body;
     const [first, second, third] = [await status(0), await status(1), await status(2)];
     expect(first.status).toBe('ready_for_pickup');

@@ -62,6 +62,18 @@ export interface DomainEventPayloads {
   'leader.rejected': LeaderEventPayload & { reason: string };
   'leader.suspended': LeaderEventPayload & { reason: string };
   'leader.resumed': LeaderEventPayload;
+  /** A point's pickup batch formed at a daily cut-off (its pick list: `orders` orders, `units` units). */
+  'pickup_batch.formed': PickupBatchEventPayload & { cutoffAt: string; orders: number; units: number };
+  /** The operator sent the batch to its point. */
+  'pickup_batch.shipped': PickupBatchEventPayload & { shippedAt: string };
+  /** The leader confirmed arrival; `shortUnits` did not come (their orders were refunded for them). */
+  'pickup_batch.arrived': PickupBatchEventPayload & { arrivedAt: string; shortUnits: number };
+}
+
+export interface PickupBatchEventPayload {
+  batchId: number;
+  pointId: number;
+  leaderId: number;
 }
 
 export interface LeaderEventPayload {
@@ -100,10 +112,13 @@ export const DomainEventTypes = [
   'leader.rejected',
   'leader.suspended',
   'leader.resumed',
+  'pickup_batch.formed',
+  'pickup_batch.shipped',
+  'pickup_batch.arrived',
 ] as const satisfies readonly DomainEventType[];
 
 /** The aggregate an event belongs to; ordering is guaranteed per (aggregateType, aggregateId). */
-export type AggregateType = 'order' | 'group' | 'coupon' | 'refund' | 'user' | 'share_pack' | 'withdrawal' | 'leader';
+export type AggregateType = 'order' | 'group' | 'coupon' | 'refund' | 'user' | 'share_pack' | 'withdrawal' | 'leader' | 'pickup_batch';
 
 export interface DomainEvent<T extends DomainEventType = DomainEventType> {
   id: number;

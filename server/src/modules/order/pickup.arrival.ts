@@ -75,7 +75,9 @@ export class PickupArrival {
       const lines = await tx.manager.find(PickupBatchLineEntity, { where: { batchId } });
       const missing = checkShortages(lines, req.shortages);
       const arrivedAt = new Date();
-      if (!(await move(tx, pickupBatchLifecycle, batchId, 'shipped', 'arrived', { set: { arrivedAt }, note: missing.size ? '到货（有缺货）' : '已到货' }))) {
+      const shortUnits = [...missing.values()].reduce((n, u) => n + u, 0);
+      const events = [{ type: 'pickup_batch.arrived' as const, aggregateType: 'pickup_batch' as const, aggregateId: batchId, payload: { batchId, pointId: Number(b.pointId), leaderId: Number(b.leaderId), arrivedAt: arrivedAt.toISOString(), shortUnits } }];
+      if (!(await move(tx, pickupBatchLifecycle, batchId, 'shipped', 'arrived', { set: { arrivedAt }, note: missing.size ? '到货（有缺货）' : '已到货', events }))) {
         throw new DomainError(ErrorCode.PICKUP_BATCH_STATE, 'The batch changed meanwhile');
       }
       for (const l of lines) {

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import { move, recordCreatedMany } from '../../core/lifecycle';
 import { affectedRows, withTransaction } from '../../core/transaction';
+import { emit } from '../../core/outbox';
 import { defineSubscriber, type Subscriber } from '../../core/outbox.dispatcher';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { recordAudit } from '../admin';
@@ -108,8 +109,17 @@ export class PickupBatchService {
       // A point whose only order changed between the two statements (refunded meanwhile) has an empty batch.
       await tx.manager.query(`DELETE FROM pickup_batches WHERE cutoff_at = ? AND order_count = 0`, [cutoffAt]);
       step('counts');
-      const batches = await tx.manager.find(PickupBatchEntity, { where: { cutoffAt }, select: { id: true, orderCount: true } });
+      const batches = await tx.manager.find(PickupBatchEntity, { where: { cutoffAt }, select: { id: true, pointId: true, leaderId: true, orderCount: true, unitCount: true } });
       await recordCreatedMany(tx, pickupBatchLifecycle, batches.map((b) => b.id), 'formed', `截单 ${cutoffAt.toISOString()}`);
+      for (let i = 0; i < batches.length; i += 1000) {
+        await emit(
+          tx,
+          ...batches.slice(i, i + 1000).map((b) => ({
+            type: 'pickup_batch.formed' as const, aggregateType: 'pickup_batch' as const, aggregateId: Number(b.id),
+            payload: { batchId: Number(b.id), pointId: Number(b.pointId), leaderId: Number(b.leaderId), cutoffAt: cutoffAt.toISOString(), orders: b.orderCount, units: b.unitCount },
+          })),
+        );
+      }
       step('history');
       const orders = batches.reduce((n, b) => n + b.orderCount, 0);
       await tx.manager.update(PickupCutoffEntity, { cutoffAt }, { batches: batches.length, orders });
@@ -135,7 +145,8 @@ export class PickupBatchService {
     await withTransaction(this.dataSource, ctx, async (tx) => {
       const b = await this.mustGet(tx, id, true);
       const shippedAt = new Date();
-      if (b.status !== 'formed' || !(await move(tx, pickupBatchLifecycle, id, 'formed', 'shipped', { set: { shippedAt }, note: '已发往自提点' }))) {
+      const events = [{ type: 'pickup_batch.shipped' as const, aggregateType: 'pickup_batch' as const, aggregateId: id, payload: { batchId: id, pointId: Number(b.pointId), leaderId: Number(b.leaderId), shippedAt: shippedAt.toISOString() } }];
+      if (b.status !== 'formed' || !(await move(tx, pickupBatchLifecycle, id, 'formed', 'shipped', { set: { shippedAt }, note: '已发往自提点', events }))) {
         throw new DomainError(ErrorCode.PICKUP_BATCH_STATE, 'Only a formed batch can ship', { status: b.status });
       }
       await recordAudit(tx, { action: 'pickup_batch.ship', entityType: 'pickup_batch', entityId: id, before: { status: b.status }, after: { status: 'shipped', shippedAt: shippedAt.toISOString() } });
