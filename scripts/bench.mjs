@@ -642,6 +642,7 @@ async function benchJoin(stack) {
   log(`sandbox-pay of ${toPay.length} join orders, concurrency ${PAY_CONCURRENCY} (cap ${PAY_SEC} s)`);
   const payLat = [];
   const payOutcomes = new Map();
+  const payCostBefore = await costSnapshot(stack.databaseUrl);
   const payStart = performance.now();
   await pool(
     toPay,
@@ -656,6 +657,7 @@ async function benchJoin(stack) {
   );
   const paySec = (performance.now() - payStart) / 1000;
   const payL = latencySummary(payLat);
+  const payCostAfter = await costSnapshot(stack.databaseUrl);
 
   return {
     title: 'Join',
@@ -664,6 +666,7 @@ async function benchJoin(stack) {
     lines: [
       `  POST /api/orders/:id/sandbox-pay ${fmt(payLat.length / paySec, 0)} req/s   p50 ${fmt(payL.p50)} ms  p99 ${fmt(payL.p99)} ms   (${payLat.length} of ${joinedOrders.length} join orders in ${fmt(paySec)} s, concurrency ${PAY_CONCURRENCY})`,
       `      outcomes: ${listOutcomes([...payOutcomes]) || 'none'}`,
+      ...(payLat.length ? costLines(payCostBefore, payCostAfter, payLat.length, 'sandbox-pay answered') : []),
       ...(await outboxLines(stack.databaseUrl, joinFrom, joinTo, measured.stats.duration)),
       ...costLines(costBefore, costAfter, measured.stats.total, 'join answered'),
     ],
