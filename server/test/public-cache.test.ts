@@ -93,7 +93,7 @@ describe('public cache', () => {
       expect(Date.now() - joinedAt).toBeLessThan(1500);
       await sleep(50);
     }
-    // A group that does not exist is still 404 (errors are not cached).
+    // A group that does not exist is 404 on the cached path too, for nobody and for a signed-in caller.
     expect((await b.http.get('/api/groups/999999999')).status).toBe(404);
     expect((await b.http.get('/api/groups/999999999').set(stranger.auth)).status).toBe(404);
   });

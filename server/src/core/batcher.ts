@@ -15,6 +15,16 @@ import { affectedRows, insertId, withTransaction } from './transaction';
  * round trips and the commit of a transaction are shared by many requests. `windowMs` optionally
  * waits a little for company even when a slot is free (0: only the same event-loop turn).
  */
+/** How requests are grouped into batches (config `GROUP_COMMIT_*`). */
+export interface GroupCommitOptions {
+  /** Most requests in one transaction. */
+  maxSize: number;
+  /** Batch transactions of one kind one process runs at once (the next batch forms meanwhile). */
+  maxInFlight: number;
+  /** How long a batch waits for company when a slot is free (0: the same event-loop turn only). */
+  windowMs: number;
+}
+
 export class GroupCommit<I, O> {
   private queue: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
   private inFlight = 0;
@@ -22,7 +32,7 @@ export class GroupCommit<I, O> {
 
   constructor(
     private readonly run: (items: I[]) => Promise<Array<Settled<O>>>,
-    private readonly opts: { maxSize: number; maxInFlight: number; windowMs: number },
+    private readonly opts: GroupCommitOptions,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -116,7 +126,7 @@ export abstract class GatedBatch<R extends { ctx: ServiceContext }, O, S extends
   constructor(
     private readonly dataSource: DataSource,
     private readonly what: string,
-    opts: { maxSize: number; maxInFlight: number; windowMs: number },
+    opts: GroupCommitOptions,
   ) {
     this.commit = new GroupCommit((reqs) => this.run(reqs), opts);
   }
@@ -125,12 +135,21 @@ export abstract class GatedBatch<R extends { ctx: ServiceContext }, O, S extends
     return this.commit.submit(req);
   }
 
+  /**
+   * The gate hooks default to a batch without a gate (buy-alone, launch: the guarded stock UPDATE is
+   * the only truth there): nothing refused before the transaction, every request admitted.
+   */
   /** Refuses what can be refused before the gate (sets `error`), for the whole batch at once. */
-  protected abstract precheck(ctx: ServiceContext, slots: S[]): Promise<void>;
+  protected async precheck(_ctx: ServiceContext, _slots: S[]): Promise<void> {}
   /** The request's Redis gate: true, a token was taken; false, refused (`refusal`). */
-  protected abstract take(slot: S): Promise<boolean>;
-  protected abstract give(slot: S): Promise<void>;
-  protected abstract refusal(slot: S): unknown;
+  protected async take(_slot: S): Promise<boolean> {
+    return true;
+  }
+  protected async give(_slot: S): Promise<void> {}
+  /** The error of a request its gate refused (asked only when `take` said false). */
+  protected refusal(_slot: S): unknown {
+    return new Error(`${this.what}: refused by its gate`);
+  }
   /** Decides and writes the survivors in the batch's transaction (sets `error` or `out` of each). */
   protected abstract decideAndWrite(tx: ServiceContext, slots: S[]): Promise<void>;
   /** The one-request path, for a batch whose transaction failed as a whole. */
@@ -183,30 +202,32 @@ export abstract class GatedBatch<R extends { ctx: ServiceContext }, O, S extends
 }
 
 /**
- * A batch's per-key counters (per-user units of a campaign, per-user claims of a coupon): adds each
- * key's summed amount to its row with ONE `UPDATE … CASE`, on rows the batch's transaction already
- * holds locked, and checks every row was touched. `table` and `cols` are the calling module's own
- * (its table, its two key columns and the counter column); the values are bound parameters.
+ * A batch's per-key counters (per-user units and open groups of a campaign, per-user claims of a
+ * coupon): adds each key's summed amounts to its row with ONE `UPDATE … CASE` (one CASE per counter
+ * column), on rows the batch's transaction already holds locked, and checks every row was touched.
+ * `table` and `cols` are the calling module's own (its table, its two key columns and the counter
+ * columns); `items` are `[keyA, keyB, ...one amount per counter]`; the values are bound parameters.
  */
 export async function addToCounters(
   tx: ServiceContext,
   table: string,
-  cols: { keys: readonly [string, string]; counter: string },
-  items: ReadonlyArray<readonly [number, number, number]>,
+  cols: { keys: readonly [string, string]; counters: readonly string[] },
+  items: ReadonlyArray<readonly number[]>,
 ): Promise<void> {
-  const sums = new Map<string, [number, number, number]>();
-  for (const [a, b, n] of items) {
-    const e = sums.get(`${a}:${b}`) ?? [a, b, 0];
-    e[2] += n;
+  const sums = new Map<string, number[]>();
+  for (const [a, b, ...ns] of items) {
+    const e = sums.get(`${a}:${b}`) ?? [a!, b!, ...cols.counters.map(() => 0)];
+    ns.forEach((n, i) => (e[2 + i]! += n));
     sums.set(`${a}:${b}`, e);
   }
   const rows = [...sums.values()];
   const [ka, kb] = cols.keys;
-  const res = await tx.manager.query(
-    `UPDATE ${table} SET ${cols.counter} = ${cols.counter} + CASE ${rows.map(() => `WHEN ${ka} = ? AND ${kb} = ? THEN ?`).join(' ')} ELSE 0 END
-      WHERE (${ka}, ${kb}) IN (${rows.map(() => '(?, ?)').join(', ')})`,
-    [...rows.flat(), ...rows.flatMap(([a, b]) => [a, b])],
-  );
+  const when = rows.map(() => `WHEN ${ka} = ? AND ${kb} = ? THEN ?`).join(' ');
+  const set = cols.counters.map((c) => `${c} = ${c} + CASE ${when} ELSE 0 END`).join(', ');
+  const res = await tx.manager.query(`UPDATE ${table} SET ${set} WHERE (${ka}, ${kb}) IN (${rows.map(() => '(?, ?)').join(', ')})`, [
+    ...cols.counters.flatMap((_, i) => rows.flatMap((r) => [r[0], r[1], r[2 + i]])),
+    ...rows.flatMap(([a, b]) => [a, b]),
+  ]);
   if (affectedRows(res) !== rows.length) throw new Error(`${table}: counter update touched ${affectedRows(res)} of ${rows.length} rows`);
 }
 

@@ -39,14 +39,14 @@ export interface ViewerCachedOptions<I, R> {
 }
 
 /** Checks a viewer-cached route once, at registration, and builds the schema of its viewer fields. */
-function viewerFieldsOf<I, R>(name: string, contract: AnyRouteContract, o: ViewerCachedOptions<I, R>): { fields: ViewerCachedOptions<I, R>['viewer']; schema: ZodType } {
+function viewerFieldsOf<I, R>(name: string, contract: AnyRouteContract, o: ViewerCachedOptions<I, R>): { read: ViewerCachedOptions<I, R>['viewer']; schema: ZodType } {
   if (!(contract.method === 'get' && contract.auth === 'optional') || !(contract.response instanceof z.ZodObject)) {
     throw new Error(`${name}: only optional-auth GET routes answering an object may be cached apart from their viewer fields`);
   }
   const shape = contract.response.shape as Record<string, ZodType>;
   const missing = o.fields.filter((f) => !shape[f]);
   if (missing.length) throw new Error(`${name}: viewer fields ${missing.join(', ')} are not in the response`);
-  return { fields: o.viewer, schema: z.object(Object.fromEntries(o.fields.map((f) => [f, shape[f]!]))).strict() };
+  return { read: o.viewer, schema: z.object(Object.fromEntries(o.fields.map((f) => [f, shape[f]!]))).strict() };
 }
 
 export interface Authenticators {
@@ -120,7 +120,7 @@ export class ApiRouter {
       };
       if (viewer) {
         const shared = await this.cache.get(`${name} ${JSON.stringify(input)}`, () => answer({ ...ctx.state, user: undefined }));
-        const mine = await viewer.fields(input, serviceContextOf(ctx.state, dataSource, ctx.ip));
+        const mine = await viewer.read(input, serviceContextOf(ctx.state, dataSource, ctx.ip));
         if (mine) {
           // The caller's fields are checked against the route's schema like any answer.
           const checked = viewer.schema.safeParse(mine);
@@ -137,8 +137,7 @@ export class ApiRouter {
         ctx.status = contract.status;
         ctx.type = 'application/json';
         // Shared caches (a CDN or proxy in front) may keep it for the cache's TTL; browsers revalidate
-        // every time — with `max-age=1` the h5 build's page stack raced a response served from the
-        // browser cache (journey e2e, unknown route → home → missing group showed two pages at once).
+        // every time, so a shopper never holds an answer older than the server's own second.
         ctx.set('Cache-Control', `public, max-age=0, s-maxage=${Math.max(1, Math.round(cache.ttlMs / 1000))}`);
         ctx.body = json;
         return;

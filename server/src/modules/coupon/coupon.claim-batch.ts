@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import { ErrorCode } from '@tuan/shared';
-import { GatedBatch, addToCounters, insertReturningIds, type BatchSlot } from '../../core/batcher';
+import { GatedBatch, addToCounters, insertReturningIds, type BatchSlot, type GroupCommitOptions } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import type { CounterGate } from '../../core/counter-gate';
 import { recordCreatedMany } from '../../core/lifecycle';
@@ -46,7 +46,7 @@ type Slot = BatchSlot<ClaimRequest, IssuedCoupon> & { template?: CouponTemplateE
 export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
   constructor(
     private readonly deps: ClaimBatchDeps,
-    opts: { maxSize: number; maxInFlight: number; windowMs: number },
+    opts: GroupCommitOptions,
   ) {
     super(deps.dataSource, 'claim', opts);
   }
@@ -56,7 +56,7 @@ export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
   }
 
   /** The one-claim path's checks, for the whole batch: one read of the templates. */
-  protected async precheck(ctx: ServiceContext, slots: Slot[]): Promise<void> {
+  protected override async precheck(ctx: ServiceContext, slots: Slot[]): Promise<void> {
     const templates = new Map((await ctx.manager.findBy(CouponTemplateEntity, { id: In([...new Set(slots.map((s) => s.req.templateId))]) })).map((t) => [Number(t.id), t]));
     for (const s of slots) {
       const t = templates.get(s.req.templateId);
@@ -66,15 +66,15 @@ export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
     }
   }
 
-  protected take(s: Slot): Promise<boolean> {
+  protected override take(s: Slot): Promise<boolean> {
     return this.deps.takeStock(s.req.ctx, s.req.templateId);
   }
 
-  protected give(s: Slot): Promise<void> {
+  protected override give(s: Slot): Promise<void> {
     return this.deps.gate.give(this.deps.stockKey(s.req.templateId));
   }
 
-  protected refusal(): unknown {
+  protected override refusal(): unknown {
     return new DomainError(ErrorCode.COUPON_SOLD_OUT, 'This coupon is all claimed');
   }
 
@@ -115,7 +115,7 @@ export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
     if (!cand.length) return;
 
     // The counters: one UPDATE adds each user's admitted claims to their (locked) row.
-    await addToCounters(tx, 'coupon_user_claims', { keys: ['template_id', 'user_id'], counter: 'claimed' }, cand.map((s) => [s.req.templateId, s.req.userId, 1] as const));
+    await addToCounters(tx, 'coupon_user_claims', { keys: ['template_id', 'user_id'], counters: ['claimed'] }, cand.map((s) => [s.req.templateId, s.req.userId, 1] as const));
     // The template's stock: one guarded UPDATE per template, checked (the hot row, taken late).
     const perTemplate = new Map<number, number>();
     for (const s of cand) perTemplate.set(s.req.templateId, (perTemplate.get(s.req.templateId) ?? 0) + 1);

@@ -15,6 +15,7 @@ import {
   type UpdateCouponTemplateRequest,
   type UserCouponView,
 } from '@tuan/shared';
+import type { GroupCommitOptions } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import { userIdOf } from '../../core/context';
 import type { CounterGate } from '../../core/counter-gate';
@@ -52,7 +53,7 @@ export interface CouponServiceOptions {
   returnOnRefund: boolean;
   redisPrefix: string;
   /** Group commit of coupon-centre claims (see ClaimBatch); null: every claim in its own transaction. */
-  claimBatch?: { maxSize: number; maxInFlight: number; windowMs: number } | null;
+  claimBatch?: GroupCommitOptions | null;
 }
 
 /**

@@ -1,15 +1,16 @@
 import { In, type DataSource } from 'typeorm';
 import { ErrorCode, type OrderAttribution, type OrderView } from '@tuan/shared';
-import { GatedBatch, addToCounters, type BatchSlot } from '../../core/batcher';
+import { GatedBatch, type BatchSlot, type GroupCommitOptions } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import { affectedRows } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CreatedOrder, NewOrder, OrderService, PreparedOrder } from '../order';
-import { fulfilmentModeNotAllowed, overPerOrder, overUnitsPerUser, type CampaignService } from './groupbuy.campaigns';
+import { overPerOrder, overUnitsPerUser, type CampaignService } from './groupbuy.campaigns';
 import type { OrderChoices } from './groupbuy.checkout';
 import { GroupEntity, GroupMemberEntity, type CampaignEntity } from './groupbuy.entity';
 import type { SeatGate } from './groupbuy.gate';
 import type { GroupService } from './groupbuy.groups';
+import { addUsage, checkFulfilmentModes, lockUsage, prepareOrders, takeStockOf } from './groupbuy.order-batch';
 
 /** One 参团 waiting for its batch. */
 export interface JoinRequest {
@@ -35,15 +36,6 @@ export interface JoinBatchDeps {
    * its requests is then decided alone, so one bad request never fails its neighbours.
    */
   joinAlone: (ctx: ServiceContext, group: GroupEntity, userId: number, quantity: number, choices: OrderChoices) => Promise<CreatedOrder>;
-}
-
-export interface JoinBatchOptions {
-  /** Most joins in one transaction. */
-  maxSize: number;
-  /** Batch transactions one process runs at once (the next batch forms meanwhile). */
-  maxInFlight: number;
-  /** How long a batch waits for company when a slot is free (0: the same event-loop turn only). */
-  windowMs: number;
 }
 
 /** A join inside a batch: its group (once read), campaign, order-to-be, and outcome. */
@@ -73,7 +65,7 @@ interface Slot extends BatchSlot<JoinRequest, CreatedOrder> {
 export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
   constructor(
     private readonly deps: JoinBatchDeps,
-    opts: JoinBatchOptions,
+    opts: GroupCommitOptions,
   ) {
     super(deps.dataSource, 'join', opts);
   }
@@ -83,15 +75,15 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
   }
 
   /** The Redis seat gate turns requests away early, exactly as in the one-request path. */
-  protected take(s: Slot): Promise<boolean> {
+  protected override take(s: Slot): Promise<boolean> {
     return this.deps.gate.take(s.req.groupId, () => this.deps.groups.gateState(s.req.ctx, s.req.groupId));
   }
 
-  protected give(s: Slot): Promise<void> {
+  protected override give(s: Slot): Promise<void> {
     return this.deps.gate.give(s.req.groupId);
   }
 
-  protected refusal(): unknown {
+  protected override refusal(): unknown {
     return new DomainError(ErrorCode.GROUP_FULL, 'This group is full');
   }
 
@@ -101,7 +93,7 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
   }
 
   /** The one-request path's first read, for the whole batch: groups, and who already sits in them. */
-  protected async precheck(ctx: ServiceContext, slots: Slot[]): Promise<void> {
+  protected override async precheck(ctx: ServiceContext, slots: Slot[]): Promise<void> {
     const groupIds = [...new Set(slots.map((s) => s.req.groupId))];
     const groups = new Map((await ctx.manager.find(GroupEntity, { where: { id: In(groupIds) } })).map((g) => [Number(g.id), g]));
     const pairs = slots.map((s) => [s.req.groupId, s.req.userId] as const);
@@ -228,74 +220,4 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
     );
     if (affectedRows(res) !== rows.length) throw new Error(`seat update took seats in ${affectedRows(res)} of ${rows.length} groups`);
   }
-}
-
-/** A buyer's units of a campaign, as the batched writes count them against the per-user limit. */
-export interface UsageItem {
-  campaignId: number;
-  userId: number;
-  quantity: number;
-}
-
-/**
- * Per-user counters of a batch: the rows exist and are exclusively locked after one multi-row
- * `INSERT … ON DUPLICATE KEY UPDATE` (sorted by key, so two batches never wait on each other in a
- * cycle), then read. ODKU has no QueryBuilder form. Returns what each `campaignId:userId` holds:
- * units, and groups open (开团 counts those against the open-group limit).
- */
-export async function lockUsage(tx: ServiceContext, items: UsageItem[]): Promise<Map<string, { units: number; openGroups: number }>> {
-  const keys = [...new Map(items.map((i) => [`${i.campaignId}:${i.userId}`, [i.campaignId, i.userId] as const])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  await tx.manager.query(
-    `INSERT INTO campaign_user_usage (campaign_id, user_id, units, open_groups) VALUES ${keys.map(() => '(?, ?, 0, 0)').join(', ')} ON DUPLICATE KEY UPDATE units = units`,
-    keys.flat(),
-  );
-  const rows: Array<{ campaign_id: string | number; user_id: string | number; units: number; open_groups: number }> = await tx.manager.query(
-    `SELECT campaign_id, user_id, units, open_groups FROM campaign_user_usage WHERE (campaign_id, user_id) IN (${keys.map(() => '(?, ?)').join(', ')})`,
-    keys.flat(),
-  );
-  return new Map(rows.map((r) => [`${Number(r.campaign_id)}:${Number(r.user_id)}`, { units: Number(r.units), openGroups: Number(r.open_groups) }]));
-}
-
-/** One UPDATE adds every admitted request's units to its (locked) counter row; checked. With `openGroups`, a second one counts the groups each opened. */
-export async function addUsage(tx: ServiceContext, admitted: UsageItem[], openGroups = false): Promise<void> {
-  const cols = { keys: ['campaign_id', 'user_id'] as const };
-  await addToCounters(tx, 'campaign_user_usage', { ...cols, counter: 'units' }, admitted.map((i) => [i.campaignId, i.userId, i.quantity] as const));
-  if (openGroups) await addToCounters(tx, 'campaign_user_usage', { ...cols, counter: 'open_groups' }, admitted.map((i) => [i.campaignId, i.userId, 1] as const));
-}
-
-/** The campaigns' stock, last (every order's hot row): one guarded UPDATE per campaign, in id order. */
-export async function takeStockOf(tx: ServiceContext, campaigns: Pick<CampaignService, 'takeStock'>, admitted: Array<{ campaignId: number; quantity: number }>): Promise<void> {
-  const perCampaign = new Map<number, number>();
-  for (const a of admitted) perCampaign.set(a.campaignId, (perCampaign.get(a.campaignId) ?? 0) + a.quantity);
-  for (const [id, qty] of [...perCampaign].sort((a, b) => a[0] - b[0])) await campaigns.takeStock(tx, { id }, qty);
-}
-
-/** A slot of a batched order (join or buy-alone) once its campaign is read. */
-interface OrderSlot {
-  req: { choices: OrderChoices };
-  campaign?: CampaignEntity;
-  prepared?: PreparedOrder;
-  error?: unknown;
-}
-
-/** Fulfilment: a mode both the campaign and its product offer (one read per campaign of the batch). */
-export async function checkFulfilmentModes(tx: ServiceContext, campaigns: Pick<CampaignService, 'fulfilmentModes'>, slots: OrderSlot[]): Promise<void> {
-  const modesOf = new Map<number, string[]>();
-  for (const s of slots) {
-    const c = s.campaign!;
-    let modes = modesOf.get(Number(c.id));
-    if (!modes) modesOf.set(Number(c.id), (modes = await campaigns.fulfilmentModes(tx, c)));
-    const mode = s.req.choices.fulfilment?.mode ?? 'delivery';
-    if (!modes.includes(mode)) s.error = fulfilmentModeNotAllowed(mode, modes);
-  }
-}
-
-/** The order module's checks of every draft (address, pickup point, payable amount): each slot gets its prepared order or its own error. */
-export async function prepareOrders(tx: ServiceContext, orders: Pick<OrderService, 'prepare'>, slots: OrderSlot[], drafts: NewOrder[]): Promise<void> {
-  const prepared = await orders.prepare(tx, drafts);
-  slots.forEach((s, i) => {
-    const p = prepared[i]!;
-    if (p instanceof Error) s.error = p;
-    else s.prepared = p;
-  });
 }

@@ -7,7 +7,7 @@ import type { DomainError } from '../../http/errors';
 import type { CampaignEntity } from './groupbuy.entity';
 import { GroupEntity, GroupMemberEntity } from './groupbuy.entity';
 import type { GroupService } from './groupbuy.groups';
-import type { JoinBatchOptions } from './groupbuy.join-batch';
+import type { GroupCommitOptions } from '../../core/batcher';
 import { CampaignOrderBatch, type CampaignOrderBatchDeps, type CampaignOrderRequest, type CampaignOrderSlot } from './groupbuy.order-batch';
 import { groupLifecycle } from './groupbuy.state';
 
@@ -22,7 +22,7 @@ export class LaunchBatch extends CampaignOrderBatch {
   constructor(
     deps: CampaignOrderBatchDeps,
     private readonly groups: GroupService,
-    opts: JoinBatchOptions,
+    opts: GroupCommitOptions,
   ) {
     super(deps, 'launch', 'group_open', opts);
   }

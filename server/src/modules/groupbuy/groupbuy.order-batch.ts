@@ -1,13 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCode, type OrderAttribution } from '@tuan/shared';
-import { GatedBatch, type BatchSlot } from '../../core/batcher';
+import { GatedBatch, addToCounters, type BatchSlot, type GroupCommitOptions } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import { DomainError, NotFoundError } from '../../http/errors';
 import type { CreatedOrder, NewOrder, OrderService, PreparedOrder } from '../order';
-import { notRunning, overLaunchLimits, overPerOrder, overUnitsPerUser, type CampaignService } from './groupbuy.campaigns';
+import { fulfilmentModeNotAllowed, notRunning, overLaunchLimits, overPerOrder, overUnitsPerUser, type CampaignService } from './groupbuy.campaigns';
 import type { OrderChoices } from './groupbuy.checkout';
 import type { CampaignEntity } from './groupbuy.entity';
-import { addUsage, checkFulfilmentModes, lockUsage, prepareOrders, takeStockOf, type JoinBatchOptions } from './groupbuy.join-batch';
 
 /** One order straight from a campaign (单独购买 or 开团) waiting for its batch. */
 export interface CampaignOrderRequest {
@@ -51,7 +50,7 @@ export abstract class CampaignOrderBatch extends GatedBatch<CampaignOrderRequest
     protected readonly deps: CampaignOrderBatchDeps,
     what: string,
     private readonly kind: 'solo' | 'group_open',
-    opts: JoinBatchOptions,
+    opts: GroupCommitOptions,
   ) {
     super(deps.dataSource, what, opts);
   }
@@ -64,19 +63,6 @@ export abstract class CampaignOrderBatch extends GatedBatch<CampaignOrderRequest
   protected abstract create(tx: ServiceContext, admitted: CampaignOrderSlot[], now: Date): Promise<void>;
   /** After the writes, in the same transaction (a launch explains its limit refusals here). */
   protected async afterWrites(_tx: ServiceContext, _slots: CampaignOrderSlot[]): Promise<void> {}
-
-  protected async precheck(): Promise<void> {}
-
-  protected async take(): Promise<boolean> {
-    return true;
-  }
-
-  protected async give(): Promise<void> {}
-
-  /** Never asked: `take` admits every request (there is no gate to refuse at). */
-  protected refusal(): unknown {
-    return new DomainError(ErrorCode.CAMPAIGN_SOLD_OUT, 'This campaign is sold out');
-  }
 
   protected alone(s: CampaignOrderSlot): Promise<CreatedOrder> {
     return this.deps.alone(s.req.ctx, s.req.campaignId, s.req.userId, s.req.quantity, s.req.choices);
@@ -145,4 +131,76 @@ export abstract class CampaignOrderBatch extends GatedBatch<CampaignOrderRequest
     }
     await this.afterWrites(tx, slots);
   }
+}
+
+// ---------- batch steps shared by the order batches (JoinBatch too) ----------
+
+/** A buyer's units of a campaign, as the batched writes count them against the per-user limit. */
+export interface UsageItem {
+  campaignId: number;
+  userId: number;
+  quantity: number;
+}
+
+/**
+ * Per-user counters of a batch: the rows exist and are exclusively locked after one multi-row
+ * `INSERT … ON DUPLICATE KEY UPDATE` (sorted by key, so two batches never wait on each other in a
+ * cycle), then read. ODKU has no QueryBuilder form. Returns what each `campaignId:userId` holds:
+ * units, and groups open (开团 counts those against the open-group limit).
+ */
+export async function lockUsage(tx: ServiceContext, items: UsageItem[]): Promise<Map<string, { units: number; openGroups: number }>> {
+  const keys = [...new Map(items.map((i) => [`${i.campaignId}:${i.userId}`, [i.campaignId, i.userId] as const])).values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  await tx.manager.query(
+    `INSERT INTO campaign_user_usage (campaign_id, user_id, units, open_groups) VALUES ${keys.map(() => '(?, ?, 0, 0)').join(', ')} ON DUPLICATE KEY UPDATE units = units`,
+    keys.flat(),
+  );
+  const rows: Array<{ campaign_id: string | number; user_id: string | number; units: number; open_groups: number }> = await tx.manager.query(
+    `SELECT campaign_id, user_id, units, open_groups FROM campaign_user_usage WHERE (campaign_id, user_id) IN (${keys.map(() => '(?, ?)').join(', ')})`,
+    keys.flat(),
+  );
+  return new Map(rows.map((r) => [`${Number(r.campaign_id)}:${Number(r.user_id)}`, { units: Number(r.units), openGroups: Number(r.open_groups) }]));
+}
+
+/** One UPDATE adds every admitted request's units (and, with `openGroups`, the group each opened) to its locked counter row; checked. */
+export async function addUsage(tx: ServiceContext, admitted: UsageItem[], openGroups = false): Promise<void> {
+  const keys = ['campaign_id', 'user_id'] as const;
+  if (!openGroups) return addToCounters(tx, 'campaign_user_usage', { keys, counters: ['units'] }, admitted.map((i) => [i.campaignId, i.userId, i.quantity]));
+  return addToCounters(tx, 'campaign_user_usage', { keys, counters: ['units', 'open_groups'] }, admitted.map((i) => [i.campaignId, i.userId, i.quantity, 1]));
+}
+
+/** The campaigns' stock, last (every order's hot row): one guarded UPDATE per campaign, in id order. */
+export async function takeStockOf(tx: ServiceContext, campaigns: Pick<CampaignService, 'takeStock'>, admitted: Array<{ campaignId: number; quantity: number }>): Promise<void> {
+  const perCampaign = new Map<number, number>();
+  for (const a of admitted) perCampaign.set(a.campaignId, (perCampaign.get(a.campaignId) ?? 0) + a.quantity);
+  for (const [id, qty] of [...perCampaign].sort((a, b) => a[0] - b[0])) await campaigns.takeStock(tx, { id }, qty);
+}
+
+/** A slot of a batched order (join, buy-alone, launch) once its campaign is read. */
+interface OrderSlot {
+  req: { choices: OrderChoices };
+  campaign?: CampaignEntity;
+  prepared?: PreparedOrder;
+  error?: unknown;
+}
+
+/** Fulfilment: a mode both the campaign and its product offer (one read per campaign of the batch). */
+export async function checkFulfilmentModes(tx: ServiceContext, campaigns: Pick<CampaignService, 'fulfilmentModes'>, slots: OrderSlot[]): Promise<void> {
+  const modesOf = new Map<number, string[]>();
+  for (const s of slots) {
+    const c = s.campaign!;
+    let modes = modesOf.get(Number(c.id));
+    if (!modes) modesOf.set(Number(c.id), (modes = await campaigns.fulfilmentModes(tx, c)));
+    const mode = s.req.choices.fulfilment?.mode ?? 'delivery';
+    if (!modes.includes(mode)) s.error = fulfilmentModeNotAllowed(mode, modes);
+  }
+}
+
+/** The order module's checks of every draft (address, pickup point, payable amount): each slot gets its prepared order or its own error. */
+export async function prepareOrders(tx: ServiceContext, orders: Pick<OrderService, 'prepare'>, slots: OrderSlot[], drafts: NewOrder[]): Promise<void> {
+  const prepared = await orders.prepare(tx, drafts);
+  slots.forEach((s, i) => {
+    const p = prepared[i]!;
+    if (p instanceof Error) s.error = p;
+    else s.prepared = p;
+  });
 }

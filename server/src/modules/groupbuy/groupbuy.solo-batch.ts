@@ -3,7 +3,7 @@ import type { ServiceContext } from '../../core/context';
 import type { DomainError } from '../../http/errors';
 import { soloRefused } from './groupbuy.campaigns';
 import type { CampaignEntity } from './groupbuy.entity';
-import type { JoinBatchOptions } from './groupbuy.join-batch';
+import type { GroupCommitOptions } from '../../core/batcher';
 import { CampaignOrderBatch, type CampaignOrderBatchDeps, type CampaignOrderRequest, type CampaignOrderSlot } from './groupbuy.order-batch';
 
 /**
@@ -11,7 +11,7 @@ import { CampaignOrderBatch, type CampaignOrderBatchDeps, type CampaignOrderRequ
  * only in groups; the orders are written by one `createMany`.
  */
 export class SoloBatch extends CampaignOrderBatch {
-  constructor(deps: CampaignOrderBatchDeps, opts: JoinBatchOptions) {
+  constructor(deps: CampaignOrderBatchDeps, opts: GroupCommitOptions) {
     super(deps, 'solo', 'solo', opts);
   }
 
