@@ -1,5 +1,5 @@
 import { In } from 'typeorm';
-import { insertReturningIds } from '../src/core/batcher';
+import { insertReturningIds, mineOf } from '../src/core/batcher';
 import { withTransaction } from '../src/core/transaction';
 import { GroupEntity } from '../src/modules/groupbuy/groupbuy.entity';
 import { startTestApp, type TestApp } from './support/harness';
@@ -28,7 +28,7 @@ describe('insertReturningIds', () => {
     const now = new Date();
     const openers = [9_000_003, 9_000_001, 9_000_005, 9_000_002];
     const ids = await withTransaction(t.infra.dataSource, sysCtx(t), (tx) =>
-      insertReturningIds(tx, GroupEntity, openers.map((u) => group(campaign.id, u, now)), { campaignId: campaign.id, openerUserId: In(openers), createdAt: now }, 'openerUserId'),
+      insertReturningIds(tx, GroupEntity, openers.map((u) => group(campaign.id, u, now)), mineOf('campaign_id', 'opener_user_id', openers.map((u) => [campaign.id, u] as const), 'created_at = ?', [now]), 'openerUserId'),
     );
     const rows = await t.infra.dataSource.getRepository(GroupEntity).findBy({ id: In(ids) });
     const byId = new Map(rows.map((r) => [Number(r.id), Number(r.openerUserId)]));
@@ -41,7 +41,7 @@ describe('insertReturningIds', () => {
     const now = new Date();
     // The filter deliberately misses the batch's own timestamp: the read-back finds none of its rows.
     const write = withTransaction(t.infra.dataSource, sysCtx(t), (tx) =>
-      insertReturningIds(tx, GroupEntity, [group(campaign.id, 9_100_001, now), group(campaign.id, 9_100_002, now)], { campaignId: campaign.id, createdAt: new Date(now.getTime() - 1000) }, 'openerUserId'),
+      insertReturningIds(tx, GroupEntity, [group(campaign.id, 9_100_001, now), group(campaign.id, 9_100_002, now)], { where: 'campaign_id = ? AND created_at = ?', params: [campaign.id, new Date(now.getTime() - 1000)] }, 'openerUserId'),
     );
     await expect(write).rejects.toThrow(/read-back found 0 rows for 2 written/);
     expect(await t.infra.dataSource.getRepository(GroupEntity).countBy({ campaignId: campaign.id })).toBe(0);

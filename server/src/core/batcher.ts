@@ -1,7 +1,8 @@
-import { MoreThanOrEqual, type DataSource, type EntityTarget, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { ServiceContext } from './context';
-import { affectedRows, insertId, withTransaction } from './transaction';
+import { inList, insertRows, selectRows } from './sql';
+import { affectedRows, withTransaction } from './transaction';
 
 /**
  * Application-level group commit: requests that arrive together are handed to `run` together, and
@@ -236,9 +237,9 @@ export async function addToCounters(
  * order), written by ONE multi-row INSERT and one read instead of an INSERT per row. The ids of one
  * statement increase in row order from LAST_INSERT_ID, though not always consecutively (MySQL 8's
  * `innodb_autoinc_lock_mode=2` interleaves concurrent statements; MariaDB's default 1 does not). The
- * read takes the rows with id >= that first id that match `mine` — values only this transaction can
- * be writing now, e.g. keys whose counter rows it holds locked and the batch's own timestamp — in id
- * order, and checks there are exactly as many as were inserted, each with the `key` of its input row.
+ * read takes the rows with id >= that first id that match `mine` (SQL on the table's own columns) —
+ * values only this transaction can be writing now, e.g. keys whose counter rows it holds locked and
+ * the batch's own timestamp — in id order, and checks there are exactly as many as were inserted, each with the `key` of its input row.
  * Anything else throws: the batch's transaction rolls back and its requests are decided one by one,
  * so an id is never guessed.
  */
@@ -246,19 +247,26 @@ export async function insertReturningIds<E extends ObjectLiteral & { id: number 
   tx: ServiceContext,
   entity: EntityTarget<E>,
   rows: Array<QueryDeepPartialEntity<E>>,
-  mine: FindOptionsWhere<E>,
+  mine: { where: string; params: readonly unknown[] },
   key: keyof E & string,
 ): Promise<number[]> {
-  const res = await tx.manager.createQueryBuilder().insert().into(entity).values(rows).updateEntity(false).execute();
-  if (affectedRows(res.raw) !== rows.length) throw new Error(`insert wrote ${affectedRows(res.raw)} of ${rows.length} rows`);
-  const first = insertId(res.raw);
-  const found = await tx.manager.find(entity, {
-    where: { ...mine, id: MoreThanOrEqual(first) } as FindOptionsWhere<E>,
-    select: { id: true, [key]: true } as never,
-    order: { id: 'ASC' } as never,
-  });
+  const res = await insertRows(tx, entity, rows);
+  if (res.affectedRows !== rows.length) throw new Error(`insert wrote ${res.affectedRows} of ${rows.length} rows`);
+  if (!res.insertId) throw new Error('INSERT returned no insertId');
+  const found = await selectRows(tx, entity, `(${mine.where}) AND id >= ?`, [...mine.params, res.insertId], { columns: ['id', key], orderBy: 'id' });
   if (found.length !== rows.length || found.some((f, i) => String(f[key]) !== String((rows[i] as Record<string, unknown>)[key]))) {
     throw new Error(`insert read-back found ${found.length} rows for ${rows.length} written (another writer matched)`);
   }
   return found.map((f) => Number(f.id));
+}
+
+/**
+ * `mine` for `insertReturningIds`: the rows of these `(a, b)` key pairs (e.g. template and user, whose
+ * counter rows the batch holds locked) that also match `extra` (e.g. the batch's own timestamp).
+ * Column names are the calling module's own; the values are bound.
+ */
+export function mineOf(a: string, b: string, pairs: ReadonlyArray<readonly [number, number]>, extra: string, extraParams: readonly unknown[]): { where: string; params: unknown[] } {
+  const as = [...new Set(pairs.map((p) => p[0]))];
+  const bs = [...new Set(pairs.map((p) => p[1]))];
+  return { where: `${a} IN ${inList(as.length)} AND ${b} IN ${inList(bs.length)} AND ${extra}`, params: [...as, ...bs, ...extraParams] };
 }

@@ -1,3 +1,4 @@
+import { insertRows } from './sql';
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { ServiceContext } from './context';
@@ -91,7 +92,8 @@ async function writeHistory<S extends string, E extends ObjectLiteral>(tx: Servi
   if (lc.history) return lc.history(tx, moves);
   const createdAt = new Date();
   const requestId = tx.requestId.slice(0, 64);
-  await tx.manager.insert(
+  await insertRows(
+    tx,
     StateHistoryEntity,
     moves.map((m) => ({ entity: lc.name, entityId: m.id, fromStatus: m.from, toStatus: m.to, note: m.note, requestId, createdAt })),
   );

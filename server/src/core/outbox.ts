@@ -1,3 +1,4 @@
+import { insertRows } from './sql';
 import { EVENT_SCHEMA_VERSION, type AggregateType, type DomainEventPayloads, type DomainEventType } from '@tuan/shared';
 import type { ServiceContext } from './context';
 import { DomainEventEntity } from './outbox.entity';
@@ -17,7 +18,8 @@ export async function emit(tx: ServiceContext, ...events: NewDomainEvent[]): Pro
   if (!events.length) return;
   if (!tx.manager.queryRunner?.isTransactionActive) throw new Error('emit() must run inside withTransaction: events are written with the change that caused them');
   const now = new Date();
-  await tx.manager.insert(
+  await insertRows(
+    tx,
     DomainEventEntity,
     events.map((e) => ({ type: e.type, aggregateType: e.aggregateType, aggregateId: e.aggregateId, schemaVersion: EVENT_SCHEMA_VERSION, payload: e.payload, createdAt: now, fannedOutAt: null })),
   );

@@ -1,3 +1,4 @@
+import { inList, selectRows } from '../../core/sql';
 import { In, type DataSource } from 'typeorm';
 import { ErrorCode, MAX_ADDRESSES_PER_USER, type AddressInput, type AddressList, type AddressView } from '@tuan/shared';
 import type { ServiceContext } from '../../core/context';
@@ -109,7 +110,7 @@ export class AddressService {
   /** Default addresses of many users in one statement (the batched join); users without one are absent. */
   async defaultsFor(ctx: ServiceContext, userIds: number[]): Promise<Map<number, AddressEntity>> {
     if (!userIds.length) return new Map();
-    const rows = await ctx.manager.find(AddressEntity, { where: { defaultUserId: In(userIds) } });
+    const rows = await selectRows(ctx, AddressEntity, `default_user_id IN ${inList(userIds.length)}`, userIds);
     return new Map(rows.map((r) => [Number(r.defaultUserId), r]));
   }
 

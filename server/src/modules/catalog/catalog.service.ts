@@ -1,3 +1,4 @@
+import { inList, selectRows } from '../../core/sql';
 import { In, type DataSource } from 'typeorm';
 import {
   ErrorCode,
@@ -99,13 +100,14 @@ export class CatalogService {
   /** Which of these products shoppers may see and buy (`on_sale`); campaigns on the others are hidden. */
   async onSaleProductIds(ctx: ServiceContext, productIds: number[]): Promise<Set<number>> {
     if (!productIds.length) return new Set();
-    const rows = await ctx.manager.find(ProductEntity, { where: { id: In([...new Set(productIds)]), status: 'on_sale' }, select: { id: true } });
+    const ids = [...new Set(productIds)];
+    const rows = await selectRows(ctx, ProductEntity, `id IN ${inList(ids.length)} AND status = 'on_sale'`, ids, { columns: ['id'] });
     return new Set(rows.map((p) => p.id));
   }
 
   /** How a product may reach shoppers (delivery, pickup); checkout intersects it with the campaign's. */
   async fulfilmentModesOf(ctx: ServiceContext, productId: number): Promise<FulfilmentMode[]> {
-    const p = await ctx.manager.findOne(ProductEntity, { where: { id: productId }, select: { id: true, fulfilmentModes: true } });
+    const [p] = await selectRows(ctx, ProductEntity, 'id = ?', [productId], { columns: ['id', 'fulfilmentModes'] });
     return p?.fulfilmentModes ?? [];
   }
 

@@ -1,10 +1,12 @@
-import { In, type DataSource } from 'typeorm';
+import { inList, selectRows } from '../../core/sql';
+import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@tuan/shared';
-import { GatedBatch, addToCounters, insertReturningIds, type BatchSlot, type GroupCommitOptions } from '../../core/batcher';
+import { GatedBatch, addToCounters, insertReturningIds, mineOf, type BatchSlot, type GroupCommitOptions } from '../../core/batcher';
 import type { ServiceContext } from '../../core/context';
 import type { CounterGate } from '../../core/counter-gate';
 import { recordCreatedMany } from '../../core/lifecycle';
 import { emit } from '../../core/outbox';
+import { affectedRows } from '../../core/transaction';
 import { DomainError, NotFoundError } from '../../http/errors';
 import { CouponTemplateEntity, UserCouponEntity } from './coupon.entity';
 import { userCouponLifecycle } from './coupon.state';
@@ -57,7 +59,8 @@ export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
 
   /** The one-claim path's checks, for the whole batch: one read of the templates. */
   protected override async precheck(ctx: ServiceContext, slots: Slot[]): Promise<void> {
-    const templates = new Map((await ctx.manager.findBy(CouponTemplateEntity, { id: In([...new Set(slots.map((s) => s.req.templateId))]) })).map((t) => [Number(t.id), t]));
+    const ids = [...new Set(slots.map((s) => s.req.templateId))];
+    const templates = new Map((await selectRows(ctx, CouponTemplateEntity, `id IN ${inList(ids.length)}`, ids)).map((t) => [Number(t.id), t]));
     for (const s of slots) {
       const t = templates.get(s.req.templateId);
       if (!t || t.channel !== 'center') s.error = new NotFoundError(ErrorCode.COUPON_TEMPLATE_NOT_FOUND, 'Coupon template not found');
@@ -120,13 +123,11 @@ export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
     const perTemplate = new Map<number, number>();
     for (const s of cand) perTemplate.set(s.req.templateId, (perTemplate.get(s.req.templateId) ?? 0) + 1);
     for (const [id, n] of [...perTemplate].sort((a, b) => a[0] - b[0])) {
-      const stock = await tx.manager
-        .createQueryBuilder()
-        .update(CouponTemplateEntity)
-        .set({ issued: () => `issued + ${Number(n)}`, updatedAt: () => 'UTC_TIMESTAMP(3)' })
-        .where(`id = :id AND issued + :n <= total_stock AND status = 'active' AND ends_at > UTC_TIMESTAMP(3)`, { id, n })
-        .execute();
-      if (stock.affected !== 1) throw new Error(`template ${id}: ${n} coupons no longer fit its stock`);
+      const stock: unknown = await tx.manager.query(
+        `UPDATE coupon_templates SET issued = issued + ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND issued + ? <= total_stock AND status = 'active' AND ends_at > UTC_TIMESTAMP(3)`,
+        [n, id, n],
+      );
+      if (affectedRows(stock) !== 1) throw new Error(`template ${id}: ${n} coupons no longer fit its stock`);
     }
     // The coupons: one multi-row INSERT, ids read back (only this transaction can be claiming for
     // these users now: it holds their counter rows); history and events together.
@@ -140,7 +141,7 @@ export class ClaimBatch extends GatedBatch<ClaimRequest, IssuedCoupon, Slot> {
         claimedAt: now, updatedAt: now,
       };
     });
-    const mine = { templateId: In([...perTemplate.keys()]), userId: In([...new Set(cand.map((s) => s.req.userId))]), source: 'claim', claimedAt: now };
+    const mine = mineOf('template_id', 'user_id', cand.map((s) => [s.req.templateId, s.req.userId]), `source = 'claim' AND claimed_at = ?`, [now]);
     const ids = await insertReturningIds(tx, UserCouponEntity, coupons, mine, 'userId');
     cand.forEach((s, i) => (s.out = { ...coupons[i]!, id: ids[i]!, lockedOrderId: null, usedOrderId: null, usedAt: null, template: s.template! }));
     await recordCreatedMany(tx, userCouponLifecycle, cand.map((s) => s.out!.id), 'available', 'claim');

@@ -1,3 +1,4 @@
+import { inList, insertRows, selectRows } from '../../core/sql';
 import { In, type DataSource } from 'typeorm';
 import { ErrorCode, type OrderAttribution, type OrderView } from '@tuan/shared';
 import { GatedBatch, type BatchSlot, type GroupCommitOptions } from '../../core/batcher';
@@ -95,7 +96,7 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
   /** The one-request path's first read, for the whole batch: groups, and who already sits in them. */
   protected override async precheck(ctx: ServiceContext, slots: Slot[]): Promise<void> {
     const groupIds = [...new Set(slots.map((s) => s.req.groupId))];
-    const groups = new Map((await ctx.manager.find(GroupEntity, { where: { id: In(groupIds) } })).map((g) => [Number(g.id), g]));
+    const groups = new Map((await selectRows(ctx, GroupEntity, `id IN ${inList(groupIds.length)}`, groupIds)).map((g) => [Number(g.id), g]));
     const pairs = slots.map((s) => [s.req.groupId, s.req.userId] as const);
     const seated = await this.seatedPairs(ctx, pairs);
     const seen = new Set<string>();
@@ -165,7 +166,8 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
     cand = pending();
     if (!cand.length) return;
     const usage = await lockUsage(tx, cand.map((s) => ({ campaignId: Number(s.campaign!.id), userId: s.req.userId, quantity: s.req.quantity })));
-    const groupRows = await tx.manager.find(GroupEntity, { where: { id: In([...new Set(cand.map((s) => s.req.groupId))]) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
+    const lockIds = [...new Set(cand.map((s) => s.req.groupId))];
+    const groupRows = await selectRows(tx, GroupEntity, `id IN ${inList(lockIds.length)}`, lockIds, { orderBy: 'id', forUpdate: true });
     const seatsLeft = new Map(groupRows.map((g) => [Number(g.id), g.status === 'open' && g.deadlineAt && g.deadlineAt.getTime() > Date.now() ? g.size - g.seatsTaken : -1]));
     const stockLeft = new Map([...visible.values()].map((c) => [Number(c.id), c.stockLeft]));
     for (const s of cand) {
@@ -190,7 +192,8 @@ export class JoinBatch extends GatedBatch<JoinRequest, CreatedOrder, Slot> {
     const created = await orders.createMany(tx, admitted.map((s) => s.prepared!));
     admitted.forEach((s, i) => (s.out = created[i]));
     const now = new Date();
-    await tx.manager.insert(
+    await insertRows(
+      tx,
       GroupMemberEntity,
       admitted.map((s) => ({ groupId: s.req.groupId, userId: s.req.userId, activeUserId: s.req.userId, orderId: s.out!.id, role: 'member' as const, status: 'reserved' as const, createdAt: now, paidAt: null })),
     );

@@ -1,6 +1,6 @@
-import { In } from 'typeorm';
 import type { OrderView } from '@tuan/shared';
-import { insertReturningIds } from '../../core/batcher';
+import { insertReturningIds, mineOf } from '../../core/batcher';
+import { insertRows } from '../../core/sql';
 import type { ServiceContext } from '../../core/context';
 import { recordCreatedMany } from '../../core/lifecycle';
 import type { DomainError } from '../../http/errors';
@@ -49,14 +49,15 @@ export class LaunchBatch extends CampaignOrderBatch {
         campaignId: s.campaign!.id, openerUserId: s.req.userId, size: s.campaign!.groupSize, status: 'pending' as const, seatsTaken: 1, paidCount: 0,
         deadlineAt: null, openedAt: null, finishedAt: null, isVirtual: false, createdAt: now, updatedAt: now,
       })),
-      { campaignId: In([...new Set(admitted.map((s) => s.campaign!.id))]), openerUserId: In([...new Set(admitted.map((s) => s.req.userId))]), status: 'pending', createdAt: now },
+      mineOf('campaign_id', 'opener_user_id', admitted.map((s) => [Number(s.campaign!.id), s.req.userId]), `status = 'pending' AND created_at = ?`, [now]),
       'openerUserId',
     );
     await recordCreatedMany(tx, groupLifecycle, groupIds, 'pending');
     admitted.forEach((s, i) => (s.prepared!.groupId = groupIds[i]!));
     const created = await this.deps.orders.createMany(tx, admitted.map((s) => s.prepared!));
     admitted.forEach((s, i) => (s.out = created[i]));
-    await tx.manager.insert(
+    await insertRows(
+      tx,
       GroupMemberEntity,
       admitted.map((s, i) => ({ groupId: groupIds[i]!, userId: s.req.userId, activeUserId: s.req.userId, orderId: s.out!.id, role: 'opener' as const, status: 'reserved' as const, createdAt: now, paidAt: null })),
     );

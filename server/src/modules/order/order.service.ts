@@ -1,3 +1,4 @@
+import { inList, insertRows, selectRows } from '../../core/sql';
 import { randomInt } from 'node:crypto';
 import { In, IsNull, Not, type DataSource } from 'typeorm';
 import {
@@ -230,13 +231,13 @@ export class OrderService {
       };
     });
     // Insert without reading back (this runs on the join hot path).
-    const res = await tx.manager.insert(OrderEntity, rows);
-    const ids = rows.length === 1 ? [Number(res.identifiers[0]!.id)] : await this.idsByOrderNo(tx, rows.map((r) => r.orderNo));
+    const res = await insertRows(tx, OrderEntity, rows);
+    const ids = rows.length === 1 ? [res.insertId] : await this.idsByOrderNo(tx, rows.map((r) => r.orderNo));
     const fulfilments = items.map((o, i) => (o.point ? pickupOf(ids[i]!, o.point, o.address, now) : deliveryOf(ids[i]!, o.address!, now)));
-    await tx.manager.insert(FulfilmentEntity, fulfilments);
+    await insertRows(tx, FulfilmentEntity, fulfilments);
     await recordCreatedMany(tx, orderLifecycle, ids, 'pending_payment');
     const attributed = items.flatMap((o, i) => (o.attribution ? [{ orderId: ids[i]!, shareId: o.attribution.shareId, sharerUserId: o.attribution.sharerUserId, chain: o.attribution.chain, createdAt: now }] : []));
-    if (attributed.length) await tx.manager.insert(OrderAttributionEntity, attributed);
+    if (attributed.length) await insertRows(tx, OrderAttributionEntity, attributed);
     // The rewards that come later read the attribution from this event (it never changes).
     await emit(
       tx,
@@ -258,7 +259,7 @@ export class OrderService {
    * ids are consecutive.
    */
   private async idsByOrderNo(tx: ServiceContext, orderNos: string[]): Promise<number[]> {
-    const found = await tx.manager.find(OrderEntity, { where: { orderNo: In(orderNos) }, select: { id: true, orderNo: true } });
+    const found = await selectRows(tx, OrderEntity, `order_no IN ${inList(orderNos.length)}`, orderNos, { columns: ['id', 'orderNo'] });
     const byNo = new Map(found.map((r) => [r.orderNo, Number(r.id)]));
     return orderNos.map((no) => {
       const id = byNo.get(no);

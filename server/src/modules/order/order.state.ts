@@ -1,3 +1,4 @@
+import { insertRows } from '../../core/sql';
 import type { AfterSaleStatus, OrderStatus, RefundStatus } from '@tuan/shared';
 import type { Lifecycle } from '../../core/lifecycle';
 import type { TransitionTable } from '../../core/state';
@@ -29,7 +30,7 @@ export const orderLifecycle: Lifecycle<OrderStatus, OrderEntity> = {
   touchesUpdatedAt: true,
   history: async (tx, moves) => {
     const createdAt = new Date();
-    await tx.manager.insert(OrderEventEntity, moves.map((m) => ({ orderId: m.id, fromStatus: m.from, toStatus: m.to, note: m.note, createdAt })));
+    await insertRows(tx, OrderEventEntity, moves.map((m) => ({ orderId: m.id, fromStatus: m.from, toStatus: m.to, note: m.note, createdAt })));
   },
 };
 

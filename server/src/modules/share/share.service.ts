@@ -1,3 +1,4 @@
+import { inList } from '../../core/sql';
 import { randomInt } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
@@ -200,12 +201,9 @@ export class ShareService {
     const since = new Date(Date.now() - this.opts.attributionDays * 86_400_000);
     const visited = new Set<number>();
     if (plain.length) {
-      const rows = await ctx.manager
-        .createQueryBuilder(ShareVisitEntity, 'v')
-        .select('DISTINCT v.userId', 'userId')
-        .where('v.userId IN (:...ids) AND v.visitedAt >= :since', { ids: plain, since })
-        .getRawMany<{ userId: string }>();
-      for (const r of rows) visited.add(Number(r.userId));
+      // Every batched order asks this: plain SQL on the share module's own table.
+      const rows: Array<{ user_id: string | number }> = await ctx.manager.query(`SELECT DISTINCT user_id FROM share_visits WHERE user_id IN ${inList(plain.length)} AND visited_at >= ?`, [...plain, since]);
+      for (const r of rows) visited.add(Number(r.user_id));
     }
     const out: Array<OrderAttribution | null> = [];
     for (const b of buyers) out.push(b.shareToken || visited.has(b.userId) ? await this.attributionFor(ctx, b.userId, b.shareToken) : null);
