@@ -37,8 +37,8 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kindOf = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
-function poll(timers: RedisTimers, handlers: Record<string, TimerHandler>, opts: { pollMs?: number; limit?: number } = {}): TimerPoller {
-  const p = new TimerPoller(timers, handlers, log, { pollMs: opts.pollMs ?? 20, limit: opts.limit }).start();
+function poll(timers: RedisTimers, handlers: Record<string, TimerHandler>, opts: { pollMs?: number; limit?: number; concurrency?: number } = {}): TimerPoller {
+  const p = new TimerPoller(timers, handlers, log, { pollMs: opts.pollMs ?? 20, limit: opts.limit, concurrency: opts.concurrency }).start();
   pollers.push(p);
   return p;
 }
@@ -175,26 +175,30 @@ describe('RedisTimers', () => {
     await until('the set emptied', async () => (await redis.zcard(timers.key(kind))) === 0);
   });
 
-  it('when a poller is closed while a handler runs, then close waits for it and nothing is claimed after', async () => {
+  it('when a poller is closed while a handler runs, then close waits for it, gives back what it had not started, and claims nothing after', async () => {
     const timers = new RedisTimers(redis, prefix);
     const kind = kindOf('close');
-    await timers.schedule(kind, [{ id: 1, at: new Date(Date.now() - 5) }]);
-    let finished = false;
-    let started = false;
+    await timers.schedule(kind, [1, 2, 3].map((id) => ({ id, at: new Date(Date.now() - 5) })));
+    const started: number[] = [];
+    const finished: number[] = [];
     const p = poll(timers, {
-      [kind]: async () => {
-        started = true;
+      [kind]: async (id) => {
+        started.push(id);
         await sleep(300);
-        finished = true;
+        finished.push(id);
       },
-    });
-    await until('the handler started', () => started, 5000);
+    }, { concurrency: 1 });
+    await until('the first handler started', () => started.length === 1, 5000);
     await p.close();
-    expect(finished).toBe(true);
-    expect(await redis.zcard(timers.key(kind))).toBe(0);
-    await timers.schedule(kind, [{ id: 2, at: new Date(Date.now() - 5) }]);
+    const closedAt = Date.now();
+    expect(finished).toEqual(started); // the running one finished before close resolved; no other started
+    const left = await redis.zrange(timers.key(kind), 0, -1, 'WITHSCORES');
+    expect(left.filter((_, i) => i % 2 === 0).map(Number).sort()).toEqual([1, 2, 3].filter((id) => id !== started[0]));
+    // Given back due now, not held until the end of their 60 s lease.
+    for (let i = 1; i < left.length; i += 2) expect(Number(left[i])).toBeLessThanOrEqual(closedAt);
     await sleep(200);
-    expect(await redis.zcard(timers.key(kind))).toBe(1); // the closed poller took nothing
+    expect(started).toHaveLength(1); // the closed poller took nothing more
+    expect(await redis.zcard(timers.key(kind))).toBe(2);
   });
 
   it('when a handler fails, then it is retried with growing backoff, and after 5 attempts dropped with an error for the sweeper', async () => {

@@ -59,6 +59,20 @@ redis.call('ZADD', KEYS[1], string.format('%d', at), ARGV[1])
 return n
 `;
 
+// Gives claimed items back (a poller closing before it started them): each member still holding our
+// lease (ARGV[1]) is due again at ARGV[2] (now), for another worker to take at once.
+const RELEASE = `
+local n = 0
+for i = 3, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) == tonumber(ARGV[1]) then
+    redis.call('ZADD', KEYS[1], ARGV[2], ARGV[i])
+    n = n + 1
+  end
+end
+return n
+`;
+
 export interface TimerOptions {
   /** How long a claimed item stays with its worker before it comes due again (crash recovery). */
   leaseMs?: number;
@@ -125,6 +139,11 @@ export class RedisTimers {
     await this.redis.eval(DONE, 2, this.key(kind), this.attemptsKey(kind), String(id), String(lease));
   }
 
+  /** Claimed items not started: due again now (unless rescheduled, or no longer the caller's). */
+  async release(kind: string, ids: readonly number[], lease: number, now = Date.now()): Promise<void> {
+    if (ids.length) await this.redis.eval(RELEASE, 1, this.key(kind), String(lease), String(now), ...ids.map(String));
+  }
+
   /**
    * The handler failed: retried after backoff, or dropped after `maxAttempts` runs. Returns the
    * attempts counted so far, 0 when dropped, -1 when the item was no longer this caller's.
@@ -175,7 +194,10 @@ export class TimerPoller {
     return this;
   }
 
-  /** Stops claiming and waits for the handlers already running. */
+  /**
+   * Stops claiming and waits for the handlers already running; claimed items not started yet are
+   * given back (due now), so another worker takes them instead of waiting for their lease.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.wakers) wake();
@@ -200,9 +222,10 @@ export class TimerPoller {
   private async runAll(kind: string, handler: TimerHandler, claim: TimerClaim): Promise<void> {
     let next = 0;
     const lane = async () => {
-      while (next < claim.ids.length) await this.runOne(kind, handler, claim.ids[next++]!, claim.lease);
+      while (next < claim.ids.length && !this.closed) await this.runOne(kind, handler, claim.ids[next++]!, claim.lease);
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, claim.ids.length) }, lane));
+    if (next < claim.ids.length) await this.timers.release(kind, claim.ids.slice(next), claim.lease);
   }
 
   private async runOne(kind: string, handler: TimerHandler, id: number, lease: number): Promise<void> {
@@ -210,7 +233,7 @@ export class TimerPoller {
     try {
       await handler(id);
     } catch (err) {
-      failure = err as Error;
+      failure = err instanceof Error ? err : new Error(String(err));
     }
     try {
       if (!failure) return await this.timers.done(kind, id, lease);
