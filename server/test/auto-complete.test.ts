@@ -7,9 +7,9 @@ import { spawnServer, type ServerProcess } from './support/processes';
 
 /**
  * Auto-complete through its durable path: `order.shipped` → the worker's outbox dispatcher → the
- * `order.auto-complete` subscriber → a BullMQ delayed job `order-complete-<id>` → the worker
- * completes the order. The sweeper (the backstop, tested in delivery.test.ts) runs only at the
- * worker's start here (a 10-minute period), so what completes the order is the job.
+ * `order.auto-complete` subscriber → an `order-complete` timer (core/timers.ts) → the worker's
+ * timer poller completes the order. The sweeper (the backstop, tested in delivery.test.ts) runs only
+ * at the worker's start here (a 10-minute period), so what completes the order is the timer.
  */
 const env: Record<string, string> = {
   REDIS_PREFIX: `ac${randomBytes(3).toString('hex')}:`,
@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('auto-complete in a worker process', () => {
-  it('when nobody confirms receipt, then the delayed job completes the shipped order once its time has come', async () => {
+  it('when nobody confirms receipt, then its timer completes the shipped order once its time has come', async () => {
     const u = await loginUser(t);
     const { campaign } = await createCampaign(t);
     const o = await t.http.post('/api/orders/solo').set(u.auth).send({ campaignId: campaign.id });

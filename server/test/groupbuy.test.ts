@@ -1,7 +1,5 @@
 import { ErrorCode } from '@tuan/shared';
-import { Queue } from 'bullmq';
-import { createBullConnection } from '../src/core/redis';
-import { bullPrefix } from '../src/jobs/maintenance.worker';
+import { createTimers, TIMER_KINDS } from '../src/jobs/deadline.worker';
 import { loginUser, startTestApp, type TestApp } from './support/harness';
 import { createCampaign, joinGroup, launchAndPay, pay, sleep, sysCtx } from './support/groupbuy.factory';
 
@@ -149,33 +147,24 @@ describe('expiry', () => {
     expect(await t.services.deadlines.expireGroup(sysCtx(t), groupId)).toBe('failed');
   });
 
-  it('when joins are written together, then every order gets its payment-deadline job (order-<id>, delayed to its deadline) and its Redis deadline key', async () => {
+  it('when joins are written together, then every order gets its own payment-deadline timer (order-deadline, due at its deadline)', async () => {
     const { campaign } = await createCampaign(t, { groupSize: 5, paymentTimeoutSec: 600 });
     const groups = await Promise.all([0, 1, 2].map(() => launchAndPay(t, campaign.id)));
     // Nine joins at once over three groups: the batch path writes them in shared transactions.
     const joins = await Promise.all(groups.flatMap((g) => [0, 1, 2].map(() => joinGroup(t, g.groupId))));
     expect(joins.map((j) => j.res.status)).toEqual(Array(9).fill(201));
-    const connection = createBullConnection(t.infra.config.REDIS_URL);
-    const queue = new Queue('deadlines', { connection, prefix: bullPrefix(t.infra.config.REDIS_PREFIX) });
-    try {
-      for (const j of joins) {
-        const id = j.res.body.id as number;
-        const deadline = Date.parse(j.res.body.payDeadlineAt);
-        // Scheduled right after the batch's commit: give it up to 2 s.
-        let job = await queue.getJob(`order-${id}`);
-        for (let i = 0; i < 20 && !job; i++) {
-          await sleep(100);
-          job = await queue.getJob(`order-${id}`);
-        }
-        expect(job).toBeDefined();
-        expect(job!.name).toBe('order-deadline');
-        expect(job!.data).toEqual({ orderId: id });
-        expect(Math.abs(job!.timestamp + job!.delay - deadline)).toBeLessThan(2000);
-        expect(await t.infra.redis.get(`${t.infra.config.REDIS_PREFIX}{ord:${id}}:deadline`)).toBe(new Date(deadline).toISOString());
+    const key = createTimers(t.infra).key(TIMER_KINDS.orderDeadline);
+    for (const j of joins) {
+      const id = j.res.body.id as number;
+      const deadline = Date.parse(j.res.body.payDeadlineAt);
+      // Scheduled right after the batch's commit: give it up to 2 s.
+      let score = await t.infra.redis.zscore(key, String(id));
+      for (let i = 0; i < 20 && score === null; i++) {
+        await sleep(100);
+        score = await t.infra.redis.zscore(key, String(id));
       }
-    } finally {
-      await queue.close();
-      connection.disconnect();
+      expect(score).not.toBeNull();
+      expect(Math.abs(Number(score) - deadline)).toBeLessThan(2000);
     }
   });
 

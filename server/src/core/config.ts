@@ -138,6 +138,8 @@ const ConfigSchema = z
       }
     }, 'must be an IANA time zone').default('Asia/Shanghai'),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
+    /** Worker role: how often each timer kind (payment and group deadlines, auto-completion) looks for due timers (core/timers.ts). */
+    TIMER_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
     /** A shipped order completes by itself this long after shipping (default 10 days) unless received earlier. */
     AUTO_COMPLETE_AFTER_SEC: z.coerce.number().int().min(1).max(90 * 86_400).default(10 * 86_400),
     /** After-sale window from completion (default 7 days). */

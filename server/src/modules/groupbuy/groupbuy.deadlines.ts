@@ -13,7 +13,7 @@ import { groupLifecycle } from './groupbuy.state';
  * A group's deadline: it completes virtually (模拟成团, when enabled and enough real members paid) or
  * fails — every paid order refunded, unpaid ones cancelled, stock, limits and coupons returned (the
  * order module does the orders' part). Exactly once: the group moves by a guarded transition under
- * its row lock, so a deadline that fires from a delayed job and from the sweeper acts once.
+ * its row lock, so a deadline that fires from its timer and from the sweeper acts once.
  */
 export class GroupDeadlines {
   constructor(

@@ -5,7 +5,7 @@ import type { GroupService } from './groupbuy.groups';
 
 /**
  * Group-buy's reactions to group events, run by the worker after commit and at least once. Each is
- * idempotent (a reset, a drop, a job with a fixed id), so a redelivery changes nothing. The request
+ * idempotent (a reset, a drop, a timer set to the same time), so a redelivery changes nothing. The request
  * that made the change also pokes the seat gate right after its commit (fast path); these make the
  * same happen if that process died in between.
  */

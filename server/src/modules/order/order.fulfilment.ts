@@ -58,7 +58,7 @@ export class FulfilmentService {
     return this.orders.view(ctx, orderId);
   }
 
-  /** The auto-complete timer (a delayed job, and the sweeper): acts once, and only when due. */
+  /** The auto-complete timer (a Redis timer, and the sweeper): acts once, and only when due. */
   async autoComplete(ctx: ServiceContext, orderId: number): Promise<boolean> {
     return withTransaction(this.dataSource, ctx, async (tx) => {
       const f = await tx.manager.findOne(FulfilmentEntity, { where: { orderId } });

@@ -141,9 +141,9 @@ export class OrderOutcomes {
   }
 
   /**
-   * An unpaid order's deadline. Fires from a delayed job and from the sweeper; only the first guarded
+   * An unpaid order's deadline. Fires from its timer and from the sweeper; only the first guarded
    * cancel acts. The payment is closed first (as for a shopper's cancel); a provider that cannot be
-   * reached throws, and the job or the sweeper tries again.
+   * reached throws, and the timer (after backoff) or the sweeper tries again.
    */
   async expireOrder(ctx: ServiceContext, orderId: number): Promise<boolean> {
     const o = await this.orders.get(ctx, orderId);

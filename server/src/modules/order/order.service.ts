@@ -127,7 +127,7 @@ export class OrderService {
     private readonly dataSource: DataSource,
     private readonly addresses: OrderAddresses,
     private readonly cipher: FieldCipher,
-    /** Where a new order's payment deadline goes (BullMQ delayed job); the sweeper is its backstop. */
+    /** Where a new order's payment deadline goes (a Redis timer); the sweeper is its backstop. */
     private readonly scheduler?: Pick<DeadlineScheduler, 'orderDeadlines'>,
   ) {}
 
@@ -246,7 +246,7 @@ export class OrderService {
         payload: { orderId: ids[i]!, userId: o.userId, kind: o.kind, campaignId: o.campaignId, groupId: o.groupId, payableAmount: o.payable, payDeadlineAt: o.payDeadlineAt.toISOString(), attribution: o.attribution ?? null },
       })),
     );
-    // The payment deadline as a delayed job right after commit (a process that dies first leaves it
+    // The payment deadline as a timer right after commit (a process that dies first leaves it
     // to the sweeper, which cancels every overdue unpaid order it finds in MySQL).
     const scheduler = this.scheduler;
     if (scheduler) tx.afterCommit?.push(() => scheduler.orderDeadlines(items.map((o, i) => ({ orderId: ids[i]!, at: o.payDeadlineAt }))));
