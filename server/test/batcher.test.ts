@@ -1,9 +1,10 @@
 import { In } from 'typeorm';
 import { insertReturningIds, mineOf } from '../src/core/batcher';
+import { insertRows, insertedIds, setIdNumberingForTests } from '../src/core/sql';
 import { withTransaction } from '../src/core/transaction';
 import { GroupEntity } from '../src/modules/groupbuy/groupbuy.entity';
 import { startTestApp, type TestApp } from './support/harness';
-import { createCampaign, sysCtx } from './support/groupbuy.factory';
+import { createCampaign, joinGroup, launchAndPay, sysCtx } from './support/groupbuy.factory';
 
 /**
  * `insertReturningIds`: a batch's rows written by one multi-row INSERT, their ids read back in input
@@ -22,7 +23,13 @@ const group = (campaignId: number, openerUserId: number, now: Date) => ({
   deadlineAt: null, openedAt: null, finishedAt: null, isVirtual: false, createdAt: now, updatedAt: now,
 });
 
-describe('insertReturningIds', () => {
+describe.each([
+  ['consecutive ids (the server promises them: computed from LAST_INSERT_ID)', undefined],
+  ['interleaved ids (MySQL 8\'s default: read back)', null],
+] as const)('insertReturningIds, %s', (_name, step) => {
+  beforeEach(() => setIdNumberingForTests(t.infra.dataSource, step));
+  afterAll(() => setIdNumberingForTests(t.infra.dataSource, undefined));
+
   it('when rows are written together, then each id is the id of its own input row, in order', async () => {
     const { campaign } = await createCampaign(t);
     const now = new Date();
@@ -36,6 +43,24 @@ describe('insertReturningIds', () => {
     expect([...ids].sort((a, b) => a - b)).toEqual(ids); // ids of one statement increase in row order
   });
 
+  it('when nine joins are decided in one batch, then each answer is the buyer\'s own order (ids of the multi-row order INSERT)', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 5 });
+    const groups = await Promise.all([0, 1, 2].map(() => launchAndPay(t, campaign.id)));
+    const joins = await Promise.all(groups.flatMap((g) => [0, 1, 2].map(() => joinGroup(t, g.groupId))));
+    expect(joins.map((j) => j.res.status)).toEqual(Array(9).fill(201));
+    for (const j of joins) {
+      const mine = await t.http.get(`/api/orders/${j.res.body.id}`).set(j.user.auth);
+      expect(mine.status).toBe(200);
+      expect(mine.body.orderNo).toBe(j.res.body.orderNo);
+    }
+    expect(new Set(joins.map((j) => j.res.body.id)).size).toBe(9);
+  });
+});
+
+describe('insertReturningIds where the ids must be read back', () => {
+  beforeEach(() => setIdNumberingForTests(t.infra.dataSource, null));
+  afterAll(() => setIdNumberingForTests(t.infra.dataSource, undefined));
+
   it('when the read-back finds other rows than those written, then it throws and the transaction writes nothing', async () => {
     const { campaign } = await createCampaign(t);
     const now = new Date();
@@ -45,5 +70,29 @@ describe('insertReturningIds', () => {
     );
     await expect(write).rejects.toThrow(/read-back found 0 rows for 2 written/);
     expect(await t.infra.dataSource.getRepository(GroupEntity).countBy({ campaignId: campaign.id })).toBe(0);
+  });
+});
+
+describe('insertedIds', () => {
+  afterAll(() => setIdNumberingForTests(t.infra.dataSource, undefined));
+
+  it('when this MariaDB numbers one statement consecutively (innodb_autoinc_lock_mode 0 or 1), then the ids are computed; when it would not, null', async () => {
+    const [{ mode }] = await t.infra.dataSource.query('SELECT @@GLOBAL.innodb_autoinc_lock_mode AS mode');
+    const { campaign } = await createCampaign(t);
+    const now = new Date();
+    const write = () =>
+      withTransaction(t.infra.dataSource, sysCtx(t), async (tx) => {
+        const res = await insertRows(tx, GroupEntity, [group(campaign.id, 9_200_001, now), group(campaign.id, 9_200_002, now), group(campaign.id, 9_200_003, now)]);
+        return insertedIds(tx, res, 3);
+      });
+    setIdNumberingForTests(t.infra.dataSource, undefined);
+    const ids = await write();
+    if (Number(mode) <= 1) {
+      const rows = await t.infra.dataSource.getRepository(GroupEntity).find({ where: { campaignId: campaign.id, createdAt: now }, order: { id: 'ASC' } });
+      expect(ids).toEqual(rows.map((r) => Number(r.id)));
+      expect(rows.map((r) => Number(r.openerUserId))).toEqual([9_200_001, 9_200_002, 9_200_003]);
+    } else expect(ids).toBeNull();
+    setIdNumberingForTests(t.infra.dataSource, null);
+    expect(await write()).toBeNull();
   });
 });

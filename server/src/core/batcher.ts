@@ -1,7 +1,7 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { ServiceContext } from './context';
-import { inList, insertRows, selectRows } from './sql';
+import { inList, insertedIds, insertRows, selectRows } from './sql';
 import { affectedRows, withTransaction } from './transaction';
 
 /**
@@ -234,10 +234,10 @@ export async function addToCounters(
 
 /**
  * A batch's rows whose ids it needs one by one (a coupon's id is its answer, a group's id goes into its
- * order), written by ONE multi-row INSERT and one read instead of an INSERT per row. The ids of one
- * statement increase in row order from LAST_INSERT_ID, though not always consecutively (MySQL 8's
- * `innodb_autoinc_lock_mode=2` interleaves concurrent statements; MariaDB's default 1 does not). The
- * read takes the rows with id >= that first id that match `mine` (SQL on the table's own columns) —
+ * order), written by ONE multi-row INSERT instead of an INSERT per row. Where the server promises
+ * consecutive ids for one statement (`innodb_autoinc_lock_mode` 0 or 1, MariaDB's default; see
+ * `insertedIds`) they are computed from LAST_INSERT_ID and nothing is read. Otherwise (MySQL 8's 2
+ * interleaves concurrent statements, so ids only increase in row order) one read takes the rows with id >= that first id that match `mine` (SQL on the table's own columns) —
  * values only this transaction can be writing now, e.g. keys whose counter rows it holds locked and
  * the batch's own timestamp — in id order, and checks there are exactly as many as were inserted, each with the `key` of its input row.
  * Anything else throws: the batch's transaction rolls back and its requests are decided one by one,
@@ -251,8 +251,8 @@ export async function insertReturningIds<E extends ObjectLiteral & { id: number 
   key: keyof E & string,
 ): Promise<number[]> {
   const res = await insertRows(tx, entity, rows);
-  if (res.affectedRows !== rows.length) throw new Error(`insert wrote ${res.affectedRows} of ${rows.length} rows`);
-  if (!res.insertId) throw new Error('INSERT returned no insertId');
+  const consecutive = await insertedIds(tx, res, rows.length);
+  if (consecutive) return consecutive;
   const found = await selectRows(tx, entity, `(${mine.where}) AND id >= ?`, [...mine.params, res.insertId], { columns: ['id', key], orderBy: 'id' });
   if (found.length !== rows.length || found.some((f, i) => String(f[key]) !== String((rows[i] as Record<string, unknown>)[key]))) {
     throw new Error(`insert read-back found ${found.length} rows for ${rows.length} written (another writer matched)`);

@@ -129,3 +129,40 @@ function pick(shape: Shape, props: readonly string[]): { cols: ColumnMetadata[];
 export function inList(n: number): string {
   return `(${Array(n).fill('?').join(', ')})`;
 }
+
+/**
+ * How the server numbers the rows of ONE multi-row INSERT: InnoDB's `innodb_autoinc_lock_mode` 0 and 1
+ * (MariaDB's default, "consecutive") give a simple insert consecutive ids — first, first + step, …
+ * with step `auto_increment_increment` — while 2 (MySQL 8's default, "interleaved") promises nothing.
+ * Read once per data source; `null`: not promised (callers read their ids back instead).
+ */
+const idSteps = new WeakMap<object, Promise<number | null>>();
+
+async function consecutiveStep(tx: ServiceContext): Promise<number | null> {
+  const ds = tx.manager.connection;
+  let step = idSteps.get(ds);
+  if (!step) {
+    step = ds
+      .query('SELECT @@GLOBAL.innodb_autoinc_lock_mode AS mode, @@SESSION.auto_increment_increment AS step')
+      .then((rows: Array<{ mode: number | string; step: number | string }>) => (Number(rows[0]?.mode) <= 1 ? Number(rows[0]?.step) || null : null));
+    idSteps.set(ds, step);
+  }
+  return step;
+}
+
+/** Tests force the numbering (`null`: the interleaved case; `undefined`: ask the server again) to exercise both paths on one server. */
+export function setIdNumberingForTests(ds: object, step: number | null | undefined): void {
+  if (step === undefined) idSteps.delete(ds);
+  else idSteps.set(ds, Promise.resolve(step));
+}
+
+/**
+ * The ids `insertRows` just gave its `n` rows, in row order, when the server promises consecutive
+ * numbering (see `consecutiveStep`) — no read-back, so one statement less in every batch — or `null`
+ * when it does not (the caller reads them back by values only its transaction can be writing).
+ */
+export async function insertedIds(tx: ServiceContext, res: { insertId: number; affectedRows: number }, n: number): Promise<number[] | null> {
+  if (res.affectedRows !== n || !res.insertId) throw new Error(`insert wrote ${res.affectedRows} of ${n} rows`);
+  const step = await consecutiveStep(tx);
+  return step === null ? null : Array.from({ length: n }, (_, i) => res.insertId + i * step);
+}

@@ -99,10 +99,15 @@ export class CatalogService {
 
   /** Which of these products shoppers may see and buy (`on_sale`); campaigns on the others are hidden. */
   async onSaleProductIds(ctx: ServiceContext, productIds: number[]): Promise<Set<number>> {
-    if (!productIds.length) return new Set();
+    return new Set((await this.onSaleModes(ctx, productIds)).keys());
+  }
+
+  /** Products on sale among these, each with its fulfilment modes (one read for a batch's campaigns). */
+  async onSaleModes(ctx: ServiceContext, productIds: number[]): Promise<Map<number, FulfilmentMode[]>> {
+    if (!productIds.length) return new Map();
     const ids = [...new Set(productIds)];
-    const rows = await selectRows(ctx, ProductEntity, `id IN ${inList(ids.length)} AND status = 'on_sale'`, ids, { columns: ['id'] });
-    return new Set(rows.map((p) => p.id));
+    const rows = await selectRows(ctx, ProductEntity, `id IN ${inList(ids.length)} AND status = 'on_sale'`, ids, { columns: ['id', 'fulfilmentModes'] });
+    return new Map(rows.map((p) => [Number(p.id), p.fulfilmentModes]));
   }
 
   /** How a product may reach shoppers (delivery, pickup); checkout intersects it with the campaign's. */

@@ -1,4 +1,4 @@
-import { inList, insertRows, selectRows } from '../../core/sql';
+import { inList, insertedIds, insertRows, selectRows } from '../../core/sql';
 import { randomInt } from 'node:crypto';
 import { In, IsNull, Not, type DataSource } from 'typeorm';
 import {
@@ -232,7 +232,7 @@ export class OrderService {
     });
     // Insert without reading back (this runs on the join hot path).
     const res = await insertRows(tx, OrderEntity, rows);
-    const ids = rows.length === 1 ? [res.insertId] : await this.idsByOrderNo(tx, rows.map((r) => r.orderNo));
+    const ids = (await insertedIds(tx, res, rows.length)) ?? (await this.idsByOrderNo(tx, rows.map((r) => r.orderNo)));
     const fulfilments = items.map((o, i) => (o.point ? pickupOf(ids[i]!, o.point, o.address, now) : deliveryOf(ids[i]!, o.address!, now)));
     await insertRows(tx, FulfilmentEntity, fulfilments);
     await recordCreatedMany(tx, orderLifecycle, ids, 'pending_payment');
@@ -254,9 +254,9 @@ export class OrderService {
   }
 
   /**
-   * Ids of orders a multi-row INSERT just wrote, by their unique numbers. Not computed from the
-   * first insert id: MySQL 8's default `innodb_autoinc_lock_mode=2` does not promise one statement's
-   * ids are consecutive.
+   * Ids of orders a multi-row INSERT just wrote, by their unique numbers: the path for a server whose
+   * `innodb_autoinc_lock_mode=2` (MySQL 8's default) does not promise one statement's ids are
+   * consecutive (otherwise `insertedIds` computes them).
    */
   private async idsByOrderNo(tx: ServiceContext, orderNos: string[]): Promise<number[]> {
     const found = await selectRows(tx, OrderEntity, `order_no IN ${inList(orderNos.length)}`, orderNos, { columns: ['id', 'orderNo'] });
