@@ -28,12 +28,12 @@
 //   BENCH_NO_BUILD=1 (run server/dist as it is, e.g. while editing the sources),
 //   BENCH_DURABLE=1 (run MariaDB with innodb_flush_log_at_trx_commit=1 — every commit flushed to disk, as
 //   production runs — instead of the local default 2; the report names the setting it ran with).
-//   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 1800), BENCH_USERS (joiners, 7200),
+//   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 6000), BENCH_USERS (joiners, 24000),
 //          BENCH_PAY_MAX (join orders to pay, all), BENCH_PAY_SEC (time cap of the pay phase, 25),
 //          BENCH_PAY_CONCURRENCY (50), BENCH_OUTBOX_DRAIN_SEC (wait for the outbox backlog before
 //          reading the dispatch lag, 30).
-//   claim: BENCH_CLAIM_SEC (15), BENCH_CLAIM_USERS (claimers, 6000), BENCH_CLAIM_STOCK (template stock,
-//          3000), BENCH_BURST_CLAIMS (concurrent claims of the one user, 50).
+//   claim: BENCH_CLAIM_SEC (15), BENCH_CLAIM_USERS (claimers, 40000), BENCH_CLAIM_STOCK (template stock,
+//          30000), BENCH_BURST_CLAIMS (concurrent claims of the one user, 50).
 //   visit: BENCH_VISIT_SEC (15), BENCH_VISITS (200000), BENCH_VISIT_REPEAT_EVERY (4).
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -548,8 +548,9 @@ function report({ title, setup, health, measured: m, lines, ratio, invariants, t
 // ---------------------------------------------------------------- join
 
 const JOIN_SEC = int('BENCH_JOIN_SEC', 15);
-const OPENERS = int('BENCH_OPENERS', 3000);
-const USERS = int('BENCH_USERS', 12000);
+// Enough joiners that a 15 s run at ~1 600 joins/s does not run out (4 seats per group of 5).
+const OPENERS = int('BENCH_OPENERS', 6000);
+const USERS = int('BENCH_USERS', 24000);
 const PAY_MAX = int('BENCH_PAY_MAX', Number.MAX_SAFE_INTEGER);
 const PAY_SEC = int('BENCH_PAY_SEC', 25);
 const PAY_CONCURRENCY = int('BENCH_PAY_CONCURRENCY', 50);
@@ -838,8 +839,8 @@ const CLAIM_SEC = int('BENCH_CLAIM_SEC', 15);
 // The target counts real issues, so by default the stock outlasts a 15 s run at several hundred
 // issues/s (a sold-out answer is a cheap Redis refusal and would flatter the figure); the sold-out
 // phase is still measured when BENCH_CLAIM_STOCK is set lower.
-const CLAIM_USERS = int('BENCH_CLAIM_USERS', 24000);
-const CLAIM_STOCK = int('BENCH_CLAIM_STOCK', 18000);
+const CLAIM_USERS = int('BENCH_CLAIM_USERS', 40000);
+const CLAIM_STOCK = int('BENCH_CLAIM_STOCK', 30000);
 const BURST_CLAIMS = int('BENCH_BURST_CLAIMS', 50);
 const BURST_LIMIT = 2;
 const CLAIMS_PER_MIN = '1000000'; // server default 60 per user per minute
