@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { loginUser, startTestApp, type TestApp, type TestUser } from './support/harness';
 import { createCampaign, sleep } from './support/groupbuy.factory';
 import { spawnServer, type ServerProcess } from './support/processes';
+import { topicOf } from '../src/modules/live/live.snapshots';
 import { ownDatabase } from './support/database';
 import { startMysqlCounter, type MysqlCounter } from './support/mysql-counter';
 
@@ -258,4 +259,28 @@ describe('live group pages', () => {
     expect(small.update.statements).toBeGreaterThan(0); // the relay does count the processes' work
     expect(big.update.statements).toBeLessThanOrEqual(small.update.statements + 10);
   }, 180_000);
+});
+
+describe('marking topics dirty', () => {
+  it('when a batch of joins marks many groups of one campaign in one turn, then one PUBLISH names each topic once and each generation is bumped once', async () => {
+    const live = t.services.live;
+    const sub = t.infra.redis.duplicate({ enableOfflineQueue: true });
+    const heard: string[] = [];
+    await sub.subscribe(live.dirtyChannel);
+    sub.on('message', (_ch, msg) => heard.push(msg));
+    const gen = (topic: string) => t.infra.redis.get(`${prefix}{live:${topic}}:gen`).then(Number);
+    const topics = ['group:990001', 'group:990002', 'group:990003', 'campaign:99001'] as const;
+    const before = await Promise.all(topics.map(gen));
+    try {
+      // As the batch's after-commit callbacks do: one mark per group, each with its campaign.
+      for (const g of [990001, 990002, 990003]) live.markDirty([topicOf('group', g), topicOf('campaign', 99001)]);
+      for (let i = 0; i < 50 && !heard.length; i++) await sleep(20);
+      await sleep(100);
+      expect(heard).toHaveLength(1);
+      expect(heard[0]!.split(',').sort()).toEqual([...topics].sort());
+      expect(await Promise.all(topics.map(gen))).toEqual(before.map((n) => n + 1));
+    } finally {
+      sub.disconnect();
+    }
+  });
 });
