@@ -237,10 +237,11 @@ export async function addToCounters(
  * order), written by ONE multi-row INSERT instead of an INSERT per row. Where the server promises
  * consecutive ids for one statement (`innodb_autoinc_lock_mode` 0 or 1, MariaDB's default; see
  * `insertedIds`) they are computed from LAST_INSERT_ID and nothing is read. Otherwise (MySQL 8's 2
- * interleaves concurrent statements, so ids only increase in row order) one read takes the rows with id >= that first id that match `mine` (SQL on the table's own columns) —
- * values only this transaction can be writing now, e.g. keys whose counter rows it holds locked and
- * the batch's own timestamp — in id order, and checks there are exactly as many as were inserted, each with the `key` of its input row.
- * Anything else throws: the batch's transaction rolls back and its requests are decided one by one,
+ * interleaves concurrent statements, so ids only increase in row order) one read takes, in id order,
+ * the rows with id >= that first id that match `mine` (SQL on the table's own columns): values only
+ * this transaction can be writing now, e.g. keys whose counter rows it holds locked and the batch's
+ * own timestamp. It checks there are exactly as many as were inserted, each with the `key` of its
+ * input row. Anything else throws: the batch's transaction rolls back and its requests are decided one by one,
  * so an id is never guessed.
  */
 export async function insertReturningIds<E extends ObjectLiteral & { id: number }>(

@@ -162,7 +162,8 @@ export function setIdNumberingForTests(ds: object, step: number | null | undefin
  * when it does not (the caller reads them back by values only its transaction can be writing).
  */
 export async function insertedIds(tx: ServiceContext, res: { insertId: number; affectedRows: number }, n: number): Promise<number[] | null> {
-  if (res.affectedRows !== n || !res.insertId) throw new Error(`insert wrote ${res.affectedRows} of ${n} rows`);
+  if (res.affectedRows !== n) throw new Error(`insert wrote ${res.affectedRows} of ${n} rows`);
+  if (!res.insertId) throw new Error('INSERT returned no insertId');
   const step = await consecutiveStep(tx);
   return step === null ? null : Array.from({ length: n }, (_, i) => res.insertId + i * step);
 }
