@@ -77,6 +77,20 @@ describe('catalog in the h5 build', () => {
     expect(errors).toEqual([]);
   });
 
+  it('when a shopper picks a user the moment the picker opens, then 我的 comes back signed in and stays shown', async () => {
+    // A tap during the picker's 300 ms slide-in: Taro's h5 router had scheduled 我的's hiding for the
+    // end of that slide, and the back to 我的 came first, so 我的 went blank a moment after showing
+    // (patches/@tarojs__router@4.2.1.patch). `force` taps without waiting for the slide to end.
+    await page.goto(appUrl('/pages/me/index'));
+    await page.locator('.me-login').click();
+    await page.locator('.dev-user-alice').click({ force: true });
+    await page.locator('.me-nickname:visible', { hasText: '小明' }).first().waitFor({ state: 'visible' });
+    await page.waitForTimeout(600); // past the slide, when the stale hide used to run
+    expect(await page.locator('.me-logout:visible').count()).toBe(1);
+    expect(await page.locator('.me-nickname:visible', { hasText: '小明' }).count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
   it('when a signed-out shopper taps 去登录 on 我的拼团, then after picking a user they are back on 我的拼团, signed in', async () => {
     await page.goto(appUrl('/packages/groupbuy/pages/mine/index'));
     await page.locator('.my-groups .empty-action', { hasText: '去登录' }).click();
