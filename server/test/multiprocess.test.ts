@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loginUser, startTestApp, type TestApp, type TestUser } from './support/harness';
 import { bulkUsers, createCampaign, createCouponTemplate, pay, sleep } from './support/groupbuy.factory';
 import { spawnServer, type ServerProcess } from './support/processes';
+import { newOrderNo } from '../src/modules/order';
 import { ownDatabase } from './support/database';
 
 /**
@@ -300,6 +301,29 @@ describe('joins in batches', () => {
     );
     expect([Number(counts.events), Number(counts.fulfilments), Number(counts.created)]).toEqual([4, 4, 4]);
     expect(await t.infra.redis.get(`${prefix}{gb:${groupId}}:seats`)).toBe('5');
+  }, 120_000);
+
+  it('when a batch draws order numbers already taken (one written before, one twice within the batch), then it draws again: one batch, no fallback, each join its own order with its own number', async () => {
+    const { campaign } = await createCampaign(t, { groupSize: 10, stock: 100 });
+    const { groupId } = await openGroup(campaign.id, t.url);
+    const joiners = await users(4);
+    const [{ order_no: taken }] = await q(`SELECT order_no FROM orders WHERE group_id = ? LIMIT 1`, [groupId]);
+    const orders = t.services.orders;
+    let draws = 0;
+    // The first two draws are the opener's number: the batch's first row, then its second row's
+    // draw (a twin within the batch, drawn again at once); the INSERT fails on the unique key.
+    orders.orderNumber = (now) => (++draws <= 2 ? taken : newOrderNo(now));
+    try {
+      const results = await inOneBatch(t.services.joinBatch!, () => joiners.map((u) => joinVia(u.id, groupId)));
+      expect(results.map((r) => r.order?.status ?? r.code)).toEqual(joiners.map(() => 'pending_payment'));
+      const nos = results.map((r) => r.order!.orderNo);
+      expect(new Set([...nos, taken]).size).toBe(5);
+      expect(draws).toBe(5 + 4); // four rows and the twin drawn again, then four new numbers
+      const rows: Array<{ id: number; order_no: string }> = await q(`SELECT id, order_no FROM orders WHERE group_id = ? AND kind = 'group_join' ORDER BY id`, [groupId]);
+      expect(rows.map((r) => [Number(r.id), r.order_no])).toEqual(results.map((r) => [r.order!.id, r.order!.orderNo]));
+    } finally {
+      orders.orderNumber = newOrderNo;
+    }
   }, 120_000);
 
   it('when a batch\'s transaction fails as a whole (a seat taken by another transaction it could not see), then each request is decided alone and only the conflicting one is refused', async () => {
