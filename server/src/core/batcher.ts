@@ -13,8 +13,10 @@ import { affectedRows, withTransaction } from './transaction';
  * Batches form naturally: while `maxInFlight` batches are running, new items wait; the next batch
  * takes everything that waited (up to `maxSize`). At low load a request therefore goes alone and
  * waits for nothing; under load each batch carries what arrived during the previous one, so the
- * round trips and the commit of a transaction are shared by many requests. `windowMs` optionally
- * waits a little for company even when a slot is free (0: only the same event-loop turn).
+ * round trips and the commit of a transaction are shared by many requests. `windowMs` makes a
+ * batch formed under load wait that long for company even when a slot is free: within `IDLE_AFTER_MS`
+ * of a batch ending (the answers it sent bring the next requests back a few milliseconds later).
+ * A request that finds the batcher idle still goes at once, so a quiet shop pays no wait.
  */
 /** How requests are grouped into batches (config `GROUP_COMMIT_*`). */
 export interface GroupCommitOptions {
@@ -22,14 +24,19 @@ export interface GroupCommitOptions {
   maxSize: number;
   /** Batch transactions of one kind one process runs at once (the next batch forms meanwhile). */
   maxInFlight: number;
-  /** How long a batch waits for company when a slot is free (0: the same event-loop turn only). */
+  /** Under load, how long a batch waits for company when a slot is free (0: the same event-loop turn only). */
   windowMs: number;
 }
+
+/** A batcher whose last batch ended longer ago than this is idle: its next request goes at once. */
+export const IDLE_AFTER_MS = 100;
 
 export class GroupCommit<I, O> {
   private queue: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** When the last batch ended (ms, `Date.now()`); -Infinity before the first. */
+  private lastEndAt = -Infinity;
 
   constructor(
     private readonly run: (items: I[]) => Promise<Array<Settled<O>>>,
@@ -57,12 +64,14 @@ export class GroupCommit<I, O> {
     }
     if (this.timer) return;
     // setImmediate collects everything that arrived in the same turn (e.g. requests parsed from one
-    // socket read); a window, if configured, waits for more.
+    // socket read); under load a window, if configured, waits for more: on the join bench 6 ms cut
+    // MariaDB statements per join from 1.7 to 0.7 (bigger batches share their round trips).
     const go = () => {
       this.timer = null;
       this.flush();
     };
-    this.timer = this.opts.windowMs > 0 ? setTimeout(go, this.opts.windowMs) : setImmediate(go);
+    const busy = this.inFlight > 0 || Date.now() - this.lastEndAt < IDLE_AFTER_MS;
+    this.timer = this.opts.windowMs > 0 && busy ? setTimeout(go, this.opts.windowMs) : setImmediate(go);
   }
 
   private cancelTimer(): void {
@@ -93,6 +102,7 @@ export class GroupCommit<I, O> {
       for (const b of batch) b.reject(err);
     } finally {
       this.inFlight--;
+      this.lastEndAt = Date.now();
       if (this.queue.length) this.schedule();
     }
   }
