@@ -65,6 +65,26 @@ describe('shares', () => {
     expect(await rows()).toBe(11);
   });
 
+  it('when nothing is queued, then a flush locks no shard; with one visit queued, only that visit\'s shard is locked', async () => {
+    const a = await loginUser(t);
+    const token = await share(a, 'product', 3);
+    const id = await shareId(token);
+    await t.services.shares.flushVisits();
+    // Lock SETs of every flush in this window: this one's and the app's own timer's.
+    const set = jest.spyOn(t.infra.redis, 'set');
+    const locked = () => set.mock.calls.map((c) => String(c[0])).filter((k) => k.endsWith(':lock')).map((k) => Number(/\{svq:(\d+)\}/.exec(k)![1]));
+    try {
+      expect(await t.services.shares.flushVisits()).toBe(0);
+      expect(locked()).toEqual([]);
+      expect((await t.http.post(`/api/shares/${token}/visits`).send({ deviceId: `one-${token}` })).body.counted).toBe(true);
+      await t.services.shares.flushVisits();
+      expect(new Set(locked())).toEqual(new Set([id % 16]));
+      expect(Number((await q(`SELECT COUNT(*) n FROM share_visits WHERE share_id = ?`, [id]))[0].n)).toBe(1);
+    } finally {
+      set.mockRestore();
+    }
+  });
+
   it('when a flush died after taking a batch, then the next flush writes that batch (nothing lost, nothing doubled)', async () => {
     const a = await loginUser(t);
     const token = await share(a, 'product', 2);
