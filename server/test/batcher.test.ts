@@ -43,7 +43,7 @@ describe.each([
     expect([...ids].sort((a, b) => a - b)).toEqual(ids); // ids of one statement increase in row order
   });
 
-  it('when nine joins are decided in one batch, then each answer is the buyer\'s own order (ids of the multi-row order INSERT)', async () => {
+  it('when nine joins arrive together (batched as they come), then each answer is the buyer\'s own order (ids of the multi-row order INSERT)', async () => {
     const { campaign } = await createCampaign(t, { groupSize: 5 });
     const groups = await Promise.all([0, 1, 2].map(() => launchAndPay(t, campaign.id)));
     const joins = await Promise.all(groups.flatMap((g) => [0, 1, 2].map(() => joinGroup(t, g.groupId))));

@@ -269,15 +269,13 @@ export class OrderService {
   /** Where order numbers come from (a test makes them collide). */
   orderNumber: (now: Date) => string = newOrderNo;
 
-  /** Gives the rows numbers distinct among themselves and writes them; a number taken before is drawn again. */
+  /**
+   * Numbers the rows and writes them; when the unique key finds a number taken (by an order written
+   * before, or by a twin within these rows), every row is numbered again and written again.
+   */
   private async insertNumbered(tx: ServiceContext, rows: Array<Omit<OrderEntity, 'id'>>, now: Date): ReturnType<typeof insertRows> {
     for (let attempt = 1; ; attempt++) {
-      const drawn = new Set<string>();
-      for (const r of rows) {
-        let no = this.orderNumber(now);
-        for (let i = 0; drawn.has(no) && i < 10; i++) no = this.orderNumber(now);
-        drawn.add((r.orderNo = no));
-      }
+      for (const r of rows) r.orderNo = this.orderNumber(now);
       try {
         return await insertRows(tx, OrderEntity, rows);
       } catch (err) {
