@@ -26,6 +26,8 @@
 // Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), DB_POOL_SIZE (40),
 //   BENCH_PROFILE_DIR (write a V8 CPU profile of each server process there),
 //   BENCH_NO_BUILD=1 (run server/dist as it is, e.g. while editing the sources),
+//   BENCH_TABLE_STATS=1 (MariaDB's per-table statistics on: the breakdown adds rows changed and read per
+//   table per request; costs a little, so off by default),
 //   BENCH_DURABLE=1 (run MariaDB with innodb_flush_log_at_trx_commit=1 — every commit flushed to disk, as
 //   production runs — instead of the local default 2; the report names the setting it ran with).
 //   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 6000), BENCH_USERS (joiners, 24000),
@@ -55,6 +57,7 @@ const int = (name, dflt) => {
 };
 const CONNECTIONS = int('BENCH_CONNECTIONS', 25); // per API process
 const DURABLE = int('BENCH_DURABLE', 0) === 1;
+const TABLE_STATS = int('BENCH_TABLE_STATS', 0) === 1;
 const HEALTH_SEC = int('BENCH_HEALTH_SEC', 10);
 const SETUP_CONCURRENCY = 40;
 const DB_POOL_SIZE = process.env.DB_POOL_SIZE ?? '40';
@@ -212,6 +215,10 @@ async function bringUp(extraEnv) {
     if (!services.setFlushAtCommit) throw new Error('BENCH_DURABLE=1 needs the local MariaDB (not DATABASE_URL)');
     services.setFlushAtCommit(1);
   }
+  if (TABLE_STATS) {
+    if (!services.setTableStats) throw new Error('BENCH_TABLE_STATS=1 needs the local MariaDB (not DATABASE_URL)');
+    services.setTableStats(true);
+  }
   let stopped = false;
   const cleanup = async () => {
     if (stopped) return;
@@ -220,6 +227,7 @@ async function bringUp(extraEnv) {
     await stopChildren();
     // Back to the local default, so tests that share this MariaDB keep their speed.
     if (DURABLE) services.setFlushAtCommit(2);
+    if (TABLE_STATS) services.setTableStats(false);
     services.stop();
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
@@ -259,7 +267,7 @@ async function bringUp(extraEnv) {
     const bases = ports.map((p) => `http://127.0.0.1:${p}`);
     await Promise.all(bases.map((b) => waitForHttp(`${b}/readyz`, 60_000)));
     log(`API processes on ${ports.join(', ')} (ROLE=api), one worker (ROLE=worker), DB_POOL_SIZE=${DB_POOL_SIZE}`);
-    return { bases, baseOf: (i) => bases[i % bases.length], databaseUrl: services.env.DATABASE_URL, cleanup };
+    return { bases, baseOf: (i) => bases[i % bases.length], databaseUrl: services.env.DATABASE_URL, redisUrl: services.env.REDIS_URL, cleanup };
   } catch (err) {
     await cleanup();
     showServerLogs();
@@ -465,7 +473,7 @@ const pidIn = (file) => {
  * generator) and MariaDB's own statement counters. `costLines(before, after, n)` prints the
  * difference per request — the breakdown issue 13 asks for, taken in the same run as the figures.
  */
-async function costSnapshot(databaseUrl) {
+async function costSnapshot(databaseUrl, redisUrl) {
   const cpu = {};
   for (const c of children) cpu[c.benchName] = cpuSecondsOf(c.pid);
   cpu.mariadb = cpuSecondsOf(pidIn(join(ROOT, '.data', 'mariadb.pid')));
@@ -476,8 +484,26 @@ async function costSnapshot(databaseUrl) {
   await withDb(databaseUrl, async ({ q }) => {
     const rows = await q(`SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete', 'Com_commit', 'Com_rollback', 'Com_set_option', 'Com_begin')`);
     for (const r of rows) counters[r.Variable_name] = Number(r.Value);
+    if (TABLE_STATS) {
+      for (const r of await q(`SELECT TABLE_NAME AS t, ROWS_CHANGED AS c, ROWS_READ AS r FROM INFORMATION_SCHEMA.TABLE_STATISTICS WHERE TABLE_SCHEMA = DATABASE()`)) {
+        counters[`changed:${r.t}`] = Number(r.c);
+        counters[`read:${r.t}`] = Number(r.r);
+      }
+    }
   });
-  return { cpu, counters };
+  // Redis round trips matter as much as SQL statements here: commands by name, server-wide.
+  const redis = {};
+  if (redisUrl) {
+    const Redis = requireServer('ioredis');
+    const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await r.connect();
+    for (const line of (await r.info('commandstats')).split('\n')) {
+      const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+      if (m) redis[m[1]] = Number(m[2]);
+    }
+    await r.quit();
+  }
+  return { cpu, counters, redis };
 }
 
 function costLines(before, after, requests, what) {
@@ -490,9 +516,24 @@ function costLines(before, after, requests, what) {
   // Our own snapshot queries (the SHOW STATUS itself) are a handful; negligible against thousands.
   return [
     `  where the time goes (per ${what}, during the measured run; ${fmt(total)} CPU-s in all):`,
-    `      CPU ms (user+kernel): ${cpu.map(([k, u, s]) => `${k} ${fmt(1000 * per(u + s))} (${fmt(1000 * per(u))}+${fmt(1000 * per(s))})`).join(', ')}`,
+    `      CPU ms (user+kernel): ${cpu.map(([k, u, s]) => `${k} ${fmt(1000 * per(u + s), 2)} (${fmt(1000 * per(u), 2)}+${fmt(1000 * per(s), 2)})`).join(', ')}`,
+    redisLine(before.redis, after.redis, per),
+    ...(TABLE_STATS ? ['changed', 'read'].map((what) => tableLine(what, d, after.counters, per)) : []),
     `      MariaDB statements: ${fmt(per(d('Questions')))} (select ${fmt(per(d('Com_select')))}, insert ${fmt(per(d('Com_insert')))}, update ${fmt(per(d('Com_update')))}, delete ${fmt(per(d('Com_delete')))}, begin ${fmt(per(d('Com_begin')))}, commit ${fmt(per(d('Com_commit')))}, rollback ${fmt(per(d('Com_rollback')))}, set ${fmt(per(d('Com_set_option')))})`,
   ];
+}
+
+/** Rows changed (or read) per request by table, from MariaDB's TABLE_STATISTICS (BENCH_TABLE_STATS=1). */
+function tableLine(what, d, counters, per) {
+  const rows = Object.keys(counters).filter((k) => k.startsWith(`${what}:`)).map((k) => [k.slice(what.length + 1), d(k)]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  return `      MariaDB rows ${what}: ${fmt(per(rows.reduce((a, [, n]) => a + n, 0)), 2)} (${rows.slice(0, 10).map(([t, n]) => `${t} ${fmt(per(n), 2)}`).join(', ')})`;
+}
+
+/** Redis commands per request, the busiest first (our own INFO calls are two; negligible). */
+function redisLine(before, after, per) {
+  const diff = Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const total = diff.reduce((a, [, n]) => a + n, 0);
+  return `      Redis commands (a script's own calls counted too): ${fmt(per(total), 2)} (${diff.slice(0, 8).map(([k, n]) => `${k} ${fmt(per(n), 2)}`).join(', ')})`;
 }
 
 // ---------------------------------------------------------------- report
@@ -622,7 +663,7 @@ async function benchJoin(stack) {
   const joinedOrders = []; // { orderId, token, groupId }
   log(`POST /api/groups/:id/join for ${JOIN_SEC} s, ${CONNECTIONS} connections per process, ${items.length} distinct users over ${groups.length} open groups`);
   const joinFrom = new Date();
-  const costBefore = await costSnapshot(stack.databaseUrl);
+  const costBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   const measured = await distinctRun(bases, {
     sec: JOIN_SEC,
     items,
@@ -636,14 +677,14 @@ async function benchJoin(stack) {
     },
   });
   const joinTo = new Date();
-  const costAfter = await costSnapshot(stack.databaseUrl);
+  const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
 
   // ---------------- pay the join orders
   const toPay = joinedOrders.slice(0, PAY_MAX);
   log(`sandbox-pay of ${toPay.length} join orders, concurrency ${PAY_CONCURRENCY} (cap ${PAY_SEC} s)`);
   const payLat = [];
   const payOutcomes = new Map();
-  const payCostBefore = await costSnapshot(stack.databaseUrl);
+  const payCostBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   const payStart = performance.now();
   await pool(
     toPay,
@@ -658,7 +699,7 @@ async function benchJoin(stack) {
   );
   const paySec = (performance.now() - payStart) / 1000;
   const payL = latencySummary(payLat);
-  const payCostAfter = await costSnapshot(stack.databaseUrl);
+  const payCostAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
 
   return {
     title: 'Join',
@@ -788,14 +829,14 @@ async function benchLaunch(stack) {
   const openers = await loginUsers(stack, 'bench-launcher-', LAUNCH_USERS, true);
   const setupSec = (performance.now() - setupStart) / 1000;
   log(`POST /api/groups for ${LAUNCH_SEC} s, ${CONNECTIONS} connections per process, ${openers.users.length} distinct users`);
-  const costBefore = await costSnapshot(stack.databaseUrl);
+  const costBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   const measured = await distinctRun(bases, {
     sec: LAUNCH_SEC,
     items: openers.users,
     request: () => ({ path: '/api/groups', body: { campaignId: campaign.id, quantity: 1 } }),
     onAnswer: (status, json) => (status === 201 && json?.groupId ? '201' : status === 201 ? '201 (no group id)' : outcomeOf(status, json)),
   });
-  const costAfter = await costSnapshot(stack.databaseUrl);
+  const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   await new Promise((r) => setTimeout(r, 1000)); // requests still in flight when the run stopped commit first
   return {
     title: 'Launch',
@@ -874,7 +915,7 @@ async function benchClaim(stack) {
   // ---------------- the measured claim run
   const issuedTo = new Set(); // user ids that got a 201
   log(`POST /api/coupon-templates/${main.id}/claim for ${CLAIM_SEC} s, ${CONNECTIONS} connections per process, ${claimers.users.length} distinct users, stock ${CLAIM_STOCK}`);
-  const costBefore = await costSnapshot(stack.databaseUrl);
+  const costBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   const measured = await distinctRun(bases, {
     sec: CLAIM_SEC,
     items: claimers.users,
@@ -887,7 +928,7 @@ async function benchClaim(stack) {
       return status === 201 ? '201 (unexpected body)' : outcomeOf(status, json);
     },
   });
-  const costAfter = await costSnapshot(stack.databaseUrl);
+  const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   // Phases: until the first COUPON_SOLD_OUT answer (issues, and the claims racing them), and after it.
   const soldOut = measured.answers.find((a) => a.key === '409 COUPON_SOLD_OUT');
   const end = measured.stats.duration * 1000;
@@ -1091,9 +1132,9 @@ async function benchHome(stack) {
     const stats = combine(await Promise.all(bases.map((b) => cannon({ url: `${b}${path}`, connections: CONNECTIONS, duration: HOME_SEC, headers }, lat))));
     return { stats, lat: latencySummary(lat) };
   };
-  const costBefore = await costSnapshot(stack.databaseUrl);
+  const costBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   const home = await runOne('/api/campaigns');
-  const costAfter = await costSnapshot(stack.databaseUrl);
+  const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   const page = await runOne(`/api/campaigns/${campaignId}`);
   const groups = await runOne(`/api/campaigns/${campaignId}/groups`);
   const groupAnon = groupId ? await runOne(`/api/groups/${groupId}`) : null;

@@ -151,6 +151,8 @@ export async function provision({ database, redisDb = 0, fresh = false }) {
      * user may not). null when the database is someone else's (DATABASE_URL): then it is left as is.
      */
     setFlushAtCommit: externalDb ? null : (n) => sql(`SET GLOBAL innodb_flush_log_at_trx_commit = ${Number(n)};`),
+    /** Turns MariaDB's per-table statistics (`userstat`, INFORMATION_SCHEMA.TABLE_STATISTICS) on or off; local MariaDB only. */
+    setTableStats: externalDb ? null : (on) => sql(on ? 'SET GLOBAL userstat = 1; FLUSH TABLE_STATISTICS;' : 'SET GLOBAL userstat = 0;'),
     stop() {
       for (const s of started.reverse()) s();
     },
