@@ -5,6 +5,7 @@ import { loginUser, startTestApp, type TestApp, type TestUser } from './support/
 import { createCampaign, sleep } from './support/groupbuy.factory';
 import { spawnServer, type ServerProcess } from './support/processes';
 import { topicOf } from '../src/modules/live/live.snapshots';
+import type { LiveTopic } from '@tuan/shared';
 import { ownDatabase } from './support/database';
 import { startMysqlCounter, type MysqlCounter } from './support/mysql-counter';
 
@@ -262,25 +263,40 @@ describe('live group pages', () => {
 });
 
 describe('marking topics dirty', () => {
-  it('when a batch of joins marks many groups of one campaign in one turn, then one PUBLISH names each topic once and each generation is bumped once', async () => {
+  it('when a batch of joins marks many groups of one campaign in one turn, then each generation is bumped once, one PUBLISH names only the watched topics, and the unwatched ones lose their stale snapshot', async () => {
     const live = t.services.live;
     const sub = t.infra.redis.duplicate({ enableOfflineQueue: true });
     const heard: string[] = [];
     await sub.subscribe(live.dirtyChannel);
     sub.on('message', (_ch, msg) => heard.push(msg));
-    const gen = (topic: string) => t.infra.redis.get(`${prefix}{live:${topic}}:gen`).then(Number);
+    const key = (topic: string, what: string) => `${prefix}{live:${topic}}:${what}`;
+    const gen = (topic: string) => t.infra.redis.get(key(topic, 'gen')).then(Number);
     const topics = ['group:990001', 'group:990002', 'group:990003', 'campaign:99001'] as const;
+    const watched = ['group:990002', 'campaign:99001'] as const;
     const before = await Promise.all(topics.map(gen));
     try {
+      await live.watch(watched.map((w) => w as LiveTopic));
+      // A stale snapshot of a page nobody has open any more: the change must drop it.
+      await t.infra.redis.hset(key('group:990001', 'snap'), 'v', '1', 'd', '{"stale":true}');
       // As the batch's after-commit callbacks do: one mark per group, each with its campaign.
       for (const g of [990001, 990002, 990003]) live.markDirty([topicOf('group', g), topicOf('campaign', 99001)]);
       for (let i = 0; i < 50 && !heard.length; i++) await sleep(20);
       await sleep(100);
       expect(heard).toHaveLength(1);
-      expect(heard[0]!.split(',').sort()).toEqual([...topics].sort());
+      expect(heard[0]!.split(',').sort()).toEqual([...watched].sort());
       expect(await Promise.all(topics.map(gen))).toEqual(before.map((n) => n + 1));
+      expect(await t.infra.redis.exists(key('group:990001', 'snap'))).toBe(0);
+
+      // Nobody watches any of these: the generation still moves, and the rebuilders hear nothing.
+      const quiet = topicOf('group', 990004);
+      const quietBefore = await gen(quiet);
+      live.markDirty([quiet]);
+      await sleep(200);
+      expect(heard).toHaveLength(1);
+      expect(await gen(quiet)).toBe(quietBefore + 1);
     } finally {
       sub.disconnect();
     }
   });
 });
+

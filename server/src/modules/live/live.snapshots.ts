@@ -90,6 +90,18 @@ const UNLOCK_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.c
 // viewer finds no snapshot and builds one from MySQL, after the change committed).
 const WATCHED_OR_DROP_LUA = `if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end redis.call('DEL', KEYS[2]) return 0`;
 
+// After a change committed: bump the topic's generation (kept for twice the snapshot TTL) and, in the
+// same step, WATCHED_OR_DROP_LUA's check. Only a watched topic goes on to the rebuilders, so a change
+// to a page nobody has open costs one Redis call and no message at all. The generation key shares
+// the topic's hash tag with the watch and snapshot keys: one Cluster slot.
+// KEYS[1] generation, KEYS[2] watch mark, KEYS[3] snapshot; ARGV[1] generation TTL ms.
+const MARK_LUA = `
+redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+redis.call('DEL', KEYS[3])
+return 0`;
+
 export interface LiveSnapshotOptions {
   prefix: string;
   /** How long a snapshot is kept after its last change (a later viewer then rebuilds it once). */
@@ -205,11 +217,12 @@ export class LiveSnapshots {
   }
 
   /**
-   * After a change committed: bump the topics' generations, then tell the rebuilders. Fire and
-   * forget (a request never waits for it). Marks of one turn of the event loop go out together — a
-   * batch of joins commits seats in many groups of one campaign: each topic is bumped once and one
-   * PUBLISH names them all, instead of five commands per group and the campaign's counter once per
-   * group. Plain commands, not MULTI: a group's and its campaign's keys live in different Redis
+   * After a change committed: bump the topics' generations, then tell the rebuilders about the ones
+   * somebody watches (the others' stale snapshots are dropped in the same step). Fire and forget (a
+   * request never waits for it). Marks of one turn of the event loop go out together — a batch of
+   * joins commits seats in many groups of one campaign: each topic is marked once and one PUBLISH
+   * names the watched ones, instead of commands per group and the campaign's counter once per group.
+   * One script per topic, not one for all: a group's and its campaign's keys live in different Redis
    * Cluster slots.
    */
   markDirty(topics: readonly LiveTopic[]): void {
@@ -219,26 +232,27 @@ export class LiveSnapshots {
       this.dirtyFlush = null;
       const all = [...this.dirtySoon];
       this.dirtySoon.clear();
-      this.bump(all)
-        .then(() => this.redis.publish(this.dirtyChannel, all.join(',')))
+      this.mark(all)
+        .then((watched) => (watched.length ? this.redis.publish(this.dirtyChannel, watched.join(',')) : undefined))
         .catch((err: Error) => this.log.warn({ err: err.message }, 'live: marking topics dirty failed'));
     });
   }
 
-  /** The durable path (outbox subscriber): mark, then rebuild and publish before returning. */
+  /** The durable path (outbox subscriber): mark, then rebuild and publish the watched topics before returning. */
   async markAndRebuild(topics: readonly LiveTopic[]): Promise<void> {
-    await this.bump(topics);
-    await Promise.all(topics.map((t) => this.rebuild(t)));
+    const watched = await this.mark(topics);
+    await Promise.all(watched.map((t) => this.rebuild(t)));
   }
 
   /**
-   * A generation outlives the "built" mark of its topic (twice the TTL, refreshed on every change),
-   * so a generation that restarts from 1 never meets an old, higher "built" and gets skipped.
+   * Bumps each topic's generation and answers the topics somebody watches (MARK_LUA). A generation
+   * outlives the "built" mark of its topic (twice the TTL, refreshed on every change), so a
+   * generation that restarts from 1 never meets an old, higher "built" and gets skipped. The calls
+   * go out together (auto-pipelining makes them one write).
    */
-  private async bump(topics: readonly LiveTopic[]): Promise<void> {
-    // Sent together without waiting in between (one connection keeps their order, so each PEXPIRE
-    // follows its INCR); auto-pipelining makes them one write.
-    await Promise.all(topics.flatMap((t) => [this.redis.incr(this.key(t, 'gen')), this.redis.pexpire(this.key(t, 'gen'), 2 * this.ttlMs)]));
+  private async mark(topics: readonly LiveTopic[]): Promise<LiveTopic[]> {
+    const watched = await Promise.all(topics.map((t) => this.redis.eval(MARK_LUA, 3, this.key(t, 'gen'), this.key(t, 'watch'), this.key(t, 'snap'), 2 * this.ttlMs)));
+    return topics.filter((_, i) => Number(watched[i]) === 1);
   }
 
   /**
