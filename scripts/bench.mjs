@@ -1023,12 +1023,16 @@ function claimInvariants(databaseUrl, { main, issuedTo, cutOff, burst, allUsed }
       [ids],
     );
     check('no user holds more than perUserLimit coupons of a template', over.length === 0, over.length ? JSON.stringify(over) : '');
-    // Counter rows against the coupons they count (not asked for, but cheap and telling).
+    // Counter rows against the coupons they count (not asked for, but cheap and telling). The
+    // coupons are counted first, in one pass: a LEFT JOIN per counter row was once planned through
+    // the template index on tables fresh from the run (statistics not yet updated) — 30 000 × 30 000
+    // rows, minutes of MariaDB at full CPU.
     const drift = await q(
-      `SELECT c.template_id, c.user_id, c.claimed, COUNT(uc.id) AS coupons FROM coupon_user_claims c
-         LEFT JOIN user_coupons uc ON uc.template_id = c.template_id AND uc.user_id = c.user_id
-        WHERE c.template_id IN (?) GROUP BY c.template_id, c.user_id, c.claimed HAVING c.claimed <> COUNT(uc.id) LIMIT 5`,
-      [ids],
+      `SELECT c.template_id, c.user_id, c.claimed, COALESCE(u.n, 0) AS coupons FROM coupon_user_claims c
+         LEFT JOIN (SELECT template_id, user_id, COUNT(*) AS n FROM user_coupons WHERE template_id IN (?) GROUP BY template_id, user_id) u
+           ON u.template_id = c.template_id AND u.user_id = c.user_id
+        WHERE c.template_id IN (?) AND c.claimed <> COALESCE(u.n, 0) LIMIT 5`,
+      [ids, ids],
     );
     check('coupon_user_claims.claimed == coupons held, per user and template', drift.length === 0, drift.length ? JSON.stringify(drift) : '');
 
