@@ -16,19 +16,12 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, exists, freePort, installPackages, log, run, waitForHttp } from './lib.mjs';
+import { envInt, exists, freePort, installPackages, log, ROOT, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const requireServer = createRequire(join(ROOT, 'server', 'package.json'));
-const int = (name, dflt) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
-  return n;
-};
-const POINTS = int('BENCH_BATCH_POINTS', 2000);
-const ORDERS = int('BENCH_BATCH_ORDERS', 50_000);
+const POINTS = envInt('BENCH_BATCH_POINTS', 2000);
+const ORDERS = envInt('BENCH_BATCH_ORDERS', 50_000);
 const SKUS = 20;
 const TMP = join(ROOT, '.tmp');
 

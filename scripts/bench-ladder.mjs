@@ -15,19 +15,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ROOT, exists, freePort, installPackages, log, run, waitForHttp } from './lib.mjs';
+import { envInt, exists, freePort, installPackages, log, ROOT, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const requireScripts = createRequire(new URL('./package.json', import.meta.url));
-const int = (name, dflt) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
-  return n;
-};
-const SEC = int('BENCH_LADDER_SEC', 6);
-const CONNECTIONS = int('BENCH_CONNECTIONS', 25);
+const SEC = envInt('BENCH_LADDER_SEC', 6);
+const CONNECTIONS = envInt('BENCH_CONNECTIONS', 25);
 const TMP = join(ROOT, '.tmp');
 
 if (!exists(join(ROOT, 'node_modules')) || !exists(join(ROOT, 'scripts', 'node_modules'))) await installPackages();
