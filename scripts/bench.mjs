@@ -753,12 +753,14 @@ async function outboxLines(databaseUrl, from, to, runSec) {
       `SELECT TIMESTAMPDIFF(MICROSECOND, e.created_at, d.delivered_at) / 1000 AS ms FROM event_deliveries d JOIN domain_events e ON e.id = d.event_id
         WHERE e.created_at >= ? AND e.created_at < ? AND d.status = 'done'`,
     );
+    // An event no subscriber handles is written fanned out (fanned_out_at = created_at): no lag to show.
     const fanOut = await lagOf(
-      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, fanned_out_at) / 1000 AS ms FROM domain_events WHERE created_at >= ? AND created_at < ? AND fanned_out_at IS NOT NULL`,
+      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, fanned_out_at) / 1000 AS ms FROM domain_events WHERE created_at >= ? AND created_at < ? AND fanned_out_at > created_at`,
     );
+    const [born] = await q(`SELECT COUNT(*) AS n FROM domain_events WHERE created_at >= ? AND created_at < ? AND fanned_out_at = created_at`, window);
     const [parked] = await q(`SELECT COUNT(*) AS n FROM event_deliveries WHERE status = 'parked'`);
     lines.push(`      dispatch lag (commit → subscriber done): p50 ${fmt(dispatch.p50)} ms  p99 ${fmt(dispatch.p99)} ms  max ${fmt(dispatch.max)} ms   (${dispatch.n} deliveries)`);
-    lines.push(`      fan-out lag (commit → deliveries created): p50 ${fmt(fanOut.p50)} ms  p99 ${fmt(fanOut.p99)} ms   (${fanOut.n} events); parked deliveries ${parked.n}`);
+    lines.push(`      fan-out lag (commit → deliveries created): p50 ${fmt(fanOut.p50)} ms  p99 ${fmt(fanOut.p99)} ms   (${fanOut.n} events; ${born.n} written fanned out, no subscriber); parked deliveries ${parked.n}`);
     if (Number(backlog.unfanned) || Number(backlog.pending)) {
       lines.push(`      NOTE: after ${OUTBOX_DRAIN_SEC} s the worker still had ${backlog.unfanned} events to fan out and ${backlog.pending} deliveries pending`);
     }

@@ -33,7 +33,8 @@ import type { Subscriber } from './core/outbox.dispatcher';
 import type { ServiceContext } from './core/context';
 import { UserDirectory } from './modules/auth';
 import { CounterGate } from './core/counter-gate';
-import { setOutboxWaker } from './core/outbox';
+import { setOutboxWaker, setSubscribedEventTypes } from './core/outbox';
+import { testSubscribers } from './core/outbox.test-subscriber';
 import { createOutboxWaker } from './core/outbox.dispatcher';
 import { CouponService, registerCouponAdminRoutes, registerCouponRoutes } from './modules/coupon';
 import { resolve } from 'node:path';
@@ -255,6 +256,16 @@ export async function createServices(infra: Infra): Promise<Services> {
     afterSaleWindowSec: config.AFTER_SALE_WINDOW_SEC,
     withdrawals: { minAmount: config.REWARD_WITHDRAW_MIN_FEN, dailyLimit: config.REWARD_WITHDRAW_DAILY_LIMIT_FEN, feeBps: config.REWARD_WITHDRAW_FEE_BPS, queryAfterMs: config.REWARD_PAYOUT_QUERY_INTERVAL_MS, mchId: merchant.mchId },
   });
+  // Module reactions to domain events, delivered by the worker's outbox dispatcher (plus, under
+  // NODE_ENV=test with OUTBOX_TEST_SUBSCRIBER only, the crash tests' fault injector). Every process
+  // knows them: an event nobody subscribes to is written already fanned out (see `emit`).
+  const subscribers: Subscriber[] = [
+    ...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups),
+    ...notificationSubscribers(notifications, groups), ...rewardsSubscribers(rewards),
+    ...leaderSubscribers(pickupPoints), ...pickupCodeSubscribers(pickupVerify), ...pickupBatchSubscribers(pickupBatches),
+    ...testSubscribers(config),
+  ];
+  setSubscribedEventTypes(subscribers.flatMap((sub) => sub.events));
   return {
     tokens,
     auth: new AuthService({
@@ -299,12 +310,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     notifications,
     rewards,
     scheduler,
-    // Module reactions to domain events, delivered by the worker's outbox dispatcher.
-    subscribers: [
-      ...orderSubscribers(scheduler), ...groupbuySubscribers(groups, gate, scheduler), ...liveSubscribers(live, groups),
-      ...notificationSubscribers(notifications, groups), ...rewardsSubscribers(rewards),
-      ...leaderSubscribers(pickupPoints), ...pickupCodeSubscribers(pickupVerify), ...pickupBatchSubscribers(pickupBatches),
-    ],
+    subscribers,
     live,
     async sweep(ctx) {
       return { ...(await outcomes.sweep(ctx)), ...(await deadlines.sweep(ctx)), completed: await fulfilment.sweep(ctx), coupons: await coupons.sweep(ctx), notifications: await notifications.sweep(ctx), pickupBatches: await pickupBatches.formDue(ctx) };

@@ -9,7 +9,6 @@ import { startMaintenanceWorker } from './jobs/maintenance.worker';
 import { startDeadlineWorker } from './jobs/deadline.worker';
 import { startRewardsWorker } from './jobs/rewards.worker';
 import { startOutboxDispatcher } from './core/outbox.dispatcher';
-import { testSubscribers } from './core/outbox.test-subscriber';
 import { LiveHub, LiveRebuilder } from './modules/live';
 
 /**
@@ -75,8 +74,8 @@ async function main(): Promise<void> {
     stops.push(() => deadlines.close());
     const rewardJobs = await startRewardsWorker(infra, services);
     stops.push(() => rewardJobs.close());
-    // Domain events → module subscribers (plus, under NODE_ENV=test only, the crash tests' fault injector).
-    const outbox = await startOutboxDispatcher(infra, [...services.subscribers, ...testSubscribers(config)]);
+    // Domain events → module subscribers (with, under NODE_ENV=test only, the crash tests' fault injector).
+    const outbox = await startOutboxDispatcher(infra, services.subscribers);
     stops.push(() => outbox.close());
     const rebuilder = new LiveRebuilder(infra.redis, services.live, log);
     await rebuilder.start();

@@ -2,6 +2,8 @@ import { ErrorCode } from '@tuan/shared';
 import type { Lifecycle } from '../src/core/lifecycle';
 import { move } from '../src/core/lifecycle';
 import { withTransaction } from '../src/core/transaction';
+import { emit } from '../src/core/outbox';
+import { outboxWakeChannel } from '../src/core/outbox.dispatcher';
 import { createSystemContext } from '../src/core/system';
 import { productLifecycle } from '../src/modules/catalog/catalog.state';
 import { templateLifecycle, userCouponLifecycle } from '../src/modules/coupon/coupon.state';
@@ -100,5 +102,35 @@ describe('domain events written with the change', () => {
     const [refunded] = await t.infra.dataSource.query(`SELECT payload FROM domain_events WHERE aggregate_type = 'order' AND aggregate_id = ? AND type = 'order.refunded'`, [orderId]);
     const payload = typeof refunded.payload === 'string' ? JSON.parse(refunded.payload) : refunded.payload;
     expect(payload).toMatchObject({ orderId, amount: 2990, reason: 'group_failed', fullyRefunded: true });
+  });
+});
+
+describe('events nobody subscribes to', () => {
+  it('when a change writes an event no subscriber handles (order.created), then it is written already fanned out and no worker is woken; one a subscriber handles (order.paid) waits for fan-out and wakes them', async () => {
+    const sub = t.infra.redis.duplicate({ enableOfflineQueue: true });
+    const woken: string[] = [];
+    await sub.subscribe(outboxWakeChannel(t.infra.config.REDIS_PREFIX));
+    sub.on('message', (_ch, msg) => woken.push(msg));
+    const ctx = createSystemContext(t.infra, 'outbox-fanout-test');
+    const orderId = 8_800_000_000 + Math.floor(Math.random() * 1_000_000);
+    const base = { orderId, userId: 1, kind: 'solo' as const, campaignId: null, groupId: null };
+    const row = async (type: string) =>
+      (await t.infra.dataSource.query(`SELECT created_at, fanned_out_at FROM domain_events WHERE type = ? AND aggregate_type = 'order' AND aggregate_id = ?`, [type, orderId]))[0] as { created_at: Date; fanned_out_at: Date | null };
+    try {
+      await withTransaction(t.infra.dataSource, ctx, (tx) => emit(tx, { type: 'order.created', aggregateType: 'order', aggregateId: orderId, payload: { ...base, payableAmount: 100, payDeadlineAt: new Date().toISOString() } }));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(woken).toHaveLength(0);
+      const created = await row('order.created');
+      expect(created.fanned_out_at).toEqual(created.created_at);
+
+      await withTransaction(t.infra.dataSource, ctx, (tx) => emit(tx, { type: 'order.paid', aggregateType: 'order', aggregateId: orderId, payload: { ...base, paidAmount: 100, paidAt: new Date().toISOString() } }));
+      for (let i = 0; i < 50 && !woken.length; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(woken.length).toBeGreaterThanOrEqual(1);
+      expect((await row('order.paid')).fanned_out_at).toBeNull();
+    } finally {
+      sub.disconnect();
+      // Nothing else may pick these up: no worker runs in this file, and the ids are out of range.
+      await t.infra.dataSource.query(`DELETE FROM domain_events WHERE aggregate_type = 'order' AND aggregate_id = ?`, [orderId]);
+    }
   });
 });

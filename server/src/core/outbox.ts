@@ -21,10 +21,33 @@ export async function emit(tx: ServiceContext, ...events: NewDomainEvent[]): Pro
   await insertRows(
     tx,
     DomainEventEntity,
-    events.map((e) => ({ type: e.type, aggregateType: e.aggregateType, aggregateId: e.aggregateId, schemaVersion: EVENT_SCHEMA_VERSION, payload: e.payload, createdAt: now, fannedOutAt: null })),
+    events.map((e) => ({ type: e.type, aggregateType: e.aggregateType, aggregateId: e.aggregateId, schemaVersion: EVENT_SCHEMA_VERSION, payload: e.payload, createdAt: now, fannedOutAt: needsFanOut(e.type) ? null : now })),
   );
-  // Wake the dispatcher once this transaction committed (at most once per transaction).
-  if (tx.afterCommit && !tx.afterCommit.includes(wakeDispatcher)) tx.afterCommit.push(wakeDispatcher);
+  // Wake the dispatcher once this transaction committed (at most once per transaction), if it has work.
+  if (tx.afterCommit && !tx.afterCommit.includes(wakeDispatcher) && events.some((e) => needsFanOut(e.type))) tx.afterCommit.push(wakeDispatcher);
+}
+
+/**
+ * The event types some subscriber handles, or null (not told: every event goes through fan-out). Set
+ * by the process wiring from the subscribers the workers run (`buildServices`); every process builds
+ * the same list.
+ */
+let subscribedTypes: ReadonlySet<DomainEventType> | null = null;
+
+/**
+ * An event of a type no subscriber handles is written already fanned out (`fanned_out_at` = its
+ * `created_at`): fan-out would create no delivery for it, only lock and update its row in the worker —
+ * on the hot paths `order.created` (every join, launch, buy) and `coupon.issued` (every claim) have no
+ * subscriber today. It stays in the outbox as the record of the change. A subscriber added later gets
+ * the events written after every process runs the version that has it, as a new subscriber today gets
+ * only events fanned out after it exists.
+ */
+export function setSubscribedEventTypes(types: Iterable<DomainEventType> | null): void {
+  subscribedTypes = types === null ? null : new Set(types);
+}
+
+function needsFanOut(type: DomainEventType): boolean {
+  return subscribedTypes === null || subscribedTypes.has(type);
 }
 
 let waker: () => unknown = () => undefined;
