@@ -29,7 +29,7 @@ export async function emit(tx: ServiceContext, ...events: NewDomainEvent[]): Pro
 
 /**
  * The event types some subscriber handles, or null (not told: every event goes through fan-out). Set
- * by the process wiring from the subscribers the workers run (`buildServices`); every process builds
+ * by the process wiring from the subscribers the workers run (`createServices`); every process builds
  * the same list.
  */
 let subscribedTypes: ReadonlySet<DomainEventType> | null = null;
