@@ -481,6 +481,12 @@ async function costSnapshot(databaseUrl, redisUrl) {
   const u = process.cpuUsage();
   cpu['load generator'] = { user: u.user / 1e6, sys: u.system / 1e6 };
   const counters = {};
+  // Context switches of the whole machine: on two cores every round trip wakes another process.
+  try {
+    counters.ctxt = Number(/^ctxt (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    counters.ctxt = NaN;
+  }
   await withDb(databaseUrl, async ({ q }) => {
     const rows = await q(`SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete', 'Com_commit', 'Com_rollback', 'Com_set_option', 'Com_begin')`);
     for (const r of rows) counters[r.Variable_name] = Number(r.Value);
@@ -517,6 +523,7 @@ function costLines(before, after, requests, what) {
   return [
     `  where the time goes (per ${what}, during the measured run; ${fmt(total)} CPU-s in all):`,
     `      CPU ms (user+kernel): ${cpu.map(([k, u, s]) => `${k} ${fmt(1000 * per(u + s), 2)} (${fmt(1000 * per(u), 2)}+${fmt(1000 * per(s), 2)})`).join(', ')}`,
+    `      context switches (whole machine): ${fmt(per(d('ctxt')), 1)}`,
     redisLine(before.redis, after.redis, per),
     ...(TABLE_STATS ? ['changed', 'read'].map((what) => tableLine(what, d, after.counters, per)) : []),
     `      MariaDB statements: ${fmt(per(d('Questions')))} (select ${fmt(per(d('Com_select')))}, insert ${fmt(per(d('Com_insert')))}, update ${fmt(per(d('Com_update')))}, delete ${fmt(per(d('Com_delete')))}, begin ${fmt(per(d('Com_begin')))}, commit ${fmt(per(d('Com_commit')))}, rollback ${fmt(per(d('Com_rollback')))}, set ${fmt(per(d('Com_set_option')))})`,
