@@ -2,7 +2,7 @@
 // fresh `tuan_bench_ladder` database (Redis db 5), and for each route the API process's own CPU per
 // request (user + kernel, from /proc) under autocannon load, next to bare `/healthz`:
 //
-//   node scripts/bench-ladder.mjs          (pnpm bench:ladder; needs `pnpm build`: it runs server/dist)
+//   node scripts/bench-ladder.mjs          (pnpm bench:ladder; builds @tuan/shared and @tuan/server first)
 //
 // Rungs: /healthz (koa, security headers, request id; no route); GET /api/me (token, one read); a
 // join whose body fails validation (token, router, schema, error envelope); a join of a group that does
@@ -12,10 +12,10 @@
 // cache hits, as for a shopper's second request). BENCH_LADDER_SEC (6) per rung after a 2 s warm-up,
 // BENCH_CONNECTIONS (25).
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { envInt, exists, freePort, installPackages, log, ROOT, run, waitForHttp } from './lib.mjs';
+import { buildServer, cpuSecondsOf, envInt, freePort, log, ROOT, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const requireScripts = createRequire(new URL('./package.json', import.meta.url));
@@ -23,16 +23,12 @@ const SEC = envInt('BENCH_LADDER_SEC', 6);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 25);
 const TMP = join(ROOT, '.tmp');
 
-if (!exists(join(ROOT, 'node_modules')) || !exists(join(ROOT, 'scripts', 'node_modules'))) await installPackages();
-if (!exists(join(ROOT, 'server', 'dist', 'main.js'))) await run('pnpm', ['build'], { quiet: true });
+await buildServer();
 const autocannon = requireScripts('autocannon');
-
-/** CPU seconds (user + kernel) a process has used so far, from /proc (USER_HZ = 100). */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
+const cpuSeconds = (pid) => {
+  const c = cpuSecondsOf(pid);
+  return c ? c.user + c.sys : NaN;
+};
 
 const cannon = (base, r, sec) =>
   new Promise((resolve, reject) =>

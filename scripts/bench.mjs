@@ -42,7 +42,7 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, exists, freePort, installPackages, log, run, waitForHttp } from './lib.mjs';
+import { ROOT, cpuSecondsOf, exists, freePort, installPackages, log, run, waitForHttp } from './lib.mjs';
 import { devSecrets, provision } from './services.mjs';
 
 const requireScripts = createRequire(new URL('./package.json', import.meta.url));
@@ -449,16 +449,6 @@ async function withDb(databaseUrl, fn) {
 
 // ---------------------------------------------------------------- where the time goes
 
-/** CPU seconds a process has used so far in user and kernel mode, from /proc; null where it cannot be read. */
-function cpuSecondsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 }; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
 const pidIn = (file) => {
   try {
     return Number(readFileSync(file, 'utf8').trim()) || null;

@@ -1,6 +1,6 @@
 // Plain Node (no dependencies): these helpers run before `pnpm install` on a fresh machine.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,17 @@ export async function waitForHttp(url, timeoutMs = 30_000) {
       return false;
     }
   }, { timeoutMs, what: url });
+}
+
+/** CPU seconds a process has used so far in user and kernel mode, from /proc; null where it cannot be read. */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 }; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
 }
 
 export function exists(p) {

@@ -299,4 +299,3 @@ describe('marking topics dirty', () => {
     }
   });
 });
-
