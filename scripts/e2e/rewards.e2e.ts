@@ -35,6 +35,13 @@ describe('rewards in the h5 build', () => {
     await api('POST', `/admin/orders/${order.id}/ship`, { carrier: '顺丰', trackingNo: `SF${RUN}`.slice(0, 30) }, admin);
     await api('POST', `/api/orders/${order.id}/confirm-receipt`, undefined, tokenB);
 
+    // The page's statement must never be older than its balances (a settlement committing between two
+    // parallel reads once showed 可提现 ¥1.99 over a statement ending at 佣金冻结): every statement read
+    // starts only after a balance answer that came after the previous statement read.
+    const reads: Array<'balances answered' | 'statement asked'> = [];
+    page.on('response', (res) => { if (new URL(res.url()).pathname === '/api/my/rewards') reads.push('balances answered'); });
+    page.on('request', (req) => { if (new URL(req.url()).pathname === '/api/my/rewards/ledger') reads.push('statement asked'); });
+
     // 我的 → 我的收益: 冻结中 until the window passes, then 可提现 ¥1.99 (5 % of ¥39.90).
     await page.goto(appUrl('/pages/me/index'));
     await onScreen(page, '.me-my-rewards').click();
@@ -50,6 +57,8 @@ describe('rewards in the h5 build', () => {
       await onScreen(page, '#rewards-available').waitFor({ state: 'visible' });
     }
     await expectText(onScreen(page, '.rewards-entry-kind').first(), '售后期结束，佣金入账');
+    expect(reads.filter((r) => r === 'statement asked').length).toBeGreaterThan(1);
+    expect(reads.join(' → ')).not.toMatch(/(^|statement asked → )statement asked/);
     await shot(page, 'rewards-2-available');
 
     // 提现 the whole amount.
