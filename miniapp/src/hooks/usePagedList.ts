@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import Taro, { useDidShow, usePullDownRefresh, useReachBottom } from '@tarojs/taro'
+import Taro, { usePullDownRefresh, useReachBottom } from '@tarojs/taro'
 import { showErrorToast } from '../api/request'
+import { useDidReshow } from './useDidReshow'
 
 export interface PageOf<T> {
   items: T[]
@@ -57,10 +58,8 @@ export function usePagedList<T extends { id: number }, K>(key: K, fetchPage: (ke
     }
   }, [enabled, reload, key])
 
-  const shown = useRef(false)
-  useDidShow(() => {
-    if (shown.current && enabled) void reload()
-    shown.current = true
+  useDidReshow(() => {
+    if (enabled) void reload()
   })
 
   usePullDownRefresh(() => {

@@ -1,5 +1,4 @@
-import { useRef } from 'react'
-import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
 import type { AddressView } from '@tuan/shared/schemas'
 import { deleteAddress, listAddresses, setDefaultAddress } from '../../../../api/address'
@@ -11,16 +10,15 @@ import { addressLine, chooseAddress } from '../../../../utils/address'
 import { ROUTES } from '../../../../utils/routes'
 import '../../address.css'
 import { flag } from '../../../../utils/flag'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 /** 收货地址: my address book; opened from checkout (`select=1`) tapping an address picks it. */
 export default function AddressList() {
   const selecting = useRouter().params.select === '1'
   const session = useSession()
   const list = useApi(() => listAddresses(), [session?.user?.id], { enabled: !!session })
-  const shown = useRef(false)
-  useDidShow(() => {
-    if (shown.current && session) void list.reload()
-    shown.current = true
+  useDidReshow(() => {
+    if (session) void list.reload()
   })
 
   if (!session) return <ErrorState text='请先登录' back={{ text: '去登录', onClick: () => void requireLogin() }} />

@@ -1,5 +1,5 @@
-import { useRef, useState } from 'react'
-import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import { useState } from 'react'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Button, Input, Text, View } from '@tarojs/components'
 import { afterSaleReasonZh, afterSaleStatusZh } from '@tuan/shared/enums'
 import { ErrorCode } from '@tuan/shared/errors'
@@ -12,6 +12,7 @@ import { flag } from '../../../../utils/flag'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import '../../aftersale.css'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 const STATUS_HINT: Record<string, string> = {
   requested: '客服会尽快审核你的申请',
@@ -30,11 +31,7 @@ export default function AfterSaleDetail() {
   const [carrier, setCarrier] = useState('')
   const [trackingNo, setTrackingNo] = useState('')
   const [busy, setBusy] = useState(false)
-  const shown = useRef(false)
-  useDidShow(() => {
-    if (shown.current) void reload()
-    shown.current = true
-  })
+  useDidReshow(() => void reload())
 
   if (id === null || (isApiError(error) && error.code === ErrorCode.AFTER_SALE_NOT_FOUND)) {
     return <ErrorState text='售后申请不存在' back={{ text: '查看我的订单', onClick: () => void Taro.switchTab({ url: ROUTES.orders }) }} />

@@ -1,5 +1,4 @@
-import { useRef } from 'react'
-import { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
+import { useRouter, useShareAppMessage } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
 import { formatFen } from '@tuan/shared/money'
 import type { GroupSummary } from '@tuan/shared/schemas'
@@ -14,6 +13,7 @@ import { useShareToken, withShareToken } from '../../../../share/useShare'
 import { flag } from '../../../../utils/flag'
 import { useLiveCampaignGroups } from '../../../../live/useLive'
 import './index.css'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 function OpenGroupRow({ group, serverTime, busy, onJoin, onExpired }: { group: GroupSummary; serverTime: string; busy: boolean; onJoin: () => void; onExpired: () => void }) {
   return (
@@ -42,18 +42,13 @@ export default function CampaignPage() {
   const campaign = campaignState.data
   // Orders are created on the checkout page (coupon and quantity first); a tap signs in and goes there.
   const { busy, go: act } = useCheckoutEntry()
-  const shown = useRef(false)
-
   const reloadAll = () => {
     void campaignState.reload()
     void groupsState.reload()
   }
 
   // Coming back (from login, a payment or a group page): stock and open groups have moved.
-  useDidShow(() => {
-    if (shown.current) reloadAll()
-    shown.current = true
-  })
+  useDidReshow(reloadAll)
 
   const ends = useCountdown(campaign?.endsAt, campaign?.serverTime)
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
+import Taro, { useRouter, useShareAppMessage } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
 import { groupStatusZh } from '@tuan/shared/enums'
 import { ErrorCode } from '@tuan/shared/errors'
@@ -18,6 +18,7 @@ import { makePoster, savePoster } from '../../../../share/poster'
 import { flag } from '../../../../utils/flag'
 import { useLiveGroup } from '../../../../live/useLive'
 import './index.css'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
 /** After the deadline the worker needs a moment to settle the group: re-read a few times. */
@@ -60,13 +61,9 @@ export default function GroupPage() {
   // Joins, payments, success and failure arrive without a reload (live socket, polling fallback).
   useLiveGroup(id, group, setData)
   const [joining, setJoining] = useState(false)
-  const shown = useRef(false)
 
   // Back from login or payment: my role and the seats may have changed.
-  useDidShow(() => {
-    if (shown.current) void reload()
-    shown.current = true
-  })
+  useDidReshow(() => void reload())
 
   const countdown = useCountdown(group?.deadlineAt, group?.serverTime)
 

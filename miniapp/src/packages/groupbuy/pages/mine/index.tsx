@@ -1,5 +1,4 @@
-import { useRef } from 'react'
-import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro'
+import Taro, { usePullDownRefresh } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
 import { groupStatusZh } from '@tuan/shared/enums'
 import { formatFen } from '@tuan/shared/money'
@@ -11,6 +10,7 @@ import { CountdownText, Empty, ErrorState, Loading } from '../../../../component
 import { useApi } from '../../../../hooks/useApi'
 import { ROUTES } from '../../../../utils/routes'
 import './index.css'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 function statusText(g: MyGroupSummary): string {
   if (g.status === 'pending') return g.myRole === 'opener' ? '待你支付后开团' : groupStatusZh.pending
@@ -63,10 +63,8 @@ export default function MyGroupsPage() {
   const session = useSession()
   const userId = session?.user?.id ?? 0
   const { data, error, loading, reload } = useApi(() => myGroups(), [userId], { enabled: !!userId })
-  const shown = useRef(false)
-  useDidShow(() => {
-    if (shown.current && userId) void reload()
-    shown.current = true
+  useDidReshow(() => {
+    if (userId) void reload()
   })
   usePullDownRefresh(() => {
     void reload().finally(() => void Taro.stopPullDownRefresh())

@@ -1,4 +1,4 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
 import { commissionStatusZh } from '@tuan/shared/enums'
 import { ErrorCode } from '@tuan/shared/errors'
@@ -11,6 +11,7 @@ import { useApi } from '../../../../hooks/useApi'
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES } from '../../../../utils/routes'
 import '../../leader-verify.css'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 const pct = (bps: number) => `${Number((bps / 100).toFixed(2))}%`
 
@@ -22,7 +23,7 @@ export default function LeaderEarningsPage() {
   const session = useSession()
   const userId = session?.user?.id ?? 0
   const earnings = useApi(() => getLeaderEarnings(1, 50), [userId], { enabled: !!userId })
-  useDidShow(() => {
+  useDidReshow(() => {
     if (userId) void earnings.reload()
   })
   if (!userId) return <LoginPrompt text='登录后查看团长收益' name='leader-earnings' />

@@ -1,5 +1,5 @@
-import { useRef, useState } from 'react'
-import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import { useState } from 'react'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Button, Image, Text, View } from '@tarojs/components'
 import { afterSaleStatusZh, orderStatusZh, type RefundStatus } from '@tuan/shared/enums'
 import { ErrorCode } from '@tuan/shared/errors'
@@ -15,6 +15,7 @@ import { formatDateTime } from '../../../../utils/format'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import { flag } from '../../../../utils/flag'
 import './index.css'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 const REFUND_STATUS_ZH: Record<RefundStatus, string> = { pending: '退款中', succeeded: '已到账', failed: '退款处理中' }
 /** The server sends a reason code; shared/enums has no Chinese labels for it yet. */
@@ -28,13 +29,9 @@ export default function OrderDetail() {
   const id = parseId(useRouter().params.id)
   const { data: order, error, reload, setData } = useApi(() => getOrder(id as number), [id], { enabled: id !== null })
   const [cancelling, setCancelling] = useState(false)
-  const shown = useRef(false)
   const payDeadline = useCountdown(order?.status === 'pending_payment' ? order.payDeadlineAt : null, order?.serverTime)
 
-  useDidShow(() => {
-    if (shown.current) void reload()
-    shown.current = true
-  })
+  useDidReshow(() => void reload())
 
   const cancel = async () => {
     if (!order || cancelling) return

@@ -1,4 +1,4 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
 import { ledgerEntryKindZh } from '@tuan/shared/enums'
 import { formatFen } from '@tuan/shared/money'
@@ -10,6 +10,7 @@ import { formatDateTime } from '../../../../utils/format'
 import { flag } from '../../../../utils/flag'
 import { ROUTES } from '../../../../utils/routes'
 import '../../rewards.css'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 const ACCOUNT_ZH: Record<string, string> = { pending: '待结算', frozen: '冻结中', available: '可提现', withdrawing: '提现中', receivable: '待抵扣' }
 const pct = (bps: number) => `${Number((bps / 100).toFixed(2))}%`
@@ -40,7 +41,7 @@ export default function MyRewardsPage() {
   // parallel, a settlement committing between the two reads showed 可提现 ¥1.99 over a statement still
   // ending at 佣金冻结. Read after, the statement holds every transfer the balances counted.
   const ledger = useApi(() => listMyLedger(1, 50), [userId, rewards.data?.serverTime], { enabled: !!userId && !!rewards.data })
-  useDidShow(() => {
+  useDidReshow(() => {
     if (userId) void rewards.reload()
   })
   if (!userId)

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
+import Taro, { useRouter, useShareAppMessage } from '@tarojs/taro'
 import { Button, Text, View } from '@tarojs/components'
 import { claimPack, getPackProgress, getSharePack, type PackProgress, type SharePack } from '../../../../api/share'
 import { showErrorToast } from '../../../../api/request'
@@ -10,6 +10,7 @@ import { copyInviteLink, inviteUrl, useShareToken, withShareToken } from '../../
 import { flag } from '../../../../utils/flag'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import './index.css'
+import { useDidReshow } from '../../../../hooks/useDidReshow'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
 
@@ -66,7 +67,7 @@ export default function SharePackPage() {
   const mine = useApi(() => getPackProgress(myToken as string), [myToken], { enabled: !!myToken })
   const [claiming, setClaiming] = useState(false)
 
-  useDidShow(() => {
+  useDidReshow(() => {
     if (friendToken) void progress.reload()
     if (myToken) void mine.reload()
   })
