@@ -28,6 +28,8 @@ describe('page loads in the h5 build', () => {
       if (req.method() === 'GET' && url.pathname.startsWith('/api/')) gets.push(url.pathname + url.search);
     });
     const pages = [
+      '/pages/index/index',
+      '/pages/me/index',
       `/packages/groupbuy/pages/campaign/index?id=${campaign.id}`,
       `/packages/groupbuy/pages/group/index?id=${order.groupId}`,
       `/packages/order/pages/detail/index?id=${order.id}`,

@@ -10,6 +10,7 @@ import { showErrorToast } from '../../api/request'
 import { ROUTES } from '../../utils/routes'
 import './index.css'
 import { flag } from '../../utils/flag'
+import { useDidReshow } from '../../hooks/useDidReshow'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
 
@@ -41,8 +42,9 @@ export default function Me() {
   useDidShow(() => {
     // Keep the cached profile fresh; a failed refresh clears the session inside the request layer.
     if (session) refreshProfile().catch(() => undefined)
-    loadCouponCount()
   })
+  // The counts load when the user is known (below) and again each time 我的 shows again.
+  useDidReshow(loadCouponCount)
 
   const userId = user?.id ?? 0
   useEffect(() => {
