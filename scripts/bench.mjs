@@ -28,6 +28,7 @@
 //   BENCH_NO_BUILD=1 (run server/dist as it is, e.g. while editing the sources),
 //   BENCH_TABLE_STATS=1 (MariaDB's per-table statistics on: the breakdown adds rows changed and read per
 //   table per request; costs a little, so off by default),
+//   BENCH_WARMUP_SEC (3: join, launch and claim send that long first, not measured — see warmUp()),
 //   BENCH_DURABLE=1 (run MariaDB with innodb_flush_log_at_trx_commit=1 — every commit flushed to disk, as
 //   production runs — instead of the local default 2; the report names the setting it ran with).
 //   join:  BENCH_JOIN_SEC (15), BENCH_OPENERS (groups to open, 6000), BENCH_USERS (joiners, 24000),
@@ -58,6 +59,7 @@ const int = (name, dflt) => {
 const CONNECTIONS = int('BENCH_CONNECTIONS', 25); // per API process
 const DURABLE = int('BENCH_DURABLE', 0) === 1;
 const TABLE_STATS = int('BENCH_TABLE_STATS', 0) === 1;
+const WARMUP_SEC = int('BENCH_WARMUP_SEC', 3);
 const HEALTH_SEC = int('BENCH_HEALTH_SEC', 10);
 const SETUP_CONCURRENCY = 40;
 const DB_POOL_SIZE = process.env.DB_POOL_SIZE ?? '40';
@@ -357,7 +359,25 @@ async function measureHealth(bases) {
  * "409 GROUP_FULL", …). Returns autocannon's sums with own counts over the time the real requests took,
  * the outcomes, the latencies and every answer as { at (ms since start), key, ms }.
  */
+/**
+ * BENCH_WARMUP_SEC (3) of the same kind of request before the measured run, neither counted nor
+ * costed: the API's JIT is still compiling the write path for the first seconds it runs at load (perf
+ * on a cold 8 s join run: 15.6 % of the API processes' CPU in V8's compiler in the first half, 9.3 % in
+ * the second), which a server that has been taking joins all morning no longer pays. /healthz needs
+ * none: its path is tiny and warm within its first fraction of a second. Returns the items the warm-up
+ * did not take (its requests are real: their seats and orders stay, and the invariants count them).
+ */
+async function warmUp(bases, label, opts) {
+  // At most a quarter of the items, so a small run still has most of them to measure.
+  const pool = opts.items.slice(0, Math.floor(opts.items.length / 4));
+  if (!WARMUP_SEC || !pool.length) return opts.items;
+  log(`warm-up: ${label} for ${WARMUP_SEC} s or ${pool.length} requests (not measured)`);
+  const r = await distinctRun(bases, { ...opts, items: pool, sec: WARMUP_SEC });
+  return opts.items.slice(r.used);
+}
+
 async function distinctRun(bases, { sec, items, request, onAnswer }) {
+  if (!items.length) throw new Error('nothing to send: no items for the run');
   let next = 0;
   let exhaustedAt = 0;
   const nextItem = () => {
@@ -424,7 +444,7 @@ async function distinctRun(bases, { sec, items, request, onAnswer }) {
   stats.duration = ((exhaustedAt ? lastAnswer : end) - start) / 1000;
   stats.total = answers.length;
   stats.rps = answers.length / stats.duration;
-  return { stats, outcomes, answers, lat: latencySummary(answers.map((a) => a.ms)), exhausted: !!exhaustedAt, users: items.length, sec, unanswered: [...inFlight] };
+  return { stats, outcomes, answers, lat: latencySummary(answers.map((a) => a.ms)), exhausted: !!exhaustedAt, users: items.length, sec, unanswered: [...inFlight], used: next };
 }
 
 // ---------------------------------------------------------------- database
@@ -656,14 +676,8 @@ async function benchJoin(stack) {
   // ---------------- the measured join run
   // Item i = (user i, group i mod G): every request is a new user; a group gets its 4 free seats from
   // 4 different users, and items beyond 4·G meet full groups (GROUP_FULL, an expected outcome).
-  const items = joiners.users.map((u, i) => ({ ...u, groupId: groups[i % groups.length] }));
   const joinedOrders = []; // { orderId, token, groupId }
-  log(`POST /api/groups/:id/join for ${JOIN_SEC} s, ${CONNECTIONS} connections per process, ${items.length} distinct users over ${groups.length} open groups`);
-  const joinFrom = new Date();
-  const costBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
-  const measured = await distinctRun(bases, {
-    sec: JOIN_SEC,
-    items,
+  const joinRequest = {
     request: (it) => ({ path: `/api/groups/${it.groupId}/join`, body: { quantity: 1 } }),
     onAnswer: (status, json, it) => {
       if (status === 201 && json?.id) {
@@ -672,6 +686,16 @@ async function benchJoin(stack) {
       }
       return status === 201 ? '201 (no order id)' : outcomeOf(status, json);
     },
+  };
+  // The warm-up takes the first joiners (real seats, counted by the invariants); the measured run the rest.
+  const items = await warmUp(bases, 'POST /api/groups/:id/join', { ...joinRequest, items: joiners.users.map((u, i) => ({ ...u, groupId: groups[i % groups.length] })) });
+  log(`POST /api/groups/:id/join for ${JOIN_SEC} s, ${CONNECTIONS} connections per process, ${items.length} distinct users over ${groups.length} open groups`);
+  const joinFrom = new Date();
+  const costBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
+  const measured = await distinctRun(bases, {
+    sec: JOIN_SEC,
+    items,
+    ...joinRequest,
   });
   const joinTo = new Date();
   const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
@@ -827,13 +851,18 @@ async function benchLaunch(stack) {
   const campaign = await benchCampaign(bases[0], token, '压测开团');
   const openers = await loginUsers(stack, 'bench-launcher-', LAUNCH_USERS, true);
   const setupSec = (performance.now() - setupStart) / 1000;
-  log(`POST /api/groups for ${LAUNCH_SEC} s, ${CONNECTIONS} connections per process, ${openers.users.length} distinct users`);
+  const launch = {
+    request: () => ({ path: '/api/groups', body: { campaignId: campaign.id, quantity: 1 } }),
+    onAnswer: (status, json) => (status === 201 && json?.groupId ? '201' : status === 201 ? '201 (no group id)' : outcomeOf(status, json)),
+  };
+  // The warm-up's launchers are real (their groups count in the invariants); the measured run takes the rest.
+  const items = await warmUp(bases, 'POST /api/groups', { ...launch, items: openers.users });
+  log(`POST /api/groups for ${LAUNCH_SEC} s, ${CONNECTIONS} connections per process, ${items.length} distinct users`);
   const costBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   const measured = await distinctRun(bases, {
     sec: LAUNCH_SEC,
-    items: openers.users,
-    request: () => ({ path: '/api/groups', body: { campaignId: campaign.id, quantity: 1 } }),
-    onAnswer: (status, json) => (status === 201 && json?.groupId ? '201' : status === 201 ? '201 (no group id)' : outcomeOf(status, json)),
+    items,
+    ...launch,
   });
   const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   await new Promise((r) => setTimeout(r, 1000)); // requests still in flight when the run stopped commit first
@@ -907,12 +936,21 @@ async function benchClaim(stack) {
     });
   const main = await template('压测 满20减5', CLAIM_STOCK, 1);
   const burstTpl = await template('压测 满20减5 每人2张', 100, BURST_LIMIT);
+  // The warm-up claims a template of its own, so the measured run still has every user and all the stock.
+  const warmTpl = WARMUP_SEC ? await template('压测 预热券', CLAIM_USERS, 1) : null;
   const claimers = await loginUsers(stack, 'bench-claimer-', CLAIM_USERS);
   const burstUser = await loginUser(stack, 'bench-burst-claimer', 0);
   const setupSec = (performance.now() - setupStart) / 1000;
 
   // ---------------- the measured claim run
   const issuedTo = new Set(); // user ids that got a 201
+  if (warmTpl) {
+    await warmUp(bases, 'POST /api/coupon-templates/:id/claim', {
+      items: claimers.users,
+      request: () => ({ path: `/api/coupon-templates/${warmTpl.id}/claim` }),
+      onAnswer: (status, json) => (status === 201 ? '201' : outcomeOf(status, json)),
+    });
+  }
   log(`POST /api/coupon-templates/${main.id}/claim for ${CLAIM_SEC} s, ${CONNECTIONS} connections per process, ${claimers.users.length} distinct users, stock ${CLAIM_STOCK}`);
   const costBefore = await costSnapshot(stack.databaseUrl, stack.redisUrl);
   const measured = await distinctRun(bases, {
@@ -978,6 +1016,7 @@ async function benchClaim(stack) {
     sideErrors: serverErrorsIn(burstOutcomes),
     invariants: await claimInvariants(stack.databaseUrl, {
       main,
+      warm: warmTpl,
       issuedTo,
       cutOff: new Set(measured.unanswered.map((u) => u.userId)),
       burst: { template: burstTpl, userId: burstUser.userId, ok: burstOutcomes.get('201') ?? 0 },
@@ -986,7 +1025,7 @@ async function benchClaim(stack) {
   };
 }
 
-function claimInvariants(databaseUrl, { main, issuedTo, cutOff, burst, allUsed }) {
+function claimInvariants(databaseUrl, { main, warm, issuedTo, cutOff, burst, allUsed }) {
   return withDb(databaseUrl, async ({ q, check, fact }) => {
     const [t] = await q(`SELECT total_stock, issued, per_user_limit, status FROM coupon_templates WHERE id = ?`, [main.id]);
     const [coupons] = await q(`SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_coupons WHERE template_id = ?`, [main.id]);
@@ -1015,7 +1054,7 @@ function claimInvariants(databaseUrl, { main, issuedTo, cutOff, burst, allUsed }
       check('sold out completely (demand > stock, all claimers used)', issued === stock, `issued ${issued} of ${stock}`);
     }
 
-    const ids = [main.id, burst.template.id];
+    const ids = [main.id, burst.template.id, ...(warm ? [warm.id] : [])];
     const over = await q(
       `SELECT uc.template_id, uc.user_id, COUNT(*) AS n, t.per_user_limit FROM user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id
         WHERE uc.template_id IN (?) GROUP BY uc.template_id, uc.user_id, t.per_user_limit HAVING COUNT(*) > t.per_user_limit LIMIT 5`,
