@@ -352,19 +352,11 @@ async function measureHealth(bases) {
 }
 
 /**
- * The measured run: autocannon on every API process for `sec` seconds, each request a POST for the
- * next item (a distinct user) — `request(item)` gives its path and body. When the items run out no
- * user is ever repeated: the run stops (at autocannon's next 1 s tick) and sends harmless GETs until
- * then, which are not counted. `onAnswer(status, json, item)` returns the outcome key ("201",
- * "409 GROUP_FULL", …). Returns autocannon's sums with own counts over the time the real requests took,
- * the outcomes, the latencies and every answer as { at (ms since start), key, ms }.
- */
-/**
  * BENCH_WARMUP_SEC (3) of the same kind of request before the measured run, neither counted nor
  * costed: the API's JIT is still compiling the write path for the first seconds it runs at load (perf
  * on a cold 8 s join run: 15.6 % of the API processes' CPU in V8's compiler in the first half, 9.3 % in
- * the second), which a server that has been taking joins all morning no longer pays. /healthz needs
- * none: its path is tiny and warm within its first fraction of a second. Returns the items the warm-up
+ * the second; perf with node --perf-basic-prof), which a server that has been taking joins all morning
+ * no longer pays. /healthz gets none: its path is small and it runs 10 s (not measured cold). Returns the items the warm-up
  * did not take (its requests are real: their seats and orders stay, and the invariants count them).
  */
 async function warmUp(bases, label, opts) {
@@ -376,6 +368,14 @@ async function warmUp(bases, label, opts) {
   return opts.items.slice(r.used);
 }
 
+/**
+ * The measured run: autocannon on every API process for `sec` seconds, each request a POST for the
+ * next item (a distinct user) — `request(item)` gives its path and body. When the items run out no
+ * user is ever repeated: the run stops (at autocannon's next 1 s tick) and sends harmless GETs until
+ * then, which are not counted. `onAnswer(status, json, item)` returns the outcome key ("201",
+ * "409 GROUP_FULL", …). Returns autocannon's sums with own counts over the time the real requests took,
+ * the outcomes, the latencies and every answer as { at (ms since start), key, ms }.
+ */
 async function distinctRun(bases, { sec, items, request, onAnswer }) {
   if (!items.length) throw new Error('nothing to send: no items for the run');
   let next = 0;

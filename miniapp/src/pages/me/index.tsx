@@ -8,9 +8,9 @@ import { getMyLeader, type MyLeader } from '../../api/leader'
 import { unreadNotificationCount } from '../../api/notification'
 import { showErrorToast } from '../../api/request'
 import { ROUTES } from '../../utils/routes'
+import { useDidReshow } from '../../hooks/useDidReshow'
 import './index.css'
 import { flag } from '../../utils/flag'
-import { useDidReshow } from '../../hooks/useDidReshow'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
 

@@ -12,8 +12,8 @@ import { useCheckoutEntry } from '../../../../hooks/useCheckoutEntry'
 import { useShareToken, withShareToken } from '../../../../share/useShare'
 import { flag } from '../../../../utils/flag'
 import { useLiveCampaignGroups } from '../../../../live/useLive'
-import './index.css'
 import { useDidReshow } from '../../../../hooks/useDidReshow'
+import './index.css'
 
 function OpenGroupRow({ group, serverTime, busy, onJoin, onExpired }: { group: GroupSummary; serverTime: string; busy: boolean; onJoin: () => void; onExpired: () => void }) {
   return (

@@ -17,8 +17,8 @@ import { copyInviteLink, useShareToken, withShareToken } from '../../../../share
 import { makePoster, savePoster } from '../../../../share/poster'
 import { flag } from '../../../../utils/flag'
 import { useLiveGroup } from '../../../../live/useLive'
-import './index.css'
 import { useDidReshow } from '../../../../hooks/useDidReshow'
+import './index.css'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
 /** After the deadline the worker needs a moment to settle the group: re-read a few times. */

@@ -9,8 +9,8 @@ import { startLogin, useSession } from '../../../../auth'
 import { CountdownText, Empty, ErrorState, Loading } from '../../../../components'
 import { useApi } from '../../../../hooks/useApi'
 import { ROUTES } from '../../../../utils/routes'
-import './index.css'
 import { useDidReshow } from '../../../../hooks/useDidReshow'
+import './index.css'
 
 function statusText(g: MyGroupSummary): string {
   if (g.status === 'pending') return g.myRole === 'opener' ? '待你支付后开团' : groupStatusZh.pending

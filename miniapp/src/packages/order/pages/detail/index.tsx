@@ -14,8 +14,8 @@ import { amountLabel, groupStatusFor, orderStatusLabel } from '../../../../utils
 import { formatDateTime } from '../../../../utils/format'
 import { ROUTES, parseId } from '../../../../utils/routes'
 import { flag } from '../../../../utils/flag'
-import './index.css'
 import { useDidReshow } from '../../../../hooks/useDidReshow'
+import './index.css'
 
 const REFUND_STATUS_ZH: Record<RefundStatus, string> = { pending: '退款中', succeeded: '已到账', failed: '退款处理中' }
 /** The server sends a reason code; shared/enums has no Chinese labels for it yet. */

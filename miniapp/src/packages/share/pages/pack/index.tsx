@@ -9,8 +9,8 @@ import { useApi } from '../../../../hooks/useApi'
 import { copyInviteLink, inviteUrl, useShareToken, withShareToken } from '../../../../share/useShare'
 import { flag } from '../../../../utils/flag'
 import { ROUTES, parseId } from '../../../../utils/routes'
-import './index.css'
 import { useDidReshow } from '../../../../hooks/useDidReshow'
+import './index.css'
 
 const IS_H5 = process.env.TARO_ENV === 'h5'
 
