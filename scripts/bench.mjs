@@ -354,10 +354,11 @@ async function measureHealth(bases) {
 /**
  * BENCH_WARMUP_SEC (3) of the same kind of request before the measured run, neither counted nor
  * costed: the API's JIT is still compiling the write path for the first seconds it runs at load (perf
- * on a cold 8 s join run: 15.6 % of the API processes' CPU in V8's compiler in the first half, 9.3 % in
- * the second; perf with node --perf-basic-prof), which a server that has been taking joins all morning
- * no longer pays. /healthz gets none: its path is small and it runs 10 s (not measured cold). Returns the items the warm-up
- * did not take (its requests are real: their seats and orders stay, and the invariants count them).
+ * on a cold 8 s join run, node --perf-basic-prof: 15.6 % of the API processes' CPU in V8's compiler
+ * in the first half, 9.3 % in the second), which a server that has been taking joins all morning no
+ * longer pays. /healthz gets none: its path is small and it runs 10 s (not measured cold). Returns
+ * the items the warm-up did not take (its requests are real: their seats and orders stay, and the
+ * invariants count them).
  */
 async function warmUp(bases, label, opts) {
   // At most a quarter of the items, so a small run still has most of them to measure.

@@ -4,7 +4,7 @@
  * twice on every open; at a 10:00 crowd that is twice the reads. A shopper with a paid group order
  * opens each page that loads on mount and refreshes when shown again; no GET may repeat within the open.
  */
-import { appUrl, browserSuite, collectPageErrors } from './browser';
+import { appUrl, browserSuite } from './browser';
 import { RUN, adminToken, api, createCampaign, devLogin, onScreen } from './admin-api';
 
 describe('page loads in the h5 build', () => {
@@ -14,9 +14,7 @@ describe('page loads in the h5 build', () => {
     const admin = await adminToken();
     const campaign = await createCampaign(admin, { label: '打开', groupSize: 3, groupDurationSec: 3600 });
     const name = `pl${RUN}`;
-    const context = await suite.userContext();
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
+    const { page, errors } = await suite.newPage();
     await devLogin(page, name);
     const { accessToken } = await api<{ accessToken: string }>('POST', '/api/auth/login', { code: `dev:${name}` });
     const order = await api<{ id: number; groupId: number }>('POST', '/api/groups', { campaignId: campaign.id, quantity: 1 }, accessToken);
