@@ -25,6 +25,7 @@
 //
 // Knobs (environment): BENCH_CONNECTIONS (per API process, 25), BENCH_HEALTH_SEC (10), DB_POOL_SIZE (40),
 //   BENCH_PROFILE_DIR (write a V8 CPU profile of each server process there),
+//   BENCH_NODE_ARGS (extra node flags for the server processes, e.g. --perf-basic-prof),
 //   BENCH_NO_BUILD=1 (run server/dist as it is, e.g. while editing the sources),
 //   BENCH_TABLE_STATS=1 (MariaDB's per-table statistics on: the breakdown adds rows changed and read per
 //   table per request; costs a little, so off by default),
@@ -154,7 +155,11 @@ function startServer(name, env) {
   // BENCH_PROFILE_DIR: V8 CPU profiles of every server process, written when it exits (open the
   // .cpuprofile in Chrome DevTools, or summarise it with scripts/cpuprofile-top.mjs).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, 'server/dist/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  // BENCH_NODE_ARGS: extra node flags for the server processes only (e.g. `--perf-basic-prof` for
+  // `perf record`, `--trace-deopt`); NODE_OPTIONS refuses V8 flags like these and would reach the
+  // load generator too.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, ...profile, 'server/dist/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
   child.benchName = name;
   child.on('exit', (code, signal) => {
     if (!child.expectedExit) process.stderr.write(`[bench] ${name} exited unexpectedly (code ${code}, signal ${signal}); see .tmp/bench-${name}.log\n`);
@@ -344,11 +349,13 @@ function combine(results) {
 }
 
 /** Bare GET /healthz on every API process at once: the same-run baseline. */
-async function measureHealth(bases) {
+async function measureHealth(stack) {
   log(`GET /healthz for ${HEALTH_SEC} s, ${CONNECTIONS} connections per process`);
   const lat = [];
-  const stats = combine(await Promise.all(bases.map((b) => cannon({ url: `${b}/healthz`, connections: CONNECTIONS, duration: HEALTH_SEC }, lat))));
-  return { stats, lat: latencySummary(lat) };
+  const before = await costSnapshot(stack.databaseUrl, stack.redisUrl);
+  const stats = combine(await Promise.all(stack.bases.map((b) => cannon({ url: `${b}/healthz`, connections: CONNECTIONS, duration: HEALTH_SEC }, lat))));
+  const after = await costSnapshot(stack.databaseUrl, stack.redisUrl);
+  return { stats, lat: latencySummary(lat), cpuMs: cpuMsPer(before, after, stats.total) };
 }
 
 /**
@@ -523,6 +530,15 @@ async function costSnapshot(databaseUrl, redisUrl) {
   return { cpu, counters, redis };
 }
 
+/** CPU ms per request of every process (user+kernel) between two snapshots, and their sum. */
+function cpuMsPer(before, after, requests) {
+  const per = (v) => (requests ? (1000 * v) / requests : 0);
+  const procs = Object.keys(after.cpu)
+    .filter((k) => after.cpu[k] && before.cpu[k])
+    .map((k) => [k, per(after.cpu[k].user - before.cpu[k].user), per(after.cpu[k].sys - before.cpu[k].sys)]);
+  return { procs, total: procs.reduce((a, [, u, s]) => a + u + s, 0) };
+}
+
 function costLines(before, after, requests, what) {
   const per = (v) => (requests ? v / requests : 0);
   const cpu = Object.keys(after.cpu)
@@ -575,6 +591,7 @@ function report({ title, setup, health, measured: m, lines, ratio, invariants, t
   for (const s of setup) p(`  ${s}`);
   p();
   p(`${rpsLine('GET /healthz', health.stats.rps, health.lat)}   (${health.stats.total} requests, ${health.stats.errors} errors, ${health.stats.non2xx} non-2xx)`);
+  p(`      CPU ms per request (user+kernel): ${health.cpuMs.procs.map(([k, u, s]) => `${k} ${fmt(u + s, 3)}`).join(', ')}; ${fmt(health.cpuMs.total, 3)} in all`);
   p(`${rpsLine(m.label, m.stats.rps, m.lat)}  max ${fmt(m.lat.max)} ms   (${m.stats.total} answered in ${fmt(m.stats.duration)} s)`);
   p(`      ${m.okLabel} (${okKey}): ${ok}  →  ${fmt(ok / m.stats.duration, 0)} ${m.okUnit}/s`);
   p(`      non-2xx business outcomes: ${business.length ? listOutcomes(business) : 'none'}`);
@@ -583,6 +600,14 @@ function report({ title, setup, health, measured: m, lines, ratio, invariants, t
   if (m.exhausted) p(`      NOTE: all ${m.users} ${m.who} were used before ${m.sec} s; raise ${m.knob} for a full-length run`);
   for (const s of lines) p(s);
   p(`  ${ratio} / healthz: ${fmt((100 * m.stats.rps) / health.stats.rps)} %`);
+  // When every core is busy, req/s is cores ÷ CPU per request, so the ratio of CPU costs predicts the
+  // ratio above: a route that costs k× a /healthz in CPU answers about 1/k of its rate. It is steadier
+  // than req/s between runs (it does not move with the machine's speed), and tells what a target needs:
+  // 20 % means a request may cost at most 5 bare /healthz requests of CPU, load generator included.
+  if (m.cpuMs?.total && health.cpuMs.total) {
+    const k = m.cpuMs.total / health.cpuMs.total;
+    p(`  CPU per ${ratio} / CPU per /healthz: ${fmt(m.cpuMs.total, 3)} / ${fmt(health.cpuMs.total, 3)} ms = ${fmt(k, 1)}× (ratio if CPU-bound ≈ ${fmt(100 / k)} %)`);
+  }
   p();
   p('  Database');
   for (const line of invariants.facts) p(`    ${line}`);
@@ -700,6 +725,7 @@ async function benchJoin(stack) {
   });
   const joinTo = new Date();
   const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
+  measured.cpuMs = cpuMsPer(costBefore, costAfter, measured.stats.total);
 
   // ---------------- pay the join orders
   const toPay = joinedOrders.slice(0, PAY_MAX);
@@ -866,6 +892,7 @@ async function benchLaunch(stack) {
     ...launch,
   });
   const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
+  measured.cpuMs = cpuMsPer(costBefore, costAfter, measured.stats.total);
   await new Promise((r) => setTimeout(r, 1000)); // requests still in flight when the run stopped commit first
   return {
     title: 'Launch',
@@ -967,6 +994,7 @@ async function benchClaim(stack) {
     },
   });
   const costAfter = await costSnapshot(stack.databaseUrl, stack.redisUrl);
+  measured.cpuMs = cpuMsPer(costBefore, costAfter, measured.stats.total);
   // Phases: until the first COUPON_SOLD_OUT answer (issues, and the claims racing them), and after it.
   const soldOut = measured.answers.find((a) => a.key === '409 COUPON_SOLD_OUT');
   const end = measured.stats.duration * 1000;
@@ -1182,7 +1210,7 @@ async function benchHome(stack) {
   const groups = await runOne(`/api/campaigns/${campaignId}/groups`);
   const groupAnon = groupId ? await runOne(`/api/groups/${groupId}`) : null;
   const groupSigned = groupId ? await runOne(`/api/groups/${groupId}`, viewer.token) : null;
-  const measured = { stats: home.stats, lat: home.lat, outcomes: new Map([['200', home.stats.total - home.stats.non2xx]]), answers: [], exhausted: false, users: 0, sec: HOME_SEC };
+  const measured = { stats: home.stats, lat: home.lat, outcomes: new Map([['200', home.stats.total - home.stats.non2xx]]), answers: [], exhausted: false, users: 0, sec: HOME_SEC, cpuMs: cpuMsPer(costBefore, costAfter, home.stats.total) };
   const invariants = await withDb(stack.databaseUrl, async ({ q, check, fact }) => {
     const all = [home, page, groups, groupAnon, groupSigned].filter(Boolean);
     check('every read answered 200', all.every((r) => r.stats.non2xx === 0 && r.stats.errors === 0),
@@ -1231,7 +1259,7 @@ async function main() {
   const t0 = Date.now();
   const stack = await bringUp(bench.env);
   try {
-    const health = await measureHealth(stack.bases);
+    const health = await measureHealth(stack);
     const r = await bench.run(stack);
     let durability = '';
     await withDb(stack.databaseUrl, async ({ q }) => {
