@@ -421,8 +421,7 @@ export function createApp(infra: Infra, services: Services) {
   });
   app.use(notify.routes());
   app.use(payoutNotify.routes());
-  app.use(api.router.routes());
-  app.use(api.router.allowedMethods());
+  app.use(api.routes());
   // `routes`: the contracts served, so a test can hold them against every contract in @tuan/shared.
   return { app, services, openapi, routes: api.docs, system: () => createSystemContext(infra) };
 }

@@ -56,4 +56,44 @@ describe('ApiRouter', () => {
     expect(() => router().add(ping, ok, { before: [mw] })).toThrow('idempotency middleware is present');
     expect(() => router().add(idemPing, ok, { before: [mw] })).not.toThrow();
   });
+
+  it('when a route\'s first two path segments are not literal, then registering fails at start-up (requests are dispatched by them)', () => {
+    const param = defineRoute({ method: 'get', path: '/t/:id', summary: 'p', tags: ['t'], auth: 'public', response: OkResponse });
+    expect(() => router().add(param, ok)).toThrow('must be literal');
+  });
+
+  it('when routes of several path groups are served, then each request reaches its own route, case and trailing slash as koa-router matches, and 405/404 as one router', async () => {
+    const Koa = (await import('koa')).default;
+    const r = router();
+    const a = defineRoute({ method: 'get', path: '/t/a', summary: 'a', tags: ['t'], auth: 'public', response: OkResponse });
+    const aItem = defineRoute({ method: 'post', path: '/t/a/:id/go', summary: 'a go', tags: ['t'], auth: 'public', response: OkResponse });
+    const b = defineRoute({ method: 'get', path: '/u/b', summary: 'b', tags: ['t'], auth: 'public', response: OkResponse });
+    const hits: string[] = [];
+    r.add(a, async () => (hits.push('a'), { ok: true as const }));
+    r.add(aItem, async () => (hits.push('a go'), { ok: true as const }));
+    r.add(b, async () => (hits.push('b'), { ok: true as const }));
+    const app = new Koa();
+    app.use(r.routes() as never);
+    const server = app.listen(0);
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const call = async (method: string, path: string) => {
+        const res = await fetch(`${base}${path}`, { method });
+        return [res.status, res.headers.get('allow')];
+      };
+      expect(await call('GET', '/t/a')).toEqual([200, null]);
+      expect(await call('GET', '/T/A/')).toEqual([200, null]);
+      expect(await call('POST', '/t/a/7/go')).toEqual([201, null]);
+      expect(await call('GET', '/u/b')).toEqual([200, null]);
+      expect(hits).toEqual(['a', 'a', 'a go', 'b']);
+      expect(await call('DELETE', '/t/a')).toEqual([405, 'HEAD, GET']);
+      expect(await call('GET', '/t/a/7/go')).toEqual([405, 'POST']);
+      expect((await call('GET', '/t/nowhere'))[0]).toBe(404);
+      expect((await call('GET', '/v/nowhere'))[0]).toBe(404);
+      // A method no router implements is 501 on a path of no group too, as one router answered it.
+      expect((await call('PROPFIND', '/v/nowhere'))[0]).toBe(501);
+    } finally {
+      server.close();
+    }
+  });
 });
