@@ -607,6 +607,9 @@ function report({ title, setup, health, measured: m, lines, ratio, invariants, t
   if (m.cpuMs?.total && health.cpuMs.total) {
     const k = m.cpuMs.total / health.cpuMs.total;
     p(`  CPU per ${ratio} / CPU per /healthz: ${fmt(m.cpuMs.total, 3)} / ${fmt(health.cpuMs.total, 3)} ms = ${fmt(k, 1)}× (ratio if CPU-bound ≈ ${fmt(100 / k)} %)`);
+    // The same without the load generator: what the server alone spends, whatever the harness costs.
+    const server = (c) => c.total - c.procs.filter(([name]) => name === 'load generator').reduce((a, [, u, sys]) => a + u + sys, 0);
+    p(`      server side only (API, worker, MariaDB, Redis): ${fmt(server(m.cpuMs), 3)} / ${fmt(server(health.cpuMs), 3)} ms = ${fmt(server(m.cpuMs) / server(health.cpuMs), 1)}×`);
   }
   p();
   p('  Database');
