@@ -601,9 +601,10 @@ function report({ title, setup, health, measured: m, lines, ratio, invariants, t
   for (const s of lines) p(s);
   p(`  ${ratio} / healthz: ${fmt((100 * m.stats.rps) / health.stats.rps)} %`);
   // When every core is busy, req/s is cores ÷ CPU per request, so the ratio of CPU costs predicts the
-  // ratio above: a route that costs k× a /healthz in CPU answers about 1/k of its rate. It is steadier
-  // than req/s between runs (it does not move with the machine's speed), and tells what a target needs:
-  // 20 % means a request may cost at most 5 bare /healthz requests of CPU, load generator included.
+  // ratio above: a route that costs k× a /healthz in CPU answers about 1/k of its rate. It moves less
+  // than req/s between runs (a machine that is slower for the whole run changes both sides alike), and
+  // tells what a target needs: 20 % means a request may cost at most 5 bare /healthz requests of CPU,
+  // load generator included.
   if (m.cpuMs?.total && health.cpuMs.total) {
     const k = m.cpuMs.total / health.cpuMs.total;
     p(`  CPU per ${ratio} / CPU per /healthz: ${fmt(m.cpuMs.total, 3)} / ${fmt(health.cpuMs.total, 3)} ms = ${fmt(k, 1)}× (ratio if CPU-bound ≈ ${fmt(100 / k)} %)`);

@@ -167,9 +167,16 @@ export class ApiRouter {
       const allowed = r.allowedMethods() as unknown as Middleware<AppState>;
       return (ctx, next) => routes(ctx, () => allowed(ctx, next));
     };
-    const byGroup = new Map([...this.routers].map(([key, r]) => [key, serve(r)]));
+    // Looked up per request, so a route added after this call is served too, as koa-router does.
+    const served = new Map<Router<AppState, AppContext>, Middleware<AppState>>();
     const none = serve(new Router<AppState, AppContext>());
-    return (ctx, next) => (byGroup.get(groupOf(ctx.path)) ?? none)(ctx, next);
+    return (ctx, next) => {
+      const r = this.routers.get(groupOf(ctx.path));
+      if (!r) return none(ctx, next);
+      let mw = served.get(r);
+      if (!mw) served.set(r, (mw = serve(r)));
+      return mw(ctx, next);
+    };
   }
 
   private routerOf(name: string, path: string): Router<AppState, AppContext> {
