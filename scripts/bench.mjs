@@ -541,15 +541,12 @@ function cpuMsPer(before, after, requests) {
 
 function costLines(before, after, requests, what) {
   const per = (v) => (requests ? v / requests : 0);
-  const cpu = Object.keys(after.cpu)
-    .filter((k) => after.cpu[k] && before.cpu[k])
-    .map((k) => [k, after.cpu[k].user - before.cpu[k].user, after.cpu[k].sys - before.cpu[k].sys]);
-  const total = cpu.reduce((a, [, u, s]) => a + u + s, 0);
+  const cpu = cpuMsPer(before, after, requests);
   const d = (k) => (after.counters[k] ?? 0) - (before.counters[k] ?? 0);
   // Our own snapshot queries (the SHOW STATUS itself) are a handful; negligible against thousands.
   return [
-    `  where the time goes (per ${what}, during the measured run; ${fmt(total)} CPU-s in all):`,
-    `      CPU ms (user+kernel): ${cpu.map(([k, u, s]) => `${k} ${fmt(1000 * per(u + s), 2)} (${fmt(1000 * per(u), 2)}+${fmt(1000 * per(s), 2)})`).join(', ')}`,
+    `  where the time goes (per ${what}, during the measured run; ${fmt((cpu.total * requests) / 1000)} CPU-s in all):`,
+    `      CPU ms (user+kernel): ${cpu.procs.map(([k, u, s]) => `${k} ${fmt(u + s, 2)} (${fmt(u, 2)}+${fmt(s, 2)})`).join(', ')}`,
     `      context switches (whole machine): ${fmt(per(d('ctxt')), 1)}`,
     redisLine(before.redis, after.redis, per),
     ...(TABLE_STATS ? ['changed', 'read'].map((what) => tableLine(what, d, after.counters, per)) : []),

@@ -13,15 +13,20 @@ export function onScreen(page: Page, selector: string) {
   return page.locator(`${selector}:visible`);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(`${baseUrl()}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
   return JSON.parse(text) as T;
+}
+
+/** POST to a route that takes an Idempotency-Key, with a fresh key. */
+export function apiWithKey<T>(path: string, body: unknown, token: string): Promise<T> {
+  return api<T>('POST', path, body, token, { 'idempotency-key': `${RUN}-${Math.random().toString(36).slice(2)}` });
 }
 
 /** The seeded development operator. */
@@ -86,6 +91,14 @@ export async function shopperWithAddress(name: string): Promise<string> {
     await api('POST', '/api/addresses', { name: '张三', phone: '13812345678', province: '广东省', city: '深圳市', district: '南山区', detail: '科技园 1 号 101', isDefault: true }, accessToken);
   }
   return accessToken;
+}
+
+/** A shopper (with an address) who launches a group of the campaign over the API; paid unless told otherwise. */
+export async function openGroupViaApi(name: string, campaignId: number, pay = true): Promise<{ token: string; order: { id: number; groupId: number | null } }> {
+  const token = await shopperWithAddress(name);
+  const order = await apiWithKey<{ id: number; groupId: number | null }>('/api/groups', { campaignId, quantity: 1 }, token);
+  if (pay) await api('POST', `/api/orders/${order.id}/sandbox-pay`, undefined, token);
+  return { token, order };
 }
 
 /**

@@ -6,35 +6,9 @@
  */
 import type { Page } from 'playwright-core';
 import { appUrl, browserSuite, expectText, screenshots } from './browser';
-import { RUN, adminToken, api, createCampaign, devLogin, onScreen, serverNow, shopperWithAddress } from './admin-api';
-
+import { RUN, adminToken, api, apiWithKey, createCampaign, devLogin, onScreen, openGroupViaApi, serverNow, shopperWithAddress } from './admin-api';
 
 const shot = screenshots('journey-');
-
-interface OrderBody {
-  id: number;
-  groupId: number | null;
-}
-
-/** A shopper (with an address) who launches a group of the campaign over the API; paid unless told otherwise. */
-async function openGroupViaApi(name: string, campaignId: number, pay = true): Promise<{ token: string; order: OrderBody }> {
-  const token = await shopperWithAddress(name);
-  const order = await apiWithKey<OrderBody>('/api/groups', { campaignId, quantity: 1 }, token);
-  if (pay) await api('POST', `/api/orders/${order.id}/sandbox-pay`, undefined, token);
-  return { token, order };
-}
-
-/** POST to a route that takes an Idempotency-Key. */
-async function apiWithKey<T>(path: string, body: unknown, token: string): Promise<T> {
-  const res = await fetch(`${process.env.E2E_BASE_URL!.replace(/\/+$/, '')}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': `${RUN}-${Math.random().toString(36).slice(2)}` },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`POST ${path} → ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
 
 /** Logs in on the dev-login page the app opened by itself (a name unique to this run). */
 async function loginOnPicker(page: Page, name: string): Promise<void> {

@@ -5,7 +5,7 @@
  * opens each page that loads on mount and refreshes when shown again; no GET may repeat within the open.
  */
 import { appUrl, browserSuite } from './browser';
-import { RUN, adminToken, api, createCampaign, devLogin, onScreen } from './admin-api';
+import { RUN, adminToken, createCampaign, devLogin, onScreen, openGroupViaApi } from './admin-api';
 
 describe('page loads in the h5 build', () => {
   const suite = browserSuite();
@@ -16,9 +16,7 @@ describe('page loads in the h5 build', () => {
     const name = `pl${RUN}`;
     const { page, errors } = await suite.newPage();
     await devLogin(page, name);
-    const { accessToken } = await api<{ accessToken: string }>('POST', '/api/auth/login', { code: `dev:${name}` });
-    const order = await api<{ id: number; groupId: number }>('POST', '/api/groups', { campaignId: campaign.id, quantity: 1 }, accessToken);
-    await api('POST', `/api/orders/${order.id}/sandbox-pay`, undefined, accessToken);
+    const { order } = await openGroupViaApi(name, campaign.id);
 
     let gets: string[] = [];
     page.on('request', (req) => {

@@ -71,7 +71,7 @@ export class ApiRouter {
    * 2026-12-03). A request is now matched only against its own group's routes. Every route of one path
    * is in one group, so 405/`Allow` and OPTIONS come out as before.
    */
-  private readonly routers = new Map<string, Router<AppState, AppContext>>();
+  private readonly routers = new Map<string, { router: Router<AppState, AppContext>; serve: Middleware<AppState> }>();
   /** The contracts served, in registration order (OpenAPI and the contracts test read them). */
   readonly docs: RouteDoc[] = [];
 
@@ -162,31 +162,29 @@ export class ApiRouter {
    * exactly as a single router answered a path none of its routes matched.
    */
   routes(): Middleware<AppState> {
-    const serve = (r: Router<AppState, AppContext>): Middleware<AppState> => {
-      const routes = r.routes() as unknown as Middleware<AppState>;
-      const allowed = r.allowedMethods() as unknown as Middleware<AppState>;
-      return (ctx, next) => routes(ctx, () => allowed(ctx, next));
-    };
-    // Looked up per request, so a route added after this call is served too, as koa-router does.
-    const served = new Map<Router<AppState, AppContext>, Middleware<AppState>>();
-    const none = serve(new Router<AppState, AppContext>());
-    return (ctx, next) => {
-      const r = this.routers.get(groupOf(ctx.path));
-      if (!r) return none(ctx, next);
-      let mw = served.get(r);
-      if (!mw) served.set(r, (mw = serve(r)));
-      return mw(ctx, next);
-    };
+    const none = serveRouter(new Router<AppState, AppContext>());
+    return (ctx, next) => (this.routers.get(groupOf(ctx.path))?.serve ?? none)(ctx, next);
   }
 
   private routerOf(name: string, path: string): Router<AppState, AppContext> {
     const key = groupOf(path);
     // The group is read from the request's path before any route matches, so it must be literal.
     if (!/^(\/[a-z0-9._-]+){1,2}$/.test(key)) throw new Error(`${name}: the first two segments of a route's path must be literal (the router dispatches by them)`);
-    let r = this.routers.get(key);
-    if (!r) this.routers.set(key, (r = new Router<AppState, AppContext>()));
-    return r;
+    let group = this.routers.get(key);
+    if (!group) {
+      // koa-router's middleware reads its routes when a request comes, so routes added later are served.
+      const router = new Router<AppState, AppContext>();
+      this.routers.set(key, (group = { router, serve: serveRouter(router) }));
+    }
+    return group.router;
   }
+}
+
+/** A router's routes, then its `allowedMethods()` for what none of them answered. */
+function serveRouter(r: Router<AppState, AppContext>): Middleware<AppState> {
+  const routes = r.routes() as unknown as Middleware<AppState>;
+  const allowed = r.allowedMethods() as unknown as Middleware<AppState>;
+  return (ctx, next) => routes(ctx, () => allowed(ctx, next));
 }
 
 /**
